@@ -1,0 +1,51 @@
+# Two commands matter on a fresh machine: `make run` and `make test`.
+# Both create the virtual environment and install what they need first.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+STORE  ?= build/store
+
+.PHONY: run test build validate stats conformance bench browser clean install
+
+$(BIN)/kg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/kg
+
+build: $(BIN)/kg
+	$(BIN)/kg build --store $(STORE)
+
+run: build
+	$(BIN)/kg serve --store $(STORE) --host $(HOST) --port $(PORT)
+
+validate: $(BIN)/kg
+	$(BIN)/kg validate
+
+stats: build
+	$(BIN)/kg stats --store $(STORE)
+
+# The end-to-end browser test needs Debian's Chromium; install it when it is
+# missing and we may (root with apt-get), as CI is.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; \
+	  else echo "chromium is missing and cannot be installed here (not root)"; fi; }
+
+test: $(BIN)/kg browser
+	$(BIN)/python -m pytest
+
+conformance: $(BIN)/kg
+	$(BIN)/python -m conformance.run
+
+bench: $(BIN)/kg
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf build .pytest_cache test-artifacts

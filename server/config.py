@@ -1,0 +1,76 @@
+"""Service configuration, read once: defaults -> file -> environment -> dict.
+
+Every setting has one name. In a config file (TOML, given by ``--config``
+or ``$KG_CONFIG``) it is the lower-case key; in the environment it is
+``KG_`` + the upper-case key; ``create_app(config)`` takes the upper-case
+key (Flask style). The table in the README lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from kg.errors import BuildError
+
+# name -> (default, parser, help). The README's configuration table is
+# generated from this, so the help text is documentation.
+SETTINGS: dict[str, tuple[object, type, str]] = {
+    "STORE": (None, str, "On-disk store directory to serve (built by `kg build`); none: build the article graph in a temporary store"),
+    "DATA": ("", str, "RDF files to serve instead of the article graph (space-separated paths)"),
+    "BASE": ("", str, "Base IRI of the data (default https://kg.example.org/)"),
+    "UNION_DEFAULT_GRAPH": (True, bool, "Default graph of a query is the union of all graphs"),
+}
+
+
+def _parse(kind: type, value, name: str):
+    if kind is bool and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise BuildError(f"{name} must be true or false, not {value!r}")
+    try:
+        return kind(value) if value is not None else None
+    except (TypeError, ValueError) as exc:
+        raise BuildError(f"{name} must be a {kind.__name__}, not {value!r}") from exc
+
+
+def load_config(overrides: dict | None = None, *, environ: dict | None = None, file: str | None = None) -> dict:
+    """The effective settings, each layer overriding the one before."""
+    environ = os.environ if environ is None else environ
+    config = {name: default for name, (default, _, _) in SETTINGS.items()}
+    path = file or environ.get("KG_CONFIG")
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise BuildError("config file not found", where=path) from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise BuildError(str(exc), where=path) from exc
+        for key, value in data.items():
+            name = key.upper().replace("-", "_")
+            if name not in SETTINGS:
+                raise BuildError(f"unknown setting {key!r}", where=path)
+            config[name] = _parse(SETTINGS[name][1], value, key)
+    for name, (_, kind, _) in SETTINGS.items():
+        if f"KG_{name}" in environ:
+            config[name] = _parse(kind, environ[f"KG_{name}"], f"KG_{name}")
+    for name, value in (overrides or {}).items():
+        config[name] = value
+    return config
+
+
+def settings_table() -> str:
+    """The configuration table (Markdown) for the README."""
+    rows = ["| setting | environment | default | meaning |", "|---|---|---|---|"]
+    for name, (default, _, help_text) in SETTINGS.items():
+        rows.append(f"| `{name.lower()}` | `KG_{name}` | `{default}` | {help_text} |")
+    return "\n".join(rows)
+
+
+def relative_to_repo(path: str | Path) -> Path:
+    return Path(path)
