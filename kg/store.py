@@ -124,10 +124,14 @@ class Store:
 
 
 def open_store(location: str | Path | None = None, **kw) -> Store:
-    """Open a store by location: a directory (on disk) or ``None`` (memory)."""
+    """Open a store by location: a directory (on disk), ``None`` (memory), or
+    the URL of a SPARQL endpoint (a ``kg.remote.RemoteStore``; ``kw`` may add
+    ``gsp_url``, ``update_url`` and ``timeout``)."""
     if location is None:
         return Store.in_memory(**kw)
     text = str(location)
     if text.startswith(("http://", "https://")):
-        raise BuildError("Remote SPARQL stores are not supported yet", where=text)
+        from .remote import RemoteStore
+
+        return RemoteStore(text, **kw)
     return Store.open(text, **kw)
