@@ -269,9 +269,9 @@ class RemoteStore:
             with path.open("rb") as body:
                 response = self.http.request("POST", target, body=body, headers=headers, timeout=3600)
         else:
+            # bytes go with a Content-Length; a stream goes chunked, never
+            # held in memory whole.
             body = data.encode() if isinstance(data, str) else data
-            if hasattr(body, "read"):
-                body = body.read()
             response = self.http.request("POST", target, body=body, headers=headers, timeout=3600)
         if response.status >= 300:
             _read_error(response, "load", target)
