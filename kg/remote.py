@@ -173,7 +173,8 @@ class RemoteStore:
         params += [("default-graph-uri", g) for g in default_graphs or ()]
         params += [("named-graph-uri", g) for g in named_graphs or ()]
         union = self.union_default_graph if union_default_graph is None else union_default_graph
-        if union and not default_graphs and self.union_param:
+        # Engines refuse the union switch together with an explicit dataset.
+        if union and not default_graphs and not named_graphs and self.union_param:
             params.append((self.union_param, "true"))
         body = urllib.parse.urlencode(params).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": RESULTS_ACCEPT}

@@ -1,0 +1,88 @@
+"""Start and stop an Oxigraph server on loopback (tests and benchmarks).
+
+``OxigraphServer(location).start()`` runs ``oxigraph serve`` (or
+``serve-read-only``) on a free 127.0.0.1 port and waits until it answers a
+query. The ``oxigraph`` executable comes from ``pip install oxigraph`` (the
+test extras) and is looked up next to the running Python first.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def oxigraph_executable() -> str | None:
+    """The ``oxigraph`` CLI of this environment, else one on ``PATH``."""
+    local = Path(sys.executable).with_name("oxigraph")
+    return str(local) if local.exists() else shutil.which("oxigraph")
+
+
+class OxigraphServer:
+    """An ``oxigraph serve`` process; ``query_url``, ``update_url``, ``gsp_url``."""
+
+    def __init__(self, location: str | Path, *, read_only: bool = False, port: int | None = None,
+                 union_default_graph: bool = False, log: str | Path | None = None):
+        self.location = str(location)
+        self.read_only = read_only
+        self.port = port or free_port()
+        self.union_default_graph = union_default_graph
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+        base = f"http://127.0.0.1:{self.port}"
+        self.query_url, self.update_url, self.gsp_url = base + "/query", base + "/update", base + "/store"
+
+    def command(self) -> list[str]:
+        exe = oxigraph_executable()
+        if exe is None:
+            raise RuntimeError("the oxigraph CLI is missing: pip install 'oxigraph>=0.5.13,<0.6'")
+        cmd = [exe, "serve-read-only" if self.read_only else "serve", "--location", self.location,
+               "--bind", f"127.0.0.1:{self.port}"]
+        return cmd + (["--union-default-graph"] if self.union_default_graph else [])
+
+    def start(self, timeout: float = 30.0) -> "OxigraphServer":
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        self.proc = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"oxigraph exited with {self.proc.returncode}: {' '.join(self.command())}")
+            if self.answers():
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"oxigraph did not answer within {timeout}s")
+
+    def answers(self) -> bool:
+        url = self.query_url + "?query=ASK%7B%7D"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self) -> "OxigraphServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
