@@ -21,6 +21,17 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "DATA": ("", str, "RDF files to serve instead of the article graph (space-separated paths)"),
     "BASE": ("", str, "Base IRI of the data (default https://kg.example.org/)"),
     "UNION_DEFAULT_GRAPH": (True, bool, "Default graph of a query is the union of all graphs"),
+    "HOST": ("127.0.0.1", str, "Interface `kg serve` listens on"),
+    "PORT": (5000, int, "TCP port `kg serve` listens on"),
+    "THREADS": (8, int, "HTTP threads of the WSGI server (waitress)"),
+    "WORKERS": (2, int, "Query worker processes (each runs one query at a time)"),
+    "TIMEOUT": (10.0, float, "Time budget of a query in seconds (a client may ask for less with `timeout=`)"),
+    "MAX_ROWS": (100000, int, "Most result rows (or triples) a query may return; more is an error, never a truncation"),
+    "MAX_QUERY_BYTES": (65536, int, "Largest accepted query text, in bytes (larger: 413)"),
+    "MAX_BODY_BYTES": (1048576, int, "Largest accepted request body, in bytes (larger: 413)"),
+    "MAX_NESTING": (64, int, "Deepest accepted nesting of brackets in a query"),
+    "CACHE_MAX_AGE": (60, int, "`Cache-Control: max-age` of query results, in seconds"),
+    "PUBLIC_URL": ("", str, "Public URL of the service (e.g. https://kg.example.org/), used in the service description; default: the request's own URL"),
 }
 
 
