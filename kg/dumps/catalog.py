@@ -1,0 +1,278 @@
+"""The dump files of a store, and a cache that makes each once per version.
+
+``catalog(store)`` lists the files a store offers: the whole dataset (TriG,
+N-Quads), the union of its graphs (Turtle, N-Triples), and each named graph
+(Turtle; JSON-LD too for an article graph). ``DumpCache`` writes a file
+(and its ``.gz`` twin) the first time it is asked for, into a directory
+keyed by the store's fingerprint, under a lock, through a temporary file
+renamed into place: concurrent requests and processes never see a half
+file, and serving is a plain file send.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import NotFound
+from ..formats import JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE, Format
+from ..namespaces import prefixes as project_prefixes
+from .order import DATASET, UNION, Scope, graph_scope, ordered_rows
+from .writers import WRITERS
+
+# Bump when the writers' output changes: old cached files are then ignored.
+DUMP_VERSION = "1"
+DOWNLOAD_PREFIX = "diplomacy-kg-"
+GZIP = "application/gzip"
+
+_ARTICLE = re.compile(r"/graph/article/([^/]+)$")
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """One downloadable file: its name, format and what it holds.
+
+    ``role`` is ``dataset``, ``union``, ``ontology``, ``background``,
+    ``article`` or ``graph``; ``graph`` is the named graph's IRI, if any.
+    """
+
+    name: str
+    title: str
+    fmt: Format
+    scope: Scope
+    role: str
+    graph: str | None = None
+
+    @property
+    def gz_name(self) -> str:
+        return self.name + ".gz"
+
+    @property
+    def download_name(self) -> str:
+        return DOWNLOAD_PREFIX + self.name
+
+
+def _slug(text: str) -> str:
+    """A file-name-safe slug; a short hash keeps distinct inputs distinct."""
+    safe = _UNSAFE.sub("-", text.lower()).strip("-.") or "graph"
+    if safe != text:
+        safe += "-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return safe
+
+
+def graph_files(iri: str) -> list[DumpFile]:
+    """The files offered for one named graph, by what its IRI says it is."""
+    scope = graph_scope(iri)
+    if iri.endswith("/graph/ontology"):
+        return [DumpFile("ontology.ttl", "The ontology", TURTLE, scope, "ontology", iri)]
+    if iri.endswith("/graph/background"):
+        return [DumpFile("background.ttl", "Background knowledge", TURTLE, scope, "background", iri)]
+    match = _ARTICLE.search(iri)
+    if match:
+        slug = _slug(match.group(1))
+        title = f"Article graph {match.group(1)}"
+        return [
+            DumpFile(f"article-{slug}.ttl", title, TURTLE, scope, "article", iri),
+            DumpFile(f"article-{slug}.jsonld", title, JSONLD, scope, "article", iri),
+        ]
+    tail = iri.rsplit("/graph/", 1)[-1] if "/graph/" in iri else iri
+    return [DumpFile(f"graph-{_slug(tail)}.ttl", f"Graph {iri}", TURTLE, scope, "graph", iri)]
+
+
+_ROLE_ORDER = {"ontology": 0, "background": 1, "article": 2, "graph": 3}
+
+
+def catalog(store) -> list[DumpFile]:
+    """Every file the store offers, in the order the downloads page lists them."""
+    files = [
+        DumpFile("dataset.trig", "Whole dataset, with its named graphs", TRIG, DATASET, "dataset"),
+        DumpFile("dataset.nq", "Whole dataset, with its named graphs", NQUADS, DATASET, "dataset"),
+        DumpFile("union.ttl", "Union of all graphs", TURTLE, UNION, "union"),
+        DumpFile("union.nt", "Union of all graphs", NTRIPLES, UNION, "union"),
+    ]
+    per_graph = [f for iri in store.named_graphs() for f in graph_files(iri)]
+    per_graph.sort(key=lambda f: (_ROLE_ORDER[f.role], f.name))
+    return files + per_graph
+
+
+def find(files: list[DumpFile], name: str) -> tuple[DumpFile, bool]:
+    """The file called ``name`` (or its ``.gz`` twin) and whether gzip was asked."""
+    gz = name.endswith(".gz")
+    base = name[:-3] if gz else name
+    for f in files:
+        if f.name == base:
+            return f, gz
+    raise NotFound(
+        f"No download called {name!r}. Offered: " + ", ".join(f.name for f in files),
+        detail={"offered": [f.name for f in files]},
+    )
+
+
+def write_dump(store, fmt: Format, scope: Scope, out: BinaryIO, *, base: str | None = None,
+               on_read: Callable[[int], None] | None = None) -> int:
+    """Serialize ``scope`` of ``store`` in ``fmt`` to ``out``; the triple count."""
+    writer = WRITERS.get(fmt.name)
+    if writer is None:
+        raise NotFound(f"Dumps are not offered in {fmt.label}")
+    rows = ordered_rows(store, scope, on_read=on_read)
+    return writer(rows, out, project_prefixes(base))
+
+
+def fingerprint(store, base: str | None = None) -> str:
+    """Changes whenever the store's content may have changed.
+
+    An on-disk store: its files' names, sizes and modification times (cheap,
+    and a rebuild always changes them). In memory: a hash of every quad,
+    independent of order.
+    """
+    h = hashlib.sha256(f"v{DUMP_VERSION}|{project_prefixes(base)}|{len(store)}".encode())
+    if store.location:
+        for entry in sorted(os.scandir(store.location), key=lambda e: e.name):
+            if entry.is_file() and not entry.name.startswith(("LOG", "LOCK")):
+                st = entry.stat()
+                h.update(f"|{entry.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    else:
+        total = 0
+        for quad in store.quads(None):
+            total += int.from_bytes(hashlib.sha256(str(quad).encode()).digest()[:16], "big")
+        h.update(str(total % (1 << 128)).encode())
+    return h.hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class DumpInfo:
+    """A file made by the cache: its path, size, digest and triple count."""
+
+    name: str
+    triples: int
+    size: int
+    sha256: str
+    gz_size: int
+    gz_sha256: str
+    path: str
+    gz_path: str
+    modified: float
+
+
+class _Hashing:
+    """A binary stream that hashes and counts what it passes on."""
+
+    def __init__(self, out: BinaryIO):
+        self.out = out
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.out.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+class _Tee:
+    """Writes a file and, at once, its deterministic gzip twin."""
+
+    def __init__(self, plain: BinaryIO, packed: BinaryIO):
+        self.plain = _Hashing(plain)
+        self.packed = _Hashing(packed)
+        # No file name and a zero time in the header: same bytes every build.
+        self.gz = gzip.GzipFile(filename="", mode="wb", fileobj=self.packed, mtime=0, compresslevel=6)
+
+    def write(self, data: bytes) -> int:
+        self.plain.write(data)
+        self.gz.write(data)
+        return len(data)
+
+    def close(self) -> None:
+        self.gz.close()
+
+
+class DumpCache:
+    """Makes dump files on demand, once per store version.
+
+    ``root`` holds one directory per store fingerprint; in it each file,
+    its ``.gz`` twin and a ``.json`` record of sizes, digests and counts
+    (written last: its presence means the files are complete).
+    """
+
+    def __init__(self, store, root: str | Path, *, base: str | None = None):
+        self.store = store
+        self.root = Path(root)
+        self.base = base
+
+    def files(self) -> list[DumpFile]:
+        return catalog(self.store)
+
+    def directory(self) -> Path:
+        path = self.root / fingerprint(self.store, self.base)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def ensure(self, file: DumpFile, *, on_read: Callable[[int], None] | None = None) -> DumpInfo:
+        """The made file, making it (and its ``.gz``) first if needed."""
+        folder = self.directory()
+        record = folder / (file.name + ".json")
+        info = _read_record(record)
+        if info:
+            return info
+        with open(folder / f".{file.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            info = _read_record(record)  # made by another process meanwhile?
+            if info:
+                return info
+            return self._make(file, folder, record, on_read)
+
+    def ensure_all(self) -> list[DumpInfo]:
+        return [self.ensure(f) for f in self.files()]
+
+    def _make(self, file: DumpFile, folder: Path, record: Path, on_read) -> DumpInfo:
+        target, gz_target = folder / file.name, folder / file.gz_name
+        plain = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{file.name}.", delete=False)
+        packed = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{file.gz_name}.", delete=False)
+        try:
+            with plain, packed:
+                tee = _Tee(plain, packed)
+                triples = write_dump(self.store, file.fmt, file.scope, tee, base=self.base, on_read=on_read)
+                tee.close()
+            os.replace(plain.name, target)
+            os.replace(packed.name, gz_target)
+        except BaseException:
+            for leftover in (plain.name, packed.name):
+                if os.path.exists(leftover):
+                    os.unlink(leftover)
+            raise
+        info = DumpInfo(
+            name=file.name, triples=triples,
+            size=tee.plain.size, sha256=tee.plain.digest.hexdigest(),
+            gz_size=tee.packed.size, gz_sha256=tee.packed.digest.hexdigest(),
+            path=str(target), gz_path=str(gz_target), modified=target.stat().st_mtime,
+        )
+        tmp = record.with_name(record.name + ".tmp")
+        tmp.write_text(json.dumps(asdict(info), indent=1))
+        os.replace(tmp, record)
+        return info
+
+
+def _read_record(path: Path) -> DumpInfo | None:
+    try:
+        info = DumpInfo(**json.loads(path.read_text()))
+    except (FileNotFoundError, ValueError, TypeError):
+        return None
+    folder = path.parent
+    info = replace(info, path=str(folder / info.name), gz_path=str(folder / (info.name + ".gz")))
+    if not (os.path.exists(info.path) and os.path.exists(info.gz_path)):
+        return None
+    return info
