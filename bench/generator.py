@@ -170,7 +170,12 @@ class Article:
         rng, pools, add = self.rng, self.pools, self.out.add
         event = f"{self.ids}event/{self.slug}-talks-{k}"
         place = skewed(rng, pools.places)
-        people = list(dict.fromkeys(skewed(rng, pools.people) for _ in range(rng.randint(2, 4))))
+        wanted = rng.randint(2, 4)
+        people: list[Entity] = []
+        while len(people) < wanted:
+            person = skewed(rng, pools.people)
+            if person not in people:
+                people.append(person)
         label = f"{' - '.join(p.label.split()[-1] for p in people)} talks in {place.label}"
         sentence = f"{' and '.join(p.label for p in people)} held talks in {place.label} on {self.day:%d %B %Y}."
         span = self.text.add(sentence)

@@ -58,7 +58,10 @@ def load_file(store, path: Path, graph: str | None, quiet: bool) -> None:
     fmt = format_of(path)
     with path.open("rb") as raw, tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name,
                                       disable=quiet, file=sys.stderr) as bar:
-        store.load(ProgressReader(raw, bar), fmt, graph=graph)
+        try:
+            store.load(ProgressReader(raw, bar), fmt, graph=graph)
+        except BuildError as exc:
+            raise BuildError(exc.message, where=str(path)) from exc
 
 
 def copy_store(store, source: str, quiet: bool) -> None:
@@ -105,6 +108,8 @@ def load(files, location, gsp, update, source, graph, quiet):
     """
     if not files and not source:
         raise BuildError("nothing to load: give RDF files and/or --from STORE")
+    for path in files:  # refuse an unknown format before loading anything
+        format_of(path)
     store = open_target(location, gsp, update)
     before = len(store)
     started = time.perf_counter()
