@@ -160,7 +160,7 @@ class RemoteStore:
         self.gsp_url = gsp_url
         self.union_default_graph = union_default_graph
         self.union_param = union_param
-        self.location = location or query_url
+        self.location = location  # not a directory: consumers that scan store files skip it
         self.http = HttpClient(timeout)
         self._count: tuple[float, int] | None = None
 
