@@ -1,5 +1,202 @@
-"""Blueprint placeholder: filled in by the pages work."""
+"""Pages for people and their RDF twins: entities, ontology, search, timeline,
+articles and the home page.
 
-from flask import Blueprint
+IRI strategy (see the README, "Entity pages and IRIs"): an entity IRI names
+a thing, not a document, so ``/id/x`` answers ``303 See Other`` to the
+document in the negotiated format (``/id/x.html``, ``/id/x.ttl``, ...).
+Documents answer 200 directly, as does ``?format=`` on any of these URLs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
+
+from kg import formats as F
+from kg.describe import RDF_INCOMING_CAP, describe, incoming_page, serialize, to_graph
+from kg.entity_page import build_page, make_value
+from kg.errors import BadRequest, NotFound
+from kg.labels import Labels
+from kg.namespaces import DIP
+from kg.terms import check_iri, sparql_iri
+
+from . import links, views
+from .state import current_state
 
 bp = Blueprint("pages", __name__)
+links.register(bp)
+
+JSONLD = dataclasses.replace(F.JSONLD, aliases=("application/json",))
+RDF_FORMATS = (F.TURTLE, JSONLD, F.NTRIPLES, F.RDFXML)
+PAGE_FORMATS = (F.HTML, *RDF_FORMATS)
+SUFFIXES = {f.extension: f for f in PAGE_FORMATS}
+LINKS_PER_PAGE = 100
+
+
+def store():
+    return current_state().store
+
+
+def split_suffix(path: str) -> tuple[str, F.Format | None]:
+    """``('person/x', TURTLE)`` for ``person/x.ttl``; no known suffix: None."""
+    stem, dot, ext = path.rpartition(".")
+    if dot and ext in SUFFIXES and stem and not stem.endswith("/"):
+        return stem, SUFFIXES[ext]
+    return path, None
+
+
+def alternates(doc_url: str, query: bool = False) -> list[tuple[str, F.Format]]:
+    """(URL, format) of every representation of one document."""
+    if query:
+        sep = "&" if "?" in doc_url else "?"
+        return [(f"{doc_url}{sep}format={f.name}", f) for f in PAGE_FORMATS]
+    return [(f"{doc_url}.{f.extension}", f) for f in PAGE_FORMATS]
+
+
+def link_header(alts) -> str:
+    return ", ".join(f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for url, fmt in alts)
+
+
+def exists(iri: str) -> bool:
+    s = sparql_iri(iri)
+    return bool(store().query(f"ASK {{ {{ {s} ?p ?o }} UNION {{ ?x ?q {s} }} }}", union_default_graph=True))
+
+
+def serve_thing(iri: str, thing_url: str, fmt: F.Format | None, html_view):
+    """One view for every representation of ``iri``: 303, twin or page."""
+    if fmt is None and "format" in request.args:
+        fmt = F.by_name(request.args["format"], PAGE_FORMATS)
+        alts = alternates(thing_url, query=True)
+    elif fmt is None:
+        chosen = F.negotiate(request.headers.get("Accept"), PAGE_FORMATS)
+        if not exists(iri):
+            raise NotFound(f"Nothing is known about <{iri}>.", detail={"iri": iri})
+        resp = redirect(f"{thing_url}.{chosen.extension}", code=303)
+        resp.headers["Vary"] = "Accept"
+        resp.headers["Link"] = link_header(alternates(thing_url))
+        return resp
+    else:
+        alts = alternates(thing_url)
+    if fmt is F.HTML:
+        body, status = html_view(iri, alts), 200
+    else:
+        body, status = rdf_twin(iri, fmt), 200
+    resp = Response(body, status=status, content_type=fmt.content_type())
+    resp.headers["Link"] = link_header(alts)
+    return resp
+
+
+def rdf_twin(iri: str, fmt: F.Format) -> bytes:
+    """The resource's description in an RDF serialization."""
+    desc = describe(store(), iri, incoming_cap=RDF_INCOMING_CAP)
+    return serialize(to_graph(desc, links.data_base()), fmt)
+
+
+def entity_html(iri: str, alts) -> str:
+    desc = describe(store(), iri)
+    page = build_page(desc, store())
+    extra = views.entity_extras(store(), page)
+    slug = links.article_slug(iri)
+    is_article = slug and any(t.text == str(DIP.Article) for t in page.types)
+    return render_template("entity.html", page=page, alts=alts, extra=extra, diagram=views.neighbourhood(page),
+                           article_url=f"/article/{slug}" if is_article else None)
+
+
+@bp.get("/id/<path:rest>")
+def entity(rest: str):
+    """An entity: 303 to a document, or the document (``.html``, ``.ttl``...)."""
+    name, fmt = split_suffix(rest)
+    return serve_thing(links.iri_for_path(name), f"/id/{name}", fmt, entity_html)
+
+
+@bp.get("/ontology/<name>")
+def ontology_term(name: str):
+    """An ontology term, dereferenced like an entity."""
+    stem, fmt = split_suffix(name)
+    return serve_thing(str(DIP) + stem, f"/ontology/{stem}", fmt, term_html)
+
+
+def term_html(iri: str, alts) -> str:
+    desc = describe(store(), iri)
+    page = build_page(desc, store())
+    term = views.term_doc(store(), iri)
+    return render_template("entity.html", page=page, alts=alts, term=term, extra={},
+                           diagram=views.neighbourhood(page), article_url=None)
+
+
+@bp.get("/resource")
+def resource():
+    """What the dataset says about any IRI, e.g. a Wikidata item."""
+    iri = check_iri(request.args.get("iri", "").strip())
+    if links.is_local(iri):
+        return redirect(links.href(iri), code=303)
+    fmt = F.by_name(request.args["format"], PAGE_FORMATS) if "format" in request.args else F.negotiate(request.headers.get("Accept"), PAGE_FORMATS)
+    doc_url = links.href(iri)
+    alts = alternates(doc_url, query=True)
+    body = entity_html(iri, alts) if fmt is F.HTML else rdf_twin(iri, fmt)
+    resp = Response(body, content_type=fmt.content_type())
+    resp.headers["Link"] = link_header(alts)
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+@bp.get("/links")
+def incoming_links():
+    """Every incoming link of one property, a page at a time."""
+    iri = check_iri(request.args.get("iri", ""))
+    prop = check_iri(request.args.get("property", ""))
+    try:
+        page_no = max(1, int(request.args.get("page", "1")))
+    except ValueError as exc:
+        raise BadRequest("page must be a whole number") from exc
+    total = views.count_incoming(store(), iri, prop)
+    if not total:
+        raise NotFound(f"No <{prop}> links to <{iri}>.")
+    subjects = incoming_page(store(), iri, prop, (page_no - 1) * LINKS_PER_PAGE, LINKS_PER_PAGE)
+    labels = Labels.load(store(), [iri, prop, *(s.value for s in subjects)])
+    return render_template("links.html", iri=iri, prop=prop, labels=labels, total=total, page_no=page_no,
+                           pages=math.ceil(total / LINKS_PER_PAGE), subjects=[make_value(s, labels) for s in subjects])
+
+
+@bp.get("/")
+def home():
+    """What the dataset holds, an index per class, search and links."""
+    return render_template("home.html", **views.home_data(store()))
+
+
+@bp.get("/search")
+@bp.get("/search.json")
+def search():
+    """Search labels and alternative names; ``/search.json`` is the twin."""
+    q = request.args.get("q", "")
+    results = views.run_search(store(), q)
+    wants_json = request.path.endswith(".json") or request.args.get("format") == "json" or (
+        F.negotiate(request.headers.get("Accept"), (F.HTML, F.JSON_RESULTS)) is F.JSON_RESULTS)
+    if wants_json:
+        return jsonify({"query": q, "count": len(results), "results": [views.hit_json(h) for h in results]})
+    return render_template("search.html", q=q, results=results)
+
+
+@bp.get("/timeline")
+@bp.get("/timeline.json")
+def timeline():
+    """The events the graph knows, in date order."""
+    events = views.timeline_events(store())
+    if request.path.endswith(".json"):
+        return jsonify({"events": [views.event_json(e) for e in events]})
+    return render_template("timeline.html", events=events)
+
+
+@bp.get("/ontology")
+def ontology():
+    """Documentation of every class and property."""
+    return render_template("ontology.html", **views.ontology_data(store()))
+
+
+@bp.get("/article/<path:slug>")
+def article(slug: str):
+    """The article's full text with every mention linked to its entity."""
+    data = views.article_data(store(), links.iri_for_path("article/" + slug), request.args.get("span"))
+    return render_template("article.html", **data)

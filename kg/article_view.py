@@ -1,0 +1,102 @@
+"""The article view: its full text cut into segments, each mention linked
+to the entity it names, every evidence span addressable by its fragment
+(``#char=s,e``) so that entity pages link back into the text."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib.namespace import RDFS
+
+from .errors import NotFound
+from .evidence_view import EVIDENCE, parse_span
+from .labels import Labels
+from .namespaces import DIP, NIF, SDO
+from .terms import sparql_iri
+
+# Nodes that stand for a fact rather than a thing: a mention links to the
+# thing it names when there is one.
+FACT_CLASSES = {str(DIP[c]) for c in ("Participation", "OfficeHolding", "Position", "Quotation", "Quantity", "Consequence", "Injury", "Evacuation", "Damage")}
+
+
+@dataclass
+class Segment:
+    text: str
+    start: int
+    end: int
+    link: str | None = None  # entity IRI the words name
+    title: str = ""  # that entity's label
+    anchors: list = field(default_factory=list)  # span fragments starting here
+    marked: bool = False
+
+
+@dataclass
+class Article:
+    iri: str
+    label: str
+    text: str
+    date: str = ""
+    segments: list = field(default_factory=list)
+    mentions: dict = field(default_factory=dict)  # entity IRI -> count
+
+
+def _spans(store, iri: str) -> dict[tuple[int, int], list[tuple[str, bool]]]:
+    """(start, end) -> [(node IRI, node is a thing not a fact)] for one article."""
+    query = f"""SELECT DISTINCT ?span ?n WHERE {{ ?n <{EVIDENCE}> ?span .
+      FILTER(STRSTARTS(STR(?span), "{iri}#char=")) }}"""
+    types_q = f"""SELECT DISTINCT ?n WHERE {{ ?n <{EVIDENCE}> ?span ; a ?t .
+      FILTER(STRSTARTS(STR(?span), "{iri}#char=")) VALUES ?t {{ {' '.join(f'<{c}>' for c in FACT_CLASSES)} }} }}"""
+    facts = {row["n"].value for row in store.query(types_q, union_default_graph=True)}
+    found: dict = defaultdict(list)
+    for row in store.query(query, union_default_graph=True):
+        parsed = parse_span(row["span"].value)
+        if parsed and parsed[0] == iri:
+            found[(parsed[1], parsed[2])].append((row["n"].value, row["n"].value not in facts))
+    return found
+
+
+def load(store, iri: str, mark: tuple[int, int] | None = None) -> Article:
+    """The article ``iri`` with its segments; NotFound when it has no text."""
+    s = sparql_iri(iri)
+    rows = list(store.query(
+        f"SELECT ?t ?l ?d WHERE {{ {s} <{NIF.isString}> ?t OPTIONAL {{ {s} <{RDFS.label}> ?l }} "
+        f"OPTIONAL {{ {s} <{SDO.datePublished}> ?d }} }} LIMIT 1", union_default_graph=True))
+    if not rows:
+        raise NotFound(f"No article text for <{iri}>.", detail={"iri": iri})
+    text = rows[0]["t"].value
+    label = rows[0]["l"].value if rows[0]["l"] is not None else iri.rsplit("/", 1)[-1]
+    art = Article(iri, label, text, rows[0]["d"].value if rows[0]["d"] is not None else "")
+    spans = {k: v for k, v in _spans(store, iri).items() if k[1] <= len(text)}
+    labels = Labels.load(store, {n for nodes in spans.values() for n, _ in nodes})
+    art.segments = segment(text, spans, labels, mark)
+    for nodes in spans.values():
+        for node, thing in nodes:
+            if thing:
+                art.mentions[node] = art.mentions.get(node, 0) + 1
+    return art
+
+
+def segment(text: str, spans: dict, labels: Labels, mark=None) -> list[Segment]:
+    """Cut ``text`` at every span boundary; link each piece to the thing
+    named by the shortest span covering it."""
+    cuts = {0, len(text)}
+    for s, e in spans:
+        cuts.update((s, e))
+    if mark:
+        cuts.update(m for m in mark if 0 <= m <= len(text))
+    cuts = sorted(cuts)
+    starts = defaultdict(list)
+    for s, e in sorted(spans):
+        starts[s].append(f"char={s},{e}")
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        covering = sorted(((e - s, s, e) for s, e in spans if s <= a and e >= b and any(t for _, t in spans[(s, e)])))
+        seg = Segment(text[a:b], a, b, anchors=starts.get(a, []))
+        if covering:
+            _, s, e = covering[0]
+            node = next(n for n, thing in spans[(s, e)] if thing)
+            seg.link, seg.title = node, labels.label(node)
+        seg.marked = bool(mark and mark[0] <= a and b <= mark[1] and a < b)
+        out.append(seg)
+    return out

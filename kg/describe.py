@@ -1,0 +1,143 @@
+"""Resource descriptions: what the graph says about one IRI.
+
+``describe`` runs a handful of queries (outgoing triples with blank nodes
+closed, incoming links counted per property and capped, labels of every
+linked thing) and returns a ``Description``. ``to_graph`` turns it into the
+RDF twin of a page; ``page`` (in ``kg.page``) arranges it for people.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+
+from .errors import NotFound
+from .labels import Labels, best_labels, label_rows
+from .namespaces import prefixes
+from .terms import sparql_iri, to_rdflib, values_clause
+
+# Incoming links kept per property: a page shows a few, the RDF twin many.
+PAGE_INCOMING_CAP = 10
+RDF_INCOMING_CAP = 1000
+
+
+@dataclass
+class Description:
+    """Everything the graph says about ``iri``, as pyoxigraph terms."""
+
+    iri: str
+    outgoing: list = field(default_factory=list)  # ox.Triple, subject iri or a closed blank node
+    incoming: dict = field(default_factory=dict)  # property -> [subject term], capped
+    incoming_counts: dict = field(default_factory=dict)  # property -> total
+    labels: Labels = field(default_factory=Labels)
+    label_rows: list = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.outgoing and not self.incoming_counts
+
+    def objects(self, prop: str) -> list:
+        """Objects of ``iri prop ?o`` in the order the store gave them."""
+        return [t.object for t in self.outgoing if t.subject.value == self.iri and isinstance(t.subject, ox.NamedNode) and t.predicate.value == prop]
+
+
+def _outgoing(store, iri: str) -> list:
+    """Triples of ``iri`` plus those of blank nodes it reaches (3 levels)."""
+    s = sparql_iri(iri)
+    query = f"""CONSTRUCT {{ {s} ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4 }}
+WHERE {{ {s} ?p ?o .
+  OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2 .
+    OPTIONAL {{ FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 .
+      OPTIONAL {{ FILTER(isBlank(?o3)) ?o3 ?p4 ?o4 }} }} }} }}"""
+    return list(store.query(query, union_default_graph=True))
+
+
+def _incoming(store, iri: str, cap: int) -> tuple[dict, dict]:
+    """(property -> first ``cap`` subjects, property -> count)."""
+    s = sparql_iri(iri)
+    counts = {
+        row["p"].value: int(row["n"].value)
+        for row in store.query(f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {s} }} GROUP BY ?p", union_default_graph=True)
+    }
+    subjects: dict[str, list] = defaultdict(list)
+    small = [p for p, n in counts.items() if n <= cap]
+    if small:
+        query = f"SELECT DISTINCT ?s ?p WHERE {{ {values_clause('p', small)} ?s ?p {s} }} ORDER BY ?p ?s"
+        for row in store.query(query, union_default_graph=True):
+            subjects[row["p"].value].append(row["s"])
+    for p in (p for p, n in counts.items() if n > cap):
+        subjects[p] = incoming_page(store, iri, p, 0, cap)
+    return dict(subjects), counts
+
+
+def incoming_page(store, iri: str, prop: str, offset: int, limit: int) -> list:
+    """Subjects of ``?s prop iri``, one page in a stable order."""
+    query = (
+        f"SELECT DISTINCT ?s WHERE {{ ?s {sparql_iri(prop)} {sparql_iri(iri)} }} "
+        f"ORDER BY ?s OFFSET {int(offset)} LIMIT {int(limit)}"
+    )
+    return [row["s"] for row in store.query(query, union_default_graph=True)]
+
+
+def linked_iris(triples, incoming: dict, extra=()) -> set[str]:
+    """Every IRI a description mentions (for labelling)."""
+    iris = set(extra)
+    for t in triples:
+        for term in (t.predicate, t.object):
+            if isinstance(term, ox.NamedNode):
+                iris.add(term.value)
+    for prop, subjects in incoming.items():
+        iris.add(prop)
+        iris.update(s.value for s in subjects if isinstance(s, ox.NamedNode))
+    return iris
+
+
+def describe(store, iri: str, *, incoming_cap: int = PAGE_INCOMING_CAP, extra_labels=()) -> Description:
+    """Describe ``iri``; raises NotFound when the graph never mentions it."""
+    outgoing = _outgoing(store, iri)
+    incoming, counts = _incoming(store, iri, incoming_cap)
+    desc = Description(iri, outgoing, incoming, counts)
+    if desc.empty:
+        raise NotFound(f"The graph says nothing about <{iri}>.", detail={"iri": iri})
+    desc.label_rows = label_rows(store, linked_iris(outgoing, incoming, {iri, *extra_labels}))
+    desc.labels = Labels(best_labels(desc.label_rows))
+    return desc
+
+
+def to_graph(desc: Description, base: str | None = None) -> Graph:
+    """The RDF twin: outgoing (blank nodes closed), incoming, linked labels."""
+    g = Graph()
+    for prefix, ns in prefixes(base).items():
+        g.bind(prefix, ns, override=True)
+    for t in desc.outgoing:
+        g.add((to_rdflib(t.subject), URIRef(t.predicate.value), to_rdflib(t.object)))
+    target = URIRef(desc.iri)
+    for prop, subjects in desc.incoming.items():
+        for s in subjects:
+            g.add((to_rdflib(s), URIRef(prop), target))
+    for s, p, lit in desc.label_rows:
+        if s != desc.iri:
+            g.add((URIRef(s), URIRef(p), to_rdflib(lit)))
+    return g
+
+
+def serialize(graph: Graph, fmt) -> bytes:
+    """Bytes of ``graph`` in ``fmt`` (a ``kg.formats.Format`` with rdflib name)."""
+    if fmt.rdflib == "json-ld":
+        context = {p: str(ns) for p, ns in graph.namespaces() if any(str(t).startswith(str(ns)) for t in _terms(graph))}
+        return graph.serialize(format="json-ld", context=context, auto_compact=True, indent=2).encode("utf-8")
+    data = graph.serialize(format=fmt.rdflib)
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _terms(graph: Graph):
+    for s, p, o in graph:
+        yield s
+        yield p
+        if isinstance(o, URIRef):
+            yield o
+        elif isinstance(o, Literal) and o.datatype:
+            yield o.datatype

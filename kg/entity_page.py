@@ -1,0 +1,202 @@
+"""Arrange a ``Description`` for people: label, types, grouped properties,
+incoming links with counts, evidence sentences, neighbours for a diagram.
+
+Pure data (no HTML): the server's templates render it, tests assert it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from .describe import Description
+from .evidence_view import EVIDENCE, Span, evidence_for, parse_span
+from .labels import Labels
+from .namespaces import GAF, SDO, WD
+from .terms import humanize, literal_value
+
+NAME_PROPS = {str(RDFS.label), str(SKOS.prefLabel), str(SDO.name)}
+DESCRIPTION_PROPS = (str(RDFS.comment), str(SDO.description), str(SKOS.definition))
+ALIAS_PROPS = {str(SKOS.altLabel), str(SDO.alternateName)}
+MATCH_PROPS = {str(SKOS.exactMatch), str(SKOS.closeMatch), str(OWL.sameAs), str(SDO.sameAs), str(RDFS.seeAlso)}
+PROVENANCE_PREFIXES = (str(PROV), str(GAF))
+LONG_TEXT = 240  # literals longer than this are shown as a block, not inline
+DATE_TYPES = {str(XSD.date), str(XSD.dateTime), str(XSD.gYear), str(XSD.gYearMonth)}
+NUMBER_TYPES = {str(XSD[t]) for t in ("integer", "int", "long", "decimal", "double", "float", "nonNegativeInteger", "positiveInteger")}
+
+GROUP_ORDER = ("When", "Where", "Connections", "Figures", "Details", "Evidence and provenance", "Elsewhere on the web")
+
+
+@dataclass
+class Value:
+    """One value on a page: a link, a blank node's own rows, or a literal."""
+
+    kind: str  # "iri", "bnode" or "literal"
+    text: str  # IRI, blank node id or lexical form
+    label: str = ""
+    lang: str | None = None
+    datatype: str | None = None
+    datatype_label: str = ""
+    python: object = None
+    rows: list = field(default_factory=list)  # a blank node's own properties
+    evidence: list = field(default_factory=list)  # Span objects of this node
+
+    @property
+    def is_span(self) -> bool:
+        return self.kind == "iri" and parse_span(self.text) is not None
+
+
+@dataclass
+class Row:
+    prop: str
+    label: str
+    values: list
+
+
+@dataclass
+class Group:
+    title: str
+    rows: list
+
+
+@dataclass
+class Incoming:
+    prop: str
+    label: str
+    count: int
+    subjects: list  # Value
+
+    @property
+    def more(self) -> bool:
+        return self.count > len(self.subjects)
+
+
+@dataclass
+class EntityPage:
+    iri: str
+    label: str
+    types: list
+    description: str = ""
+    aliases: list = field(default_factory=list)
+    matches: list = field(default_factory=list)
+    groups: list = field(default_factory=list)
+    incoming: list = field(default_factory=list)
+    evidence: list = field(default_factory=list)  # the entity's own spans
+    facts: list = field(default_factory=list)  # (Value, [Span]) of linked fact nodes
+    wikidata: list = field(default_factory=list)
+
+    @property
+    def triple_count(self) -> int:
+        return sum(len(r.values) for g in self.groups for r in g.rows)
+
+
+def make_value(term, labels: Labels) -> Value:
+    """A pyoxigraph term as a ``Value`` (no nested rows yet)."""
+    if isinstance(term, ox.NamedNode):
+        return Value("iri", term.value, labels.label(term.value))
+    if isinstance(term, ox.BlankNode):
+        return Value("bnode", term.value, "")
+    dtype = term.datatype.value if term.datatype else None
+    if term.language or dtype in (str(XSD.string), str(RDF.langString)):
+        dtype = None
+    return Value("literal", term.value, term.value, term.language, dtype,
+                 labels.label(dtype) if dtype else "", literal_value(term.value, dtype))
+
+
+def _group_of(prop: str, values: list[Value]) -> str:
+    if prop in MATCH_PROPS:
+        return "Elsewhere on the web"
+    if prop == EVIDENCE or prop.startswith(PROVENANCE_PREFIXES) or all(v.is_span for v in values):
+        return "Evidence and provenance"
+    literals = [v for v in values if v.kind == "literal"]
+    if literals and len(literals) == len(values):
+        if all(v.datatype in DATE_TYPES for v in literals):
+            return "When"
+        if all(v.datatype in NUMBER_TYPES for v in literals):
+            return "Figures"
+        return "Details"
+    if any(w in prop.lower() for w in ("place", "location", "where")):
+        return "Where"
+    return "Connections"
+
+
+def _rows(subject, triples, labels: Labels, depth: int = 0) -> list[Row]:
+    """Rows of ``subject`` (blank nodes are expanded in place)."""
+    by_prop: dict[str, list[Value]] = defaultdict(list)
+    for t in triples:
+        if t.subject == subject:
+            value = make_value(t.object, labels)
+            if value.kind == "bnode" and depth < 3:
+                value.rows = _rows(t.object, triples, labels, depth + 1)
+            by_prop[t.predicate.value].append(value)
+    rows = [Row(p, labels.label(p), vs) for p, vs in by_prop.items()]
+    rows.sort(key=lambda r: (r.label.lower(), r.prop))
+    for row in rows:
+        row.values.sort(key=lambda v: (v.kind != "iri", (v.label or v.text).lower()))
+    return rows
+
+
+def _first(rows: list[Row], props) -> str:
+    for prop in props:
+        for row in rows:
+            if row.prop == prop:
+                english = [v for v in row.values if v.lang in (None, "en")]
+                return (english or row.values)[0].text
+    return ""
+
+
+def build_page(desc: Description, store=None) -> EntityPage:
+    """The page data for ``desc``; with ``store``, evidence is resolved too."""
+    subject = ox.NamedNode(desc.iri)
+    rows = _rows(subject, desc.outgoing, desc.labels)
+    types = next((r.values for r in rows if r.prop == str(RDF.type)), [])
+    page = EntityPage(desc.iri, desc.labels.get(desc.iri) or humanize(desc.iri), types)
+    page.description = _first(rows, DESCRIPTION_PROPS)
+    page.aliases = [v for r in rows if r.prop in ALIAS_PROPS for v in r.values]
+    shown = {str(RDF.type), *NAME_PROPS, *DESCRIPTION_PROPS[:1], *ALIAS_PROPS}
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        if row.prop not in shown:
+            grouped[_group_of(row.prop, row.values)].append(row)
+    page.groups = [Group(title, grouped[title]) for title in GROUP_ORDER if grouped.get(title)]
+    page.matches = [v for r in rows if r.prop in MATCH_PROPS for v in r.values if v.kind == "iri"]
+    page.wikidata = [v for v in page.matches if v.text.startswith(str(WD))]
+    page.incoming = [
+        Incoming(p, desc.labels.label(p), desc.incoming_counts[p], [make_value(s, desc.labels) for s in subs])
+        for p, subs in sorted(desc.incoming.items(), key=lambda kv: (desc.labels.label(kv[0]).lower(), kv[0]))
+    ]
+    if store is not None:
+        attach_evidence(page, store)
+    return page
+
+
+def _linked_values(page: EntityPage):
+    for group in page.groups:
+        for row in group.rows:
+            yield from (v for v in row.values if v.kind == "iri")
+    for inc in page.incoming:
+        yield from (v for v in inc.subjects if v.kind == "iri")
+
+
+def attach_evidence(page: EntityPage, store) -> None:
+    """Resolve evidence of the entity and of every linked fact node."""
+    linked = list(_linked_values(page))
+    found = evidence_for(store, {page.iri, *(v.text for v in linked)})
+    page.evidence = found.get(page.iri, [])
+    seen = set()
+    for value in linked:
+        value.evidence = found.get(value.text, [])
+        if value.evidence and value.text not in seen:
+            seen.add(value.text)
+            page.facts.append((value, value.evidence))
+
+
+def all_spans(page: EntityPage) -> list[Span]:
+    """Every span shown on the page, without duplicates, in text order."""
+    spans = {s.iri: s for s in page.evidence}
+    for _, ss in page.facts:
+        spans.update({s.iri: s for s in ss})
+    return sorted(spans.values(), key=lambda s: (s.article, s.start))

@@ -1,0 +1,89 @@
+"""IRIs <-> URLs of this service, and the Jinja helpers pages use.
+
+* ``{base}id/...`` is served at ``/id/...`` (a fragment stays a fragment;
+  an evidence span ``{article}#char=s,e`` links into the article view);
+* ontology terms ``dip:Foo`` at ``/ontology/Foo``;
+* any other IRI at ``/resource?iri=...`` (what the dataset says about it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from urllib.parse import quote, urlencode
+
+from flask import current_app
+
+from kg.evidence_view import parse_span
+from kg.namespaces import DIP, base_iri
+
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def data_base() -> str:
+    """The data base IRI the app serves (config ``BASE`` or the default)."""
+    return base_iri(current_app.config.get("BASE") or None)
+
+
+def entity_prefix() -> str:
+    return data_base() + "id/"
+
+
+def iri_for_path(rest: str) -> str:
+    """The entity IRI served at ``/id/{rest}``."""
+    return entity_prefix() + rest
+
+
+def article_slug(article_iri: str) -> str | None:
+    """The slug of an article IRI ``{base}id/article/{slug}``, else None."""
+    prefix = entity_prefix() + "article/"
+    return article_iri[len(prefix):] if article_iri.startswith(prefix) else None
+
+
+def href(iri: str) -> str:
+    """The local URL that shows ``iri`` to a browser."""
+    doc, _, fragment = iri.partition("#")
+    span = parse_span(iri)
+    if span and article_slug(span[0]) is not None:
+        return f"/article/{quote(article_slug(span[0]), safe=PATH_SAFE)}?span={span[1]},{span[2]}#{fragment}"
+    if doc.startswith(entity_prefix()) and len(doc) > len(entity_prefix()):
+        path = "/id/" + quote(doc[len(entity_prefix()):], safe=PATH_SAFE)
+        return path + (f"#{quote(fragment, safe=PATH_SAFE)}" if fragment else "")
+    if iri.startswith(str(DIP)) and "/" not in iri[len(str(DIP)):]:
+        name = iri[len(str(DIP)):]
+        return f"/ontology/{quote(name, safe=PATH_SAFE)}" if name else "/ontology"
+    return "/resource?" + urlencode({"iri": iri})
+
+
+def is_local(iri: str) -> bool:
+    """Does ``iri`` have its own page here (not a foreign lookup)?"""
+    return not href(iri).startswith("/resource?")
+
+
+def show_date(value) -> str:
+    """A date as people write it: ``19 February 2025``."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%-d %B %Y, %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%-d %B %Y")
+    return str(value)
+
+
+def show_literal(value) -> str:
+    """A literal's text for people: dates spelled out, numbers grouped."""
+    py = value.python
+    if isinstance(py, (dt.date, dt.datetime)):
+        return show_date(py)
+    if isinstance(py, int):
+        return f"{py:,}"
+    if isinstance(py, Decimal):
+        return f"{py:,}"
+    return value.text
+
+
+def register(app_or_bp) -> None:
+    """Make the helpers available in every template."""
+    app_or_bp.add_app_template_global(href, "href")
+    app_or_bp.add_app_template_global(is_local, "is_local")
+    app_or_bp.add_app_template_filter(show_literal, "show_literal")
+    app_or_bp.add_app_template_filter(show_date, "show_date")

@@ -1,0 +1,95 @@
+"""Data for the page templates: thin glue between ``kg`` and ``pages``."""
+
+from __future__ import annotations
+
+from rdflib.namespace import RDF
+
+from kg import article_view as articles
+from kg import ontology_doc, profiles, search as search_mod, timeline as timeline_mod
+from kg.errors import BadRequest
+from kg.labels import Labels
+from kg.namespaces import DIP, NIF, SDO
+from kg.terms import sparql_iri
+
+from . import diagram, links
+
+
+def neighbourhood(page) -> dict:
+    return diagram.layout(page)
+
+
+def entity_extras(store, page) -> dict:
+    """Sections particular to events, people and strikes."""
+    return profiles.profile(store, page)
+
+
+def term_doc(store, iri: str):
+    found = ontology_doc.terms(store, only=iri)
+    return found[0] if found else None
+
+
+def count_incoming(store, iri: str, prop: str) -> int:
+    rows = list(store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s {sparql_iri(prop)} {sparql_iri(iri)} }}", union_default_graph=True))
+    return int(rows[0]["n"].value) if rows else 0
+
+
+def home_data(store) -> dict:
+    """Articles, counts per class, statements, the timeline's first events."""
+    classes = [(row["c"].value, int(row["n"].value)) for row in store.query(
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n)", union_default_graph=True)]
+    graphs = {row["g"].value: int(row["n"].value) for row in store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", union_default_graph=False)}
+    arts = [(row["a"].value, row["l"].value if row["l"] is not None else row["a"].value, row["d"].value if row["d"] is not None else "")
+            for row in store.query(f"SELECT ?a ?l ?d WHERE {{ ?a <{NIF.isString}> ?t OPTIONAL {{ ?a <http://www.w3.org/2000/01/rdf-schema#label> ?l }} "
+                                   f"OPTIONAL {{ ?a <{SDO.datePublished}> ?d }} }} ORDER BY ?a", union_default_graph=True)]
+    labels = Labels.load(store, [c for c, _ in classes])
+    own = [(c, n) for c, n in classes if c.startswith(str(DIP))]
+    other = [(c, n) for c, n in classes if not c.startswith(str(DIP))]
+    return {"classes": own, "other_classes": other, "labels": labels, "graphs": graphs,
+            "statements": sum(graphs.values()), "articles": arts, "events": timeline_mod.events(store)[:8]}
+
+
+def run_search(store, q: str):
+    if len(q) > search_mod.MAX_QUERY:
+        raise BadRequest(f"A search is at most {search_mod.MAX_QUERY} characters.")
+    hits = search_mod.search(store, q) if q.strip() else []
+    labels = Labels.load(store, {t for h in hits for t in h.types})
+    for hit in hits:
+        hit.type_labels = [labels.label(t) for t in hit.types if t != str(RDF.type)]
+    return hits
+
+
+def hit_json(hit) -> dict:
+    return {"iri": hit.iri, "label": hit.label, "matched": hit.matched, "match": hit.kind,
+            "score": hit.score, "types": hit.types, "page": links.href(hit.iri)}
+
+
+def timeline_events(store):
+    return timeline_mod.events(store)
+
+
+def event_json(ev) -> dict:
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {"iri": ev.iri, "label": ev.label, "type": ev.type_label, "date": iso(ev.date), "year": ev.year,
+            "earliestBegin": iso(ev.earliest), "latestEnd": iso(ev.latest), "precision": ev.precision,
+            "inferred": ev.inferred, "phrase": ev.phrase, "status": ev.status, "page": links.href(ev.iri)}
+
+
+def ontology_data(store) -> dict:
+    found = ontology_doc.terms(store)
+    refs = {i for t in found for i in (*t.domain, *t.range, *(a[1] for a in t.alignments), *t.types)}
+    return {"terms": found, "labels": Labels.load(store, refs),
+            "classes": [t for t in found if t.kind == "class"],
+            "properties": [t for t in found if t.kind == "property"],
+            "concepts": [t for t in found if t.kind == "concept"]}
+
+
+def article_data(store, iri: str, mark: str | None = None) -> dict:
+    span = None
+    if mark:
+        try:
+            a, b = (int(x) for x in mark.split(","))
+            span = (a, b)
+        except ValueError as exc:
+            raise BadRequest("span must be two offsets: start,end") from exc
+    return {"article": articles.load(store, iri, span)}
