@@ -24,6 +24,7 @@ from __future__ import annotations
 import http.client
 import threading
 import time
+from contextlib import contextmanager
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .errors import BadQuery, BuildError, EngineUnavailable, QueryTimeout
+from .errors import BadQuery, BuildError, EngineUnavailable, QueryTimeout, ResultTooLarge
 from .formats import NQUADS, Format
 
 RESULTS_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
@@ -50,6 +51,7 @@ _GRAPH_TYPES = {
 }
 ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 INSERT_BATCH = 5000  # quads per INSERT DATA request when there is no GSP URL
+MAX_ANSWER_BYTES = 256 * 1024 * 1024  # larger query answers are refused (422), not buffered
 
 
 class _Connections(threading.local):
@@ -74,6 +76,29 @@ class HttpClient:
             conn = cls(netloc, timeout=self.timeout)
             self._local.by_host[key] = conn
         return conn
+
+    def stream(self, url: str, headers: dict) -> http.client.HTTPResponse:
+        """GET on a connection of its own, for an answer read lazily (a dump):
+        stopping half-way never leaves a pooled connection mid-response."""
+        parts = urllib.parse.urlsplit(url)
+        cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        conn = cls(parts.netloc, timeout=self.timeout)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            conn.request("GET", target, headers=headers)
+            return conn.getresponse()
+        except TimeoutError as exc:
+            conn.close()
+            raise QueryTimeout(f"the SPARQL engine at {parts.netloc} did not answer within {self.timeout:g} s") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise EngineUnavailable(f"the SPARQL engine at {parts.netloc} is unreachable: {exc}") from exc
+
+    def reset(self) -> None:
+        """Close this thread's connections (after an answer was abandoned)."""
+        for conn in self._local.by_host.values():
+            conn.close()
+        self._local.by_host.clear()
 
     def _drop(self, scheme: str, netloc: str) -> None:
         conn = self._local.by_host.pop((scheme, netloc), None)
@@ -162,7 +187,20 @@ class RemoteStore:
         self.union_param = union_param
         self.location = location  # not a directory: consumers that scan store files skip it
         self.http = HttpClient(timeout)
+        self.max_answer_bytes = MAX_ANSWER_BYTES
         self._count: tuple[float, int] | None = None
+        self._budget = threading.local()
+
+    @contextmanager
+    def budget(self, seconds: float | None):
+        """Queries of this thread inside the block time out after ``seconds``
+        (the HTTP client's timeout; the engine's answer is abandoned)."""
+        previous = getattr(self._budget, "seconds", None)
+        self._budget.seconds = seconds
+        try:
+            yield self
+        finally:
+            self._budget.seconds = previous
 
     # -- reading -----------------------------------------------------------
     def query(self, sparql: str, *, union_default_graph: bool | None = None,
@@ -178,14 +216,31 @@ class RemoteStore:
             params.append((self.union_param, "true"))
         body = urllib.parse.urlencode(params).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": RESULTS_ACCEPT}
+        timeout = timeout or getattr(self._budget, "seconds", None)
         response = self.http.request("POST", self.query_url, body=body, headers=headers, timeout=timeout)
         if response.status != 200:
             _read_error(response, "query", self.query_url)
-        return self._parse_results(response)
+        return self._parse_results(response, timeout)
 
-    def _parse_results(self, response: http.client.HTTPResponse):
+    def _read_answer(self, response: http.client.HTTPResponse, timeout: float | None) -> bytes:
+        """The whole answer, so that a slow or broken engine is a clean typed
+        error here and never a half-written result downstream."""
+        try:
+            data = response.read(self.max_answer_bytes + 1)
+        except TimeoutError as exc:
+            self.http.reset()
+            raise QueryTimeout(f"the SPARQL engine did not finish its answer within {timeout or self.http.timeout:g} s") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            self.http.reset()
+            raise EngineUnavailable(f"the SPARQL engine broke off its answer: {exc}") from exc
+        if len(data) > self.max_answer_bytes:
+            self.http.reset()
+            raise ResultTooLarge(f"the engine's answer is larger than {self.max_answer_bytes} bytes")
+        return data
+
+    def _parse_results(self, response: http.client.HTTPResponse, timeout: float | None = None):
         media_type = _media_type(response)
-        data = response.read()
+        data = self._read_answer(response, timeout)
         try:
             if media_type in _RESULT_TYPES:
                 return ox.parse_query_results(data, _RESULT_TYPES[media_type])
@@ -199,7 +254,7 @@ class RemoteStore:
         """Every quad (or those of one named graph), streamed from the engine."""
         if self.gsp_url:
             target = self._gsp_target(graph, dataset=graph is None)
-            response = self.http.request("GET", target, headers={"Accept": NQUADS.media_type if graph is None else "application/n-triples"})
+            response = self.http.stream(target, {"Accept": NQUADS.media_type if graph is None else "application/n-triples"})
             if response.status != 200:
                 _read_error(response, "dump", target)
             fmt = ox.RdfFormat.N_QUADS if graph is None else ox.RdfFormat.N_TRIPLES

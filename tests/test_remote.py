@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from bench.servers import OxigraphServer, oxigraph_executable
-from kg.errors import BadQuery, BuildError, EngineUnavailable, QueryTimeout
+from kg.errors import BadQuery, BuildError, EngineUnavailable, QueryTimeout, ResultTooLarge
 from kg.formats import NQUADS, NTRIPLES, TRIG, TURTLE
 from kg.remote import RemoteStore
 from kg.store import Store, open_store
@@ -158,16 +158,43 @@ def test_engine_down_is_503_and_recovers_when_it_is_back(tmp_path):
         assert rows(store.query("SELECT ?o WHERE { ?s ?p ?o }")) == {("<http://ex.org/c>",)}
 
 
-def test_an_engine_that_does_not_answer_in_time_is_a_timeout():
+@pytest.fixture
+def silent_engine():
+    """A socket that accepts connections and never answers."""
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
-    silent.listen(1)
+    silent.listen(4)
     accepted: list = []
     threading.Thread(target=lambda: accepted.append(silent.accept()), daemon=True).start()
-    store = RemoteStore(f"http://127.0.0.1:{silent.getsockname()[1]}/query", timeout=0.3)
-    try:
-        with pytest.raises(QueryTimeout, match="did not answer within 0.3 s") as info:
-            store.query("ASK {}")
-        assert info.value.status == 503
-    finally:
-        silent.close()
+    yield f"http://127.0.0.1:{silent.getsockname()[1]}/query"
+    silent.close()
+
+
+def test_an_engine_that_does_not_answer_in_time_is_a_timeout(silent_engine):
+    store = RemoteStore(silent_engine, timeout=0.3)
+    with pytest.raises(QueryTimeout, match="did not answer within 0.3 s") as info:
+        store.query("ASK {}")
+    assert info.value.status == 503
+
+
+def test_a_time_budget_applies_to_the_queries_of_its_block(silent_engine):
+    store = RemoteStore(silent_engine, timeout=60)
+    with store.budget(0.2), pytest.raises(QueryTimeout, match="within 0.2 s"):
+        store.query("ASK {}")
+
+
+def test_an_answer_over_the_byte_cap_is_refused_not_buffered(server, remote):
+    store = RemoteStore(server.query_url)
+    store.max_answer_bytes = 100
+    with pytest.raises(ResultTooLarge) as info:
+        store.query("SELECT * WHERE { ?s ?p ?o }")
+    assert info.value.status == 422
+    assert bool(store.query("ASK { ?s ?p ?o }")) is True
+
+
+def test_a_dump_abandoned_half_way_leaves_the_store_usable(server, remote):
+    store = RemoteStore(server.query_url, gsp_url=server.gsp_url)
+    quads = store.quads()
+    assert next(quads) is not None
+    assert {"http://ex.org/g1", "http://ex.org/g2"} <= set(store.named_graphs())
+    assert next(quads) is not None
