@@ -1,20 +1,78 @@
-"""``kg serve``: the web service on a production WSGI server (waitress)."""
+"""``kg serve``: the web service on a production WSGI server (waitress).
+
+Why waitress: one process with a pool of HTTP threads suits an app whose
+requests mostly wait (on query workers); it streams an iterable response
+to the socket as the client reads it; it stops cleanly on SIGINT/SIGTERM,
+which lets the service kill its query workers and remove its temporary
+stores. A pre-forking server (gunicorn) would multiply the query worker
+pool by its own process count and own none of it on shutdown.
+"""
 
 from __future__ import annotations
+
+import signal
+import sys
 
 import click
 
 
+def _overrides(**options) -> dict:
+    """The command-line options that were given, as config keys."""
+    return {key.upper(): value for key, value in options.items() if value is not None}
+
+
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="TCP port to listen on.")
-@click.option("--store", "store", default=None, help="On-disk store built by `kg build`.")
-def serve(host: str, port: int, store: str | None):
-    """Serve the graph: SPARQL endpoint, entity pages and downloads."""
-    from waitress import serve as waitress_serve
+@click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1; KG_HOST].")
+@click.option("--port", default=None, type=int, help="TCP port to listen on [default: 5000; KG_PORT].")
+@click.option("--store", "store", default=None, metavar="DIR", help="On-disk store built by `kg build` (opened read-only: a restart does not reload).")
+@click.option("--data", "data", multiple=True, metavar="FILE", help="Serve these RDF files instead of the article graph (.ttl .nt .nq .trig .rdf .jsonld); repeat it, or list more files after it.")
+@click.option("--timeout", type=float, default=None, help="Time budget of a query in seconds [default: 10].")
+@click.option("--workers", type=int, default=None, help="Query worker processes [default: 2].")
+@click.option("--threads", type=int, default=None, help="HTTP threads [default: 8].")
+@click.option("--max-rows", type=int, default=None, help="Most rows a query may return [default: 100000].")
+@click.option("--union-default-graph/--no-union-default-graph", default=None,
+              help="Default graph = union of all graphs (the default), or the store's own default graph (standard SPARQL dataset).")
+@click.option("--public-url", default=None, help="Public URL of the service, for the service description.")
+@click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False), help="TOML config file (see README, Configuration) [KG_CONFIG].")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+def serve(host, port, store, data, timeout, workers, threads, max_rows, union_default_graph, public_url, config_file, files):
+    """Serve the graph: SPARQL endpoint, entity pages and downloads.
+
+    \b
+    With neither --store nor --data, the article graph is built into a
+    temporary store first. Examples:
+      kg serve --store build/store --port 8080
+      kg serve --data a.ttl b.nq --no-union-default-graph --timeout 5
+    """
+    from waitress import create_server
+
+    from kg.errors import BuildError
 
     from . import create_app
 
-    app = create_app({"STORE": store} if store else None)
-    click.echo(f"Serving on http://{host}:{port}/", err=True)
-    waitress_serve(app, host=host, port=port, threads=8, ident="diplomacy-kg")
+    if files and not data:
+        raise BuildError(f"unexpected argument {files[0]!r}: give RDF files with --data FILE...")
+    data = [*data, *files]
+    if store and data:
+        raise BuildError("give either --store or --data, not both")
+    overrides = _overrides(host=host, port=port, store=store, timeout=timeout, workers=workers, threads=threads,
+                           max_rows=max_rows, union_default_graph=union_default_graph, public_url=public_url)
+    if data:
+        overrides["DATA"] = data
+    app = create_app(overrides, config_file=config_file)
+    state = app.extensions["kg"]
+    try:
+        engine = state.engine
+        server = create_server(app, host=app.config["HOST"], port=app.config["PORT"], threads=app.config["THREADS"],
+                               ident="diplomacy-kg", clear_untrusted_proxy_headers=True)
+        signal.signal(signal.SIGTERM, _stop)
+        click.echo(f"Serving {len(state.store)} quads with {engine.size} query workers on "
+                   f"http://{app.config['HOST']}:{server.effective_port}/sparql", err=True)
+        server.run()
+    finally:
+        state.close()
+
+
+def _stop(signum, frame):
+    """SIGTERM stops waitress like Ctrl-C does, so shutdown cleans up."""
+    sys.exit(0)

@@ -1,5 +1,275 @@
-"""Blueprint placeholder: filled in by the sparql work."""
+"""``/sparql``: the SPARQL 1.1 Protocol, read-only, with real limits.
 
-from flask import Blueprint
+The view branches explicitly on method and Content-Type: GET parameters, a
+POSTed ``application/x-www-form-urlencoded`` form, or a POSTed
+``application/sparql-query`` body; anything else is 415, SPARQL Update in
+any form is 403. A single-valued parameter given twice, or in both the URL
+and the body, is 400. Every query passes ``kg.sparql_guard`` before a worker
+of ``kg.engine`` runs it within its time budget; the whole result exists
+before the status line is sent, so an error is never a truncated 200.
+
+Without a query, GET answers the SPARQL Service Description (RDF clients)
+or the query page (browsers); see ``server.sparql_page``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import zlib
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, current_app, g, request
+from werkzeug.datastructures import MultiDict
+
+from kg.errors import BadRequest, Forbidden, PayloadTooLarge, UnsupportedMediaType
+from kg.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, by_name, negotiate
+from kg.namespaces import prefixes
+from kg.sparql_guard import check_graphs, check_query
+
+from . import sparql_page
+from .state import current_state
 
 bp = Blueprint("sparql", __name__)
+log = logging.getLogger("kg.access")
+
+SINGLE_VALUED = ("query", "update", "format", "timeout")
+MULTI_VALUED = ("default-graph-uri", "named-graph-uri")
+QUERY_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")
+GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
+# format= values SPARQLWrapper sends for graphs that name another format for results.
+GRAPH_FORMAT_ALIASES = {"xml": "rdf", "json": "jsonld", "n3": "ttl"}
+HTML_MAX_ROWS = 5000
+GZIP_MIN_BYTES = 1024
+
+
+@dataclass
+class ProtocolRequest:
+    """The protocol's parameters, each read from exactly one place."""
+
+    query: str | None = None
+    update: str | None = None
+    format: str | None = None
+    timeout: str | None = None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+
+
+# -- reading the request ------------------------------------------------------
+def _read_body(max_bytes: int) -> bytes:
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        raise PayloadTooLarge(f"Request body of {length} bytes is over the limit of {max_bytes} bytes.", detail={"limit": max_bytes})
+    body = request.stream.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(f"Request body is over the limit of {max_bytes} bytes.", detail={"limit": max_bytes})
+    return body
+
+
+def _decode(raw: bytes) -> str:
+    charset = request.mimetype_params.get("charset", "utf-8")
+    try:
+        return raw.decode(charset)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The request body is not valid {charset}: {exc}") from None
+
+
+def _body_params(max_bytes: int) -> tuple[MultiDict, str | None]:
+    """(form parameters, sparql-query body) of a POST, by Content-Type."""
+    mimetype = request.mimetype
+    if mimetype == "application/sparql-update":
+        raise Forbidden("SPARQL Update is not accepted here: this endpoint is read-only, and nothing was changed.", detail={"refused": "update"})
+    if mimetype not in QUERY_TYPES:
+        raise UnsupportedMediaType(
+            f"POST a query as application/x-www-form-urlencoded or application/sparql-query, not {mimetype or 'no Content-Type'}.",
+            detail={"accepted": list(QUERY_TYPES)},
+        )
+    text = _decode(_read_body(max_bytes))
+    if mimetype == "application/sparql-query":
+        return MultiDict(), text
+    return MultiDict(parse_qsl(text, keep_blank_values=True)), None
+
+
+def read_protocol(max_body: int) -> ProtocolRequest:
+    """The protocol request, or 400/403/413/415 for a malformed one."""
+    url = request.args
+    body, raw_query = _body_params(max_body) if request.method == "POST" else (MultiDict(), None)
+    both = sorted(set(url.keys()) & set(body.keys()))
+    if both:
+        raise BadRequest(f"Parameter {both[0]!r} is given both in the URL and in the body; give it once.")
+    params = MultiDict([*url.items(multi=True), *body.items(multi=True)])
+    if raw_query is not None:
+        if "query" in params:
+            raise BadRequest("The query is given both as the request body and as a 'query' parameter; give it once.")
+        params.add("query", raw_query)
+    for name in SINGLE_VALUED:
+        if len(params.getlist(name)) > 1:
+            raise BadRequest(f"Parameter {name!r} is given {len(params.getlist(name))} times; give it once.")
+    if "update" in params:
+        raise Forbidden("SPARQL Update is not accepted here: this endpoint is read-only, and nothing was changed.", detail={"refused": "update"})
+    return ProtocolRequest(
+        query=params.get("query"),
+        format=params.get("format"),
+        timeout=params.get("timeout"),
+        default_graphs=params.getlist("default-graph-uri"),
+        named_graphs=params.getlist("named-graph-uri"),
+    )
+
+
+# -- choosing what to send ----------------------------------------------------
+def choose_format(form: str | None, requested: str | None) -> Format:
+    """The result format: ``format=`` if given, else the Accept header."""
+    graph = form in GRAPH_FORMS
+    offered = (*(GRAPH_FORMATS if graph else RESULT_FORMATS), HTML)
+    if requested:
+        key = requested.strip().lower()
+        if graph:
+            key = GRAPH_FORMAT_ALIASES.get(key, key)
+        return by_name(key, offered)
+    return negotiate(request.headers.get("Accept"), offered)
+
+
+def budget(timeout: str | None, limit: float) -> float:
+    """Seconds this query may run: the service's limit, or less if asked."""
+    if timeout is None or timeout == "":
+        return limit
+    try:
+        asked = float(timeout)
+    except ValueError:
+        raise BadRequest(f"timeout must be a number of seconds, not {timeout!r}") from None
+    if not asked > 0:
+        raise BadRequest("timeout must be a positive number of seconds")
+    return min(asked, limit)
+
+
+def _etag(p: ProtocolRequest, fmt: Format) -> str:
+    key = "\x00".join([current_state().fingerprint(), p.query or "", fmt.name, *p.default_graphs, "|", *p.named_graphs])
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _accepts_gzip() -> bool:
+    """Does Accept-Encoding allow gzip (by name or ``*``) with q > 0?"""
+    for part in request.headers.get("Accept-Encoding", "").split(","):
+        name, *params = [x.strip() for x in part.split(";")]
+        if name.lower() not in ("gzip", "*"):
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        return q > 0
+    return False
+
+
+def gzip_chunks(chunks):
+    """Compress an iterable of bytes into a gzip stream, chunk by chunk."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    for chunk in chunks:
+        data = compressor.compress(chunk)
+        if data:
+            yield data
+    yield compressor.flush()
+
+
+def stream_response(answer, fmt: Format) -> Response:
+    """A response streaming the finished result, gzipped when the client accepts it."""
+    small = answer.inline is not None and len(answer.inline) < GZIP_MIN_BYTES
+    if _accepts_gzip() and not small:
+        resp = Response(gzip_chunks(answer.chunks()), content_type=fmt.content_type(), direct_passthrough=True)
+        resp.headers["Content-Encoding"] = "gzip"
+    else:
+        resp = Response(answer.chunks(), content_type=fmt.content_type(), direct_passthrough=True)
+        if answer.inline is not None:
+            resp.headers["Content-Length"] = str(len(answer.inline))
+    if answer.rows is not None:
+        resp.headers["X-Result-Rows"] = str(answer.rows)
+    return resp
+
+
+# -- answering ----------------------------------------------------------------
+def run_query(p: ProtocolRequest) -> Response:
+    """Check, run and answer one query."""
+    cfg = current_app.config
+    info = check_query(p.query, max_bytes=cfg["MAX_QUERY_BYTES"], max_nesting=cfg["MAX_NESTING"])
+    state = current_state()
+    known = state.graphs()
+    check_graphs(info.default_graphs, known, source="FROM")
+    check_graphs(info.named_graphs, known, source="FROM NAMED")
+    check_graphs(p.default_graphs, known, source="default-graph-uri")
+    check_graphs(p.named_graphs, known, source="named-graph-uri")
+    fmt = choose_format(info.form, p.format)
+    seconds = budget(p.timeout, cfg["TIMEOUT"])
+    etag = _etag(p, fmt)
+    if request.method == "GET" and request.if_none_match.contains_weak(etag):
+        return _cacheable(Response(status=304), etag)
+    job = {
+        "query": p.query, "format": "table" if fmt is HTML else fmt.name,
+        "default_graphs": p.default_graphs, "named_graphs": p.named_graphs,
+        "max_rows": min(cfg["MAX_ROWS"], HTML_MAX_ROWS) if fmt is HTML else cfg["MAX_ROWS"],
+        "prefixes": prefixes(cfg.get("BASE") or None),
+    }
+    answer = state.engine.run(job, seconds)
+    if fmt is HTML:
+        resp = sparql_page.query_page(p.query, answer.table)
+    else:
+        resp = stream_response(answer, fmt)
+    return _cacheable(resp, etag) if request.method == "GET" else resp
+
+
+def _cacheable(resp: Response, etag: str) -> Response:
+    resp.set_etag(etag, weak=True)
+    resp.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
+    return resp
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def sparql():
+    """The endpoint: a query, a service description, or the query page."""
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
+    p = read_protocol(current_app.config["MAX_BODY_BYTES"])
+    if p.query is None:
+        if request.method == "POST":
+            raise BadRequest("No query: send it as 'query' (form or URL) or as an application/sparql-query body.")
+        return sparql_page.description_or_page(p.format)
+    return run_query(p)
+
+
+@bp.route("/update", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+@bp.route("/sparql/update", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+@bp.route("/sparql/statements", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def update():
+    """Common SPARQL Update paths: refused, the service is read-only."""
+    raise Forbidden("SPARQL Update is not accepted here: this service is read-only, and nothing was changed.", detail={"refused": "update"})
+
+
+@bp.after_request
+def cors(resp: Response) -> Response:
+    """Any origin may query (no credentials are ever involved)."""
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    resp.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
+    resp.headers["Access-Control-Expose-Headers"] = "ETag, X-Result-Rows"
+    resp.vary.add("Accept")
+    resp.vary.add("Accept-Encoding")
+    return resp
+
+
+@bp.before_app_request
+def _start_clock() -> None:
+    g.kg_started = time.monotonic()
+
+
+@bp.after_app_request
+def _access_log(resp: Response) -> Response:
+    """One line per request: method, path (never the query string or body), status, time."""
+    started = g.get("kg_started")
+    elapsed = (time.monotonic() - started) * 1000 if started else 0.0
+    log.info("%s %s %s %.0fms", request.method, request.path, resp.status_code, elapsed)
+    return resp

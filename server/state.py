@@ -1,27 +1,177 @@
-"""What the app serves: the store (and later the query engine) per app.
+"""What the app serves: the store and the query engine, per app.
 
 Kept on ``app.extensions["kg"]``; views read it with ``current_state()``.
+The store comes from, in order: ``STORE_OBJECT`` (tests hand a ready
+``Store``), ``STORE`` (an on-disk store or a SPARQL endpoint URL), ``DATA``
+(RDF files loaded into a temporary on-disk store), or else the article graph
+built with ``kg.build.build_store`` into a temporary directory.
+
+User queries go through ``state.engine`` (worker processes with time limits;
+started on first use, or at once by ``kg serve``); pages may query
+``state.store`` directly with their own bounded queries.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import atexit
+import hashlib
+import logging
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Flask, current_app
 
+from kg.errors import BuildError
+from kg.formats import ALL_FORMATS, GRAPH_FORMATS, JSONLD, NQUADS, RDFXML, by_extension
 from kg.store import Store, open_store
+
+log = logging.getLogger(__name__)
+REPO = Path(__file__).resolve().parent.parent
+# File extensions that name a format by another name.
+_EXTRA_EXTENSIONS = {"owl": RDFXML, "xml": RDFXML, "json": JSONLD, "nquads": NQUADS, "ntriples": GRAPH_FORMATS[1], "turtle": GRAPH_FORMATS[0]}
 
 
 @dataclass
 class State:
     store: Store
+    config: dict
+    temp_dirs: list[str] = field(default_factory=list)
+    _engine: object | None = None
+    _graphs: frozenset[str] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def engine(self):
+        """The query engine, started on first use."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = _start_engine(self)
+            return self._engine
+
+    def engine_started(self) -> bool:
+        return self._engine is not None
+
+    def graphs(self) -> frozenset[str]:
+        """IRIs of the dataset's named graphs (the store does not change)."""
+        if self._graphs is None:
+            self._graphs = frozenset(self.store.named_graphs())
+        return self._graphs
+
+    def fingerprint(self) -> str:
+        """A short tag that changes when the served data may have changed."""
+        where = self.store.location or f"memory-{id(self.store)}"
+        return hashlib.sha256(f"{where}|{len(self.store)}|{id(self)}".encode()).hexdigest()[:16]
+
+    def close(self) -> None:
+        """Stop the workers and remove temporary stores. Safe to call twice."""
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.close()
+        for path in self.temp_dirs:
+            shutil.rmtree(path, ignore_errors=True)
+        self.temp_dirs.clear()
+
+
+def _format_of(path: Path):
+    ext = path.suffix.lstrip(".").lower()
+    fmt = by_extension(ext, ALL_FORMATS) or _EXTRA_EXTENSIONS.get(ext)
+    if fmt is None or fmt not in GRAPH_FORMATS:
+        raise BuildError(
+            "unknown RDF format; use .ttl, .nt, .nq, .trig, .rdf/.owl or .jsonld", where=str(path)
+        )
+    return fmt
+
+
+def load_files(paths: list[str], target: str) -> None:
+    """Load RDF files into a new on-disk store at ``target``; BuildError names a bad file."""
+    store = Store.open(target, read_only=False)
+    for name in paths:
+        path = Path(name)
+        if not path.is_file():
+            raise BuildError("no such file", where=name)
+        try:
+            store.load(path, _format_of(path), base_iri=path.resolve().as_uri())
+        except (OSError, ValueError) as exc:
+            raise BuildError(str(exc), where=name) from exc
+    store.flush()
+
+
+def build_article(target: str) -> None:
+    """Build the article graph into ``target`` (needs ``kg.build.build_store``)."""
+    try:
+        from kg.build import build_store
+    except ImportError as exc:
+        raise BuildError(
+            "the article graph builder (kg.build.build_store) is not available yet; "
+            "serve a built store with --store DIR or RDF files with --data FILE"
+        ) from exc
+    build_store(target, data_dir=str(REPO / "data"), ontology_dir=str(REPO / "ontology"))
+
+
+def _open(config: dict, temp_dirs: list[str]) -> Store:
+    union = config["UNION_DEFAULT_GRAPH"]
+    if config.get("STORE_OBJECT") is not None:
+        return config["STORE_OBJECT"]
+    if config.get("STORE"):
+        return open_store(config["STORE"], union_default_graph=union)
+    temp = tempfile.mkdtemp(prefix="kg-serve-")
+    temp_dirs.append(temp)
+    target = str(Path(temp) / "store")
+    data = config.get("DATA")
+    files = data.split() if isinstance(data, str) else list(data or [])
+    if files:
+        load_files(files, target)
+    else:
+        build_article(target)
+    return Store.open(target, read_only=True, union_default_graph=union)
+
+
+def _store_on_disk(state: State) -> str | None:
+    """A directory the workers can open read-only, copying an in-memory store."""
+    store = state.store
+    if store.location and Path(store.location).is_dir():
+        return store.location
+    if not isinstance(getattr(store, "inner", None), ox.Store):
+        return None
+    temp = tempfile.mkdtemp(prefix="kg-serve-")
+    state.temp_dirs.append(temp)
+    copy = ox.Store(temp)
+    copy.bulk_extend(store.inner.quads_for_pattern(None, None, None, None))
+    copy.flush()
+    del copy
+    return temp
+
+
+def _start_engine(state: State):
+    from kg.engine import QueryEngine
+    from kg.engine.direct import DirectEngine
+
+    path = _store_on_disk(state)
+    if path is None:
+        return DirectEngine(state.store)
+    engine = QueryEngine(path, size=state.config["WORKERS"], union_default_graph=state.store.union_default_graph)
+    if not engine.wait_ready():
+        engine.close()
+        raise BuildError("no query worker could start; see the log above")
+    return engine
 
 
 def init_state(app: Flask) -> None:
-    store = app.config.get("STORE_OBJECT")  # tests may hand a ready Store
-    if store is None:
-        store = open_store(app.config.get("STORE") or None, union_default_graph=app.config["UNION_DEFAULT_GRAPH"])
-    app.extensions["kg"] = State(store=store)
+    temp_dirs: list[str] = []
+    try:
+        store = _open(app.config, temp_dirs)
+    except BaseException:
+        for path in temp_dirs:
+            shutil.rmtree(path, ignore_errors=True)
+        raise
+    state = State(store=store, config=app.config, temp_dirs=temp_dirs)
+    app.extensions["kg"] = state
+    atexit.register(state.close)
 
 
 def current_state() -> State:

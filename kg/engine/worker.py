@@ -1,0 +1,145 @@
+"""A query worker: one process, one read-only store, one query at a time.
+
+Started by ``kg.engine.pool`` as ``python -m kg.engine.worker``. It reads
+requests (dicts) from one pipe and answers on another; the parent kills it
+with SIGKILL when a query runs past its budget, which releases its CPU at
+once. It dies with its parent (PR_SET_PDEATHSIG), so a killed server never
+leaves workers behind. Results small enough are sent inline; larger ones
+are spooled to a file the parent streams and deletes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import os
+import re
+import signal
+import sys
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from ..errors import BadQuery, KGError
+from ..results import write_boolean, write_solutions, write_triples, table
+from ..store import Store
+
+INLINE_LIMIT = 256 * 1024
+PR_SET_PDEATHSIG = 1
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:
+        os._exit(0)
+
+
+class Spool(io.RawIOBase):
+    """A write-only sink: memory first, a file in ``spool_dir`` past a size."""
+
+    def __init__(self, spool_dir: str, name: str):
+        self.buffer = io.BytesIO()
+        self.path = os.path.join(spool_dir, name)
+        self.file = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if self.file is None and self.buffer.tell() + len(data) > INLINE_LIMIT:
+            self.file = open(self.path, "wb")
+            self.file.write(self.buffer.getvalue())
+            self.buffer = io.BytesIO()
+        (self.file or self.buffer).write(data)
+        return len(data)
+
+    def finish(self) -> dict:
+        if self.file is None:
+            return {"inline": self.buffer.getvalue(), "path": None}
+        self.file.close()
+        return {"inline": None, "path": self.path}
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            os.unlink(self.path)
+
+
+def syntax_error(exc: SyntaxError) -> BadQuery:
+    """The parser's message, with line and column when it gives them."""
+    message = str(exc)
+    detail = {}
+    match = _POSITION.search(message)
+    if match:
+        detail = {"line": int(match.group(1)), "column": int(match.group(2))}
+    return BadQuery(f"SPARQL syntax error: {message}", detail=detail)
+
+
+def run(store: Store, request: dict, spool: Spool) -> dict:
+    """Run one request; return what the parent needs to answer it."""
+    try:
+        result = store.query(
+            request["query"],
+            union_default_graph=request.get("union"),
+            default_graphs=request.get("default_graphs") or None,
+            named_graphs=request.get("named_graphs") or None,
+            base_iri=request.get("base_iri"),
+        )
+    except SyntaxError as exc:
+        raise syntax_error(exc) from None
+    fmt, max_rows = request["format"], request["max_rows"]
+    if fmt == "table":
+        return {"table": table(result, max_rows=max_rows), "rows": None}
+    if isinstance(result, ox.QueryBoolean):
+        write_boolean(bool(result), spool, fmt)
+        rows = 1
+    elif isinstance(result, ox.QuerySolutions):
+        rows = write_solutions(result, spool, fmt, max_rows=max_rows)
+    else:
+        rows = write_triples(result, spool, fmt, max_rows=max_rows, prefixes=request.get("prefixes"))
+    return {**spool.finish(), "rows": rows}
+
+
+def error_reply(exc: BaseException) -> tuple:
+    if isinstance(exc, KGError):
+        return ("error", type(exc).__name__, exc.message, exc.detail)
+    if isinstance(exc, SyntaxError):
+        err = syntax_error(exc)
+        return ("error", "BadQuery", err.message, err.detail)
+    return ("error", "EngineError", f"{type(exc).__name__}: {exc}", {})
+
+
+def serve(store: Store, inbox: Connection, outbox: Connection, spool_dir: str) -> None:
+    outbox.send(("ready", os.getpid()))
+    number = 0
+    while True:
+        try:
+            request = inbox.recv()
+        except EOFError:
+            return
+        number += 1
+        spool = Spool(spool_dir, f"{os.getpid()}-{number}.out")
+        try:
+            outbox.send(("ok", run(store, request, spool)))
+        except Exception as exc:  # every failure is reported to the parent, which owns the error path
+            spool.discard()
+            outbox.send(error_reply(exc))
+
+
+def main(argv: list[str]) -> None:
+    store_path, parent_pid, fd_in, fd_out, spool_dir, union = argv
+    die_with_parent(int(parent_pid))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    inbox = Connection(int(fd_in), writable=False)
+    outbox = Connection(int(fd_out), readable=False)
+    store = Store.open(store_path, read_only=True, union_default_graph=union == "1")
+    serve(store, inbox, outbox, spool_dir)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

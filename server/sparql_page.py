@@ -1,0 +1,132 @@
+"""What GET ``/sparql`` shows without a query, and the HTML results page.
+
+RDF clients get the SPARQL 1.1 Service Description naming the endpoint's
+real URL (``PUBLIC_URL`` when configured, else the URL the request came
+to), the result formats, the default dataset and its named graphs. Browsers
+get a query form with the competency questions as examples; results come
+back as an HTML table with IRIs linked. The page needs no JavaScript.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Response, current_app, render_template, request
+
+from kg.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, by_name, negotiate
+from kg.namespaces import base_iri, prefixes
+
+from .state import current_state
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+VOID = "http://rdfs.org/ns/void#"
+# Media type -> the W3C unique URI of the format (http://www.w3.org/ns/formats/).
+FORMAT_URIS = {
+    "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV", "tsv": "SPARQL_Results_TSV",
+    "ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "rdf": "RDF_XML", "trig": "TriG", "nq": "N-Quads",
+}
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "queries" / "cq"
+
+
+def endpoint_url() -> str:
+    """The endpoint's public URL: configured, else the one the client used."""
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        return public.rstrip("/") + "/sparql"
+    return request.host_url.rstrip("/") + "/sparql"
+
+
+def _sd_triples(endpoint: str) -> list[ox.Triple]:
+    state = current_state()
+    service = ox.NamedNode(endpoint)
+    dataset, default_graph = ox.BlankNode(), ox.BlankNode()
+    sd = lambda name: ox.NamedNode(SD + name)  # noqa: E731 - a local shorthand
+    root = endpoint.rsplit("/sparql", 1)[0]
+    triples = [
+        ox.Triple(service, RDF_TYPE, sd("Service")),
+        ox.Triple(service, sd("endpoint"), service),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL10Query")),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/Simple")),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(service, ox.NamedNode("http://purl.org/dc/terms/description"), ox.Literal(
+            f"Read-only SPARQL 1.1 endpoint: Update, LOAD and SERVICE are refused; FROM may name only graphs of this dataset. "
+            f"Time budget {current_app.config['TIMEOUT']:g} s per query, at most {current_app.config['MAX_ROWS']} result rows.")),
+        ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
+        ox.Triple(dataset, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"), ox.NamedNode(root + "/.well-known/void")),
+        ox.Triple(dataset, sd("defaultGraph"), default_graph),
+        ox.Triple(default_graph, RDF_TYPE, sd("Graph")),
+    ]
+    triples += [ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + uri)) for uri in FORMAT_URIS.values()]
+    if state.store.union_default_graph:
+        triples.append(ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")))
+    for graph in sorted(state.graphs()):
+        node = ox.BlankNode()
+        triples += [
+            ox.Triple(dataset, sd("namedGraph"), node),
+            ox.Triple(node, RDF_TYPE, sd("NamedGraph")),
+            ox.Triple(node, sd("name"), ox.NamedNode(graph)),
+        ]
+    return triples
+
+
+def service_description(fmt: Format) -> Response:
+    """The Service Description in ``fmt`` (any graph format)."""
+    rdf_format = getattr(ox.RdfFormat, fmt.oxigraph)
+    triples = _sd_triples(endpoint_url())
+    if rdf_format.supports_datasets:
+        triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+    kwargs = {"prefixes": {"sd": SD, "void": VOID, "formats": FORMATS_NS}} if fmt.name in ("ttl", "trig") else {}
+    body = ox.serialize(triples, None, rdf_format, **kwargs)
+    return Response(body, content_type=fmt.content_type())
+
+
+def description_or_page(requested: str | None) -> Response:
+    """GET /sparql without a query: the page for browsers, else the description."""
+    offered = (*GRAPH_FORMATS, HTML)
+    fmt = by_name(requested, offered) if requested else negotiate(request.headers.get("Accept"), offered)
+    if fmt is HTML:
+        return query_page(None, None)
+    return service_description(fmt)
+
+
+def examples() -> list[dict]:
+    """The competency questions: name, title, question, SPARQL text."""
+    try:
+        from kg.queries import list_examples
+    except ImportError:
+        return [{"name": p.stem, "title": p.stem, "question": "", "sparql": p.read_text(encoding="utf-8")}
+                for p in sorted(EXAMPLES_DIR.glob("*.rq"))]
+    return [{"name": e.name, "title": e.title, "question": e.question, "sparql": e.sparql} for e in list_examples()]
+
+
+def _compact(iri: str, table: dict[str, str]) -> str:
+    for prefix, ns in table.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def _href(iri: str, base: str) -> str:
+    """Entity IRIs of this dataset link to this server's pages."""
+    return "/" + iri[len(base):] if iri.startswith(base) else iri
+
+
+def query_page(query: str | None, table: dict | None) -> Response:
+    """The HTML query form, with ``table`` (from ``kg.results.table``) as results."""
+    base = base_iri(current_app.config.get("BASE") or None)
+    names = prefixes(current_app.config.get("BASE") or None)
+    html = render_template(
+        "sparql.html", query=query, result=table, examples=examples(), endpoint=endpoint_url(),
+        compact=lambda iri: _compact(iri, names), href=lambda iri: _href(iri, base),
+        result_formats=RESULT_FORMATS, graph_formats=GRAPH_FORMATS, timeout=current_app.config["TIMEOUT"],
+        default_query=_default_query(),
+    )
+    return Response(html, content_type=HTML.content_type())
+
+
+def _default_query() -> str:
+    return "SELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n}\nLIMIT 25\n"
