@@ -1,0 +1,187 @@
+"""Commands over the graph: build, validate, query, stats, span."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from ..errors import BadQuery, BuildError
+from ..formats import GRAPH_FORMATS, RESULT_FORMATS, TRIG, NQUADS
+from ..namespaces import prefixes
+from . import main
+
+DEFAULT_STORE = "build/store"
+_data = click.option("--data", "data_dir", default="data", show_default=True, help="Folder with articles/ and background/.")
+_onto = click.option("--ontology", "ontology_dir", default="ontology", show_default=True, help="Folder with diplomacy.ttl and shapes.ttl.")
+_base = click.option("--base", default=None, help="Base IRI of the data (default: $KG_BASE or https://kg.example.org/).")
+_store = click.option("--store", default=DEFAULT_STORE, show_default=True, help="On-disk store directory.")
+
+
+@main.command()
+@_store
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the dataset to this file (.trig or .nq).")
+@click.option("--no-validate", is_flag=True, help="Skip SHACL (spans and terms are always checked).")
+@_data
+@_onto
+@_base
+def build(store, out, no_validate, data_dir, ontology_dir, base):
+    """Compile articles, background and ontology into the store.
+
+    The store is built in a new directory and swapped in only when the
+    build and its validation succeed; a failed build leaves the previous
+    store untouched. Exit 1 on invalid content, 2 on unusable input.
+    """
+    from ..build import build_dataset, build_store
+
+    stats = build_store(store, data_dir=data_dir, ontology_dir=ontology_dir, base=base, validate=not no_validate)
+    if out:
+        fmt = NQUADS if out.endswith(".nq") else TRIG
+        Path(out).write_bytes(build_dataset(data_dir, ontology_dir, base).serialize(format=fmt.rdflib, encoding="utf-8"))
+        click.echo(f"wrote {out}")
+    click.echo(f"built {store}: {stats['quads']} quads in {len(stats['graphs'])} named graphs")
+
+
+@main.command()
+@_data
+@_onto
+@_base
+def validate(data_dir, ontology_dir, base):
+    """Check spans against the article text, ontology terms, references
+    and the SHACL shapes. Exit 0 when valid, 1 when not (each problem
+    listed with file, line or term), 2 on unusable input."""
+    from ..validate import validate as run
+
+    report = run(data_dir, ontology_dir, base)
+    if report.valid:
+        click.echo(f"valid: {report.graphs} graphs, {report.triples} triples")
+        return
+    click.echo(f"invalid: {len(report.problems)} problem(s)", err=True)
+    for problem in report.problems:
+        click.echo(f"  - {problem}", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "query_file", type=click.Path(exists=True, dir_okay=False), help="Read the query from a file.")
+@click.option("-e", "--example", help="Run a competency query by name or number (see --list).")
+@click.option("--list", "list_examples", is_flag=True, help="List the example queries.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              help="table, or a result format (json, xml, csv, tsv) / graph format (ttl, nt, jsonld, ...).")
+@_store
+@click.option("--base", default=None, help="Base IRI used to shorten IRIs in tables.")
+def query(sparql, query_file, example, list_examples, fmt, store, base):
+    """Run a SPARQL query; the default graph is the union of all graphs.
+
+    \b
+    kg query 'SELECT ?p WHERE { ?p a dip:Person }'   (PREFIXes optional)
+    kg query --example 14 --format csv
+    """
+    from ..queries import find_example, list_examples as examples
+
+    if list_examples:
+        for ex in examples():
+            click.echo(f"{ex.name:32} {ex.title}")
+        return
+    if example:
+        sparql = find_example(example).sparql
+    elif query_file:
+        sparql = Path(query_file).read_text(encoding="utf-8")
+    if not sparql:
+        raise BadQuery("give a query, --file or --example")
+    result = _open(store).query(_with_prefixes(sparql, base))
+    _print_result(result, fmt, base)
+
+
+@main.command()
+@_store
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def stats(store, as_json):
+    """Quads per named graph and instances per class of the store."""
+    from ..build import store_stats
+
+    data = store_stats(_open(store))
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"quads: {data['quads']}")
+    for name, count in data["graphs"].items():
+        click.echo(f"  {count:6}  {name}")
+    for label, count in data["instances"].items():
+        click.echo(f"{label:>16}: {count}")
+
+
+@main.command()
+@click.argument("article", type=click.Path(exists=True, dir_okay=False))
+@click.argument("text")
+@click.option("--nth", default=1, show_default=True, help="Which occurrence.")
+def span(article, text, nth):
+    """Print the evidence span of TEXT in ARTICLE for a mapping file:
+    ``[start, end, "text"]`` (code-point offsets, end exclusive)."""
+    from ..evidence import locate
+
+    found = locate(Path(article).read_text(encoding="utf-8"), text, nth)
+    if found is None:
+        raise BuildError(f"'{text}' does not occur {nth} time(s)", where=article)
+    click.echo(json.dumps([found[0], found[1], text], ensure_ascii=False))
+
+
+def _open(store):
+    from ..store import Store
+
+    return Store.open(store)
+
+
+def _with_prefixes(sparql: str, base: str | None) -> str:
+    declared = {line.split()[1].rstrip(":").lower() for line in sparql.splitlines() if line.strip().upper().startswith("PREFIX") and len(line.split()) > 1}
+    missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes(base).items() if p not in declared)
+    return missing + sparql
+
+
+def _print_result(result, fmt: str, base: str | None) -> None:
+    if isinstance(result, ox.QueryBoolean):
+        click.echo("true" if bool(result) else "false")
+        return
+    if fmt != "table":
+        formats = RESULT_FORMATS if isinstance(result, ox.QuerySolutions) else GRAPH_FORMATS
+        chosen = next((f for f in formats if fmt in (f.name, f.extension)), None)
+        if chosen is None or chosen.oxigraph is None:
+            raise BadQuery(f"unknown format '{fmt}' for this result; use table or one of {', '.join(f.name for f in formats)}")
+        kind = ox.QueryResultsFormat if isinstance(result, ox.QuerySolutions) else ox.RdfFormat
+        sys.stdout.write(result.serialize(format=getattr(kind, chosen.oxigraph)).decode("utf-8"))
+        return
+    if isinstance(result, ox.QueryTriples):
+        rows = [[t.subject, t.predicate, t.object] for t in result]
+        columns = ["subject", "predicate", "object"]
+    else:
+        columns = [v.value for v in result.variables]
+        rows = [[solution[c] for c in columns] for solution in result]
+    click.echo(table(columns, [[short(v, base) for v in row] for row in rows]))
+
+
+def short(term, base: str | None = None) -> str:
+    """A term as a person reads it: prefixed name, literal value, or ''."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for prefix, ns in sorted(prefixes(base).items(), key=lambda kv: -len(kv[1])):
+            if term.value.startswith(ns):
+                return f"{prefix}:{term.value[len(ns):]}"
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def table(columns: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table with a header rule and a row count."""
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
+    line = lambda cells: " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+    out = [line(columns), "-+-".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)

@@ -1,0 +1,117 @@
+"""Evidence: text spans of an article, checked against its text.
+
+Offsets are Python ``str`` (Unicode code point) offsets into the article
+text exactly as stored (the file may begin with a space; nothing is
+stripped); ``start`` is inclusive, ``end`` exclusive. A span's IRI is
+``{article IRI}#char={start},{end}`` (RFC 5147 style).
+
+>>> text = " date 2025-02-19 Washington, US - In a stunning shift."
+>>> locate(text, "Washington")
+(17, 27)
+>>> check_span(text, 17, 27, "Washington") is None
+True
+>>> check_span(text, 0, 5, "date")
+"text at [0, 5) is ' date', not 'date' ('date' occurs at [1, 5))"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from .namespaces import DIP, NIF
+
+# Abbreviations whose final dot does not end a sentence.
+_ABBREVIATIONS = ("U.S.", "U.K.", "Mr.", "Mrs.", "Dr.", "St.")
+_BOUNDARY = re.compile(r"[.!?][”’\"]?(?=\s+[“\"A-Z0-9])")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where it is, which term, what."""
+
+    where: str
+    message: str
+    term: str | None = None
+
+    def __str__(self) -> str:
+        term = f" {self.term}:" if self.term else ""
+        return f"{self.where}:{term} {self.message}"
+
+
+def span_iri(article: URIRef, start: int, end: int) -> URIRef:
+    """The IRI of a span: the article IRI with an RFC 5147 fragment."""
+    return URIRef(f"{article}#char={start},{end}")
+
+
+def locate(text: str, exact: str, occurrence: int = 1) -> tuple[int, int] | None:
+    """Offsets of the ``occurrence``-th (1-based) appearance of ``exact``."""
+    start = -1
+    for _ in range(occurrence):
+        start = text.find(exact, start + 1)
+        if start < 0:
+            return None
+    return start, start + len(exact)
+
+
+def check_span(text: str, start: object, end: object, exact: object) -> str | None:
+    """Why the span does not match the text, or ``None`` when it does."""
+    if not (isinstance(start, int) and isinstance(end, int) and isinstance(exact, str)):
+        return "a span is [start, end, \"exact text\"] with integer offsets"
+    if not 0 <= start < end <= len(text):
+        return f"offsets [{start}, {end}) are outside the article (length {len(text)})"
+    found = text[start:end]
+    if found == exact:
+        return None
+    hint = locate(text, exact)
+    where = f"'{exact}' occurs at [{hint[0]}, {hint[1]})" if hint else f"'{exact}' is not in the article"
+    return f"text at [{start}, {end}) is '{found}', not '{exact}' ({where})"
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence (and heading) offsets: split at line breaks and sentence ends."""
+    result: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for mark in _BOUNDARY.finditer(line.group()):
+            cut = line.start() + mark.end()
+            if text[:cut].endswith(_ABBREVIATIONS):
+                continue
+            result.append(_trim(text, start, cut))
+            start = cut
+        result.append(_trim(text, start, line.end()))
+    return [s for s in result if s[0] < s[1]]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def add_span(graph: Graph, article: URIRef, text: str, start: int, end: int, *, kind=DIP.TextSpan) -> URIRef:
+    """Add a span node (NIF offsets, exact text, its article) and return it."""
+    node = span_iri(article, start, end)
+    graph.add((node, RDF.type, kind))
+    graph.add((node, NIF.beginIndex, Literal(start, datatype=XSD.nonNegativeInteger)))
+    graph.add((node, NIF.endIndex, Literal(end, datatype=XSD.nonNegativeInteger)))
+    graph.add((node, NIF.anchorOf, Literal(text[start:end])))
+    graph.add((node, NIF.referenceContext, article))
+    return node
+
+
+def add_sentences(graph: Graph, article: URIRef, text: str) -> list[tuple[int, int, URIRef]]:
+    """Add every sentence of the article as a ``dip:Sentence`` span."""
+    return [(s, e, add_span(graph, article, text, s, e, kind=DIP.Sentence)) for s, e in sentences(text)]
+
+
+def link_sentences(graph: Graph, span: URIRef, start: int, end: int, sents: list[tuple[int, int, URIRef]]) -> None:
+    """Point a span to each sentence it overlaps (``nif:sentence``)."""
+    for s, e, node in sents:
+        if s < end and start < e and node != span:
+            graph.add((span, NIF.sentence, node))
