@@ -1,5 +1,127 @@
-"""Blueprint placeholder: filled in by the dumps work."""
+"""Downloads and the dataset description.
 
-from flask import Blueprint
+``/downloads`` lists every file with its size and triple count;
+``/downloads/<name>`` sends one (``<name>.gz`` its gzip twin, and the
+twin with ``Content-Encoding: gzip`` to clients that accept it), with
+``ETag``, ``Last-Modified``, ``304 Not Modified`` and ranges.
+``/.well-known/void`` (also ``/void.ttl``, ``/void.jsonld``, ``/void.nt``)
+is the VoID + DCAT description. Files are made once per store version by
+``kg.dumps.DumpCache``; a request is then a plain file send.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
+
+from kg.dumps import GZIP, DumpCache, DumpFile, DumpInfo, UNION, find, write_dump
+from kg.errors import NotFound
+from kg.formats import HTML, JSONLD, NTRIPLES, TURTLE, by_extension, negotiate
+from kg.void import VOID_PATH, describe, description_prefixes
+
+from .state import current_state
 
 bp = Blueprint("dumps", __name__)
+
+VOID_FORMATS = (TURTLE, JSONLD, NTRIPLES)
+VOID_LINK = f'</{VOID_PATH}>; rel="describedby"; type="text/turtle"'
+
+
+def dump_cache() -> DumpCache:
+    """The app's cache of dump files (one per app and store)."""
+    state = current_state()
+    cache = current_app.extensions.get("kg_dumps")
+    if cache is None or cache.store is not state.store:
+        root = current_app.config.get("DUMPS_DIR") or str(Path(tempfile.gettempdir()) / "diplomacy-kg-dumps")
+        cache = DumpCache(state.store, root, base=current_app.config.get("BASE") or None)
+        current_app.extensions["kg_dumps"] = cache
+    return cache
+
+
+def site_url() -> str:
+    """The public URL of the service, ending with a slash."""
+    url = current_app.config.get("PUBLIC_URL") or request.url_root
+    return url if url.endswith("/") else url + "/"
+
+
+def made_files() -> list[tuple[DumpFile, DumpInfo]]:
+    cache = dump_cache()
+    folder = cache.directory()
+    return [(f, cache.ensure(f, folder=folder)) for f in cache.files()]
+
+
+@bp.get("/downloads")
+@bp.get("/downloads/")
+def downloads():
+    """The downloads page: every file, its size, gzip size and triple count."""
+    made = made_files()
+    html = render_template("downloads.html", made=made, void_path="/" + VOID_PATH,
+                           dataset=[m for m in made if m[0].graph is None],
+                           graphs=[m for m in made if m[0].graph is not None])
+    resp = Response(html, mimetype="text/html")
+    resp.headers["Link"] = VOID_LINK
+    return resp
+
+
+def _accepts_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+@bp.get("/downloads/<name>")
+def download(name: str):
+    """One dump file; ``.gz`` names the compressed twin."""
+    cache = dump_cache()
+    file, gz_file = find(cache.files(), name)
+    info = cache.ensure(file)
+    if gz_file:
+        return _send(info.gz_path, GZIP, file.download_name + ".gz", info.gz_sha256, info)
+    if _accepts_gzip():
+        resp = _send(info.gz_path, file.fmt.content_type(), file.download_name, info.gz_sha256 + "-gzip", info)
+        resp.headers["Content-Encoding"] = "gzip"
+    else:
+        resp = _send(info.path, file.fmt.content_type(), file.download_name, info.sha256, info)
+    resp.vary.add("Accept-Encoding")
+    return resp
+
+
+def _send(path: str, content_type: str, download_name: str, etag: str, info: DumpInfo) -> Response:
+    """A conditional, range-capable file response (304, 206 and 416 included)."""
+    resp = send_file(path, as_attachment=True, download_name=download_name, conditional=True,
+                     etag=etag, last_modified=info.modified)
+    resp.headers["Content-Type"] = content_type
+    return resp
+
+
+def _void_response(fmt) -> Response:
+    made = made_files()
+    cache = dump_cache()
+    description = describe(current_state().store, made, site_url=site_url(), base=cache.base)
+    out = io.BytesIO()
+    write_dump(description, fmt, UNION, out, prefixes=description_prefixes(cache.base))
+    resp = Response(out.getvalue(), content_type=fmt.content_type())
+    resp.vary.add("Accept")
+    return resp
+
+
+@bp.get(f"/{VOID_PATH}")
+def void():
+    """The VoID + DCAT description, in the format the client prefers.
+
+    A browser (which prefers HTML) is sent to the downloads page.
+    """
+    fmt = negotiate(request.headers.get("Accept"), (*VOID_FORMATS, HTML))
+    if fmt is HTML:
+        return redirect("/downloads", code=303)
+    return _void_response(fmt)
+
+
+@bp.get("/void.<ext>")
+def void_file(ext: str):
+    """The description in the format its extension names."""
+    fmt = by_extension(ext, VOID_FORMATS)
+    if fmt is None:
+        raise NotFound(f"No description in .{ext}; try " + ", ".join(f"/void.{f.extension}" for f in VOID_FORMATS))
+    return _void_response(fmt)

@@ -3,10 +3,10 @@
 >>> from kg.dumps import DumpCache, catalog, write_dump
 """
 
-from .catalog import DOWNLOAD_PREFIX, GZIP, DumpCache, DumpFile, DumpInfo, catalog, find, fingerprint, graph_files, write_dump
+from .catalog import DOWNLOAD_PREFIX, GZIP, DumpCache, DumpFile, DumpInfo, catalog, find, fingerprint, graph_files, make_file, write_dump
 from .order import DATASET, UNION, Scope, graph_scope, ordered_rows
 
 __all__ = [
     "DATASET", "DOWNLOAD_PREFIX", "GZIP", "UNION", "DumpCache", "DumpFile", "DumpInfo", "Scope",
-    "catalog", "find", "fingerprint", "graph_files", "graph_scope", "ordered_rows", "write_dump",
+    "catalog", "find", "fingerprint", "graph_files", "graph_scope", "make_file", "ordered_rows", "write_dump",
 ]

@@ -101,7 +101,7 @@ def catalog(store) -> list[DumpFile]:
         DumpFile("union.nt", "Union of all graphs", NTRIPLES, UNION, "union"),
     ]
     per_graph = [f for iri in store.named_graphs() for f in graph_files(iri)]
-    per_graph.sort(key=lambda f: (_ROLE_ORDER[f.role], f.name))
+    per_graph.sort(key=lambda f: (_ROLE_ORDER[f.role], f.graph, f.fmt is not TURTLE))
     return files + per_graph
 
 
@@ -119,13 +119,16 @@ def find(files: list[DumpFile], name: str) -> tuple[DumpFile, bool]:
 
 
 def write_dump(store, fmt: Format, scope: Scope, out: BinaryIO, *, base: str | None = None,
-               on_read: Callable[[int], None] | None = None) -> int:
-    """Serialize ``scope`` of ``store`` in ``fmt`` to ``out``; the triple count."""
+               prefixes: dict[str, str] | None = None, on_read: Callable[[int], None] | None = None) -> int:
+    """Serialize ``scope`` of ``store`` in ``fmt`` to ``out``; the triple count.
+
+    Turtle, TriG and JSON-LD declare ``prefixes`` (default: the project's).
+    """
     writer = WRITERS.get(fmt.name)
     if writer is None:
         raise NotFound(f"Dumps are not offered in {fmt.label}")
     rows = ordered_rows(store, scope, on_read=on_read)
-    return writer(rows, out, project_prefixes(base))
+    return writer(rows, out, prefixes or project_prefixes(base))
 
 
 def fingerprint(store, base: str | None = None) -> str:
@@ -136,7 +139,7 @@ def fingerprint(store, base: str | None = None) -> str:
     independent of order.
     """
     h = hashlib.sha256(f"v{DUMP_VERSION}|{project_prefixes(base)}|{len(store)}".encode())
-    if store.location:
+    if store.location and os.path.isdir(store.location):
         for entry in sorted(os.scandir(store.location), key=lambda e: e.name):
             if entry.is_file() and not entry.name.startswith(("LOG", "LOCK")):
                 st = entry.stat()
@@ -221,9 +224,13 @@ class DumpCache:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def ensure(self, file: DumpFile, *, on_read: Callable[[int], None] | None = None) -> DumpInfo:
-        """The made file, making it (and its ``.gz``) first if needed."""
-        folder = self.directory()
+    def ensure(self, file: DumpFile, *, folder: Path | None = None,
+               on_read: Callable[[int], None] | None = None) -> DumpInfo:
+        """The made file, making it (and its ``.gz``) first if needed.
+
+        ``folder`` is ``directory()``, when the caller has it already.
+        """
+        folder = folder or self.directory()
         record = folder / (file.name + ".json")
         info = _read_record(record)
         if info:
@@ -236,34 +243,48 @@ class DumpCache:
             return self._make(file, folder, record, on_read)
 
     def ensure_all(self) -> list[DumpInfo]:
-        return [self.ensure(f) for f in self.files()]
+        folder = self.directory()
+        return [self.ensure(f, folder=folder) for f in self.files()]
 
     def _make(self, file: DumpFile, folder: Path, record: Path, on_read) -> DumpInfo:
-        target, gz_target = folder / file.name, folder / file.gz_name
-        plain = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{file.name}.", delete=False)
-        packed = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{file.gz_name}.", delete=False)
-        try:
-            with plain, packed:
-                tee = _Tee(plain, packed)
-                triples = write_dump(self.store, file.fmt, file.scope, tee, base=self.base, on_read=on_read)
-                tee.close()
-            os.replace(plain.name, target)
-            os.replace(packed.name, gz_target)
-        except BaseException:
-            for leftover in (plain.name, packed.name):
-                if os.path.exists(leftover):
-                    os.unlink(leftover)
-            raise
-        info = DumpInfo(
-            name=file.name, triples=triples,
-            size=tee.plain.size, sha256=tee.plain.digest.hexdigest(),
-            gz_size=tee.packed.size, gz_sha256=tee.packed.digest.hexdigest(),
-            path=str(target), gz_path=str(gz_target), modified=target.stat().st_mtime,
-        )
+        info = make_file(self.store, file, folder, base=self.base, on_read=on_read)
         tmp = record.with_name(record.name + ".tmp")
         tmp.write_text(json.dumps(asdict(info), indent=1))
         os.replace(tmp, record)
         return info
+
+
+def make_file(store, file: DumpFile, folder: str | Path, *, base: str | None = None,
+              on_read: Callable[[int], None] | None = None) -> DumpInfo:
+    """Write ``file`` and its ``.gz`` twin into ``folder`` in one pass.
+
+    Both go through temporary files renamed into place, so a failure
+    leaves no half-written file behind.
+    """
+    folder = Path(folder)
+    target, gz_target = folder / file.name, folder / file.gz_name
+    plain = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{file.name}.", delete=False)
+    packed = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{file.gz_name}.", delete=False)
+    try:
+        with plain, packed:
+            tee = _Tee(plain, packed)
+            triples = write_dump(store, file.fmt, file.scope, tee, base=base, on_read=on_read)
+            tee.close()
+        for made in (plain.name, packed.name):
+            os.chmod(made, 0o644)
+        os.replace(plain.name, target)
+        os.replace(packed.name, gz_target)
+    except BaseException:
+        for leftover in (plain.name, packed.name):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+        raise
+    return DumpInfo(
+        name=file.name, triples=triples,
+        size=tee.plain.size, sha256=tee.plain.digest.hexdigest(),
+        gz_size=tee.packed.size, gz_sha256=tee.packed.digest.hexdigest(),
+        path=str(target), gz_path=str(gz_target), modified=target.stat().st_mtime,
+    )
 
 
 def _read_record(path: Path) -> DumpInfo | None:

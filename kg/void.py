@@ -1,0 +1,274 @@
+"""Describe the dataset: VoID and DCAT, with counts computed from the store.
+
+``describe(store, files, site_url=...)`` returns a small in-memory
+``kg.store.Store`` holding the description, so it is written by the same
+deterministic writers as the dumps. It says: the dataset and one subset per
+named graph (article graphs, ontology, background), triple, entity,
+subject, property and class counts, the vocabularies used, the SPARQL
+endpoint, every download (``void:dataDump`` and a ``dcat:Distribution``
+with media type and byte size), licence, creation date and the source
+articles (read from their ``schema:NewsArticle`` nodes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .dumps import DumpFile, DumpInfo
+from .dumps.catalog import GZIP
+from .namespaces import DCAT, SD, VOID, entity_ns, prefixes
+
+DCT = "http://purl.org/dc/terms/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+FOAF_HOMEPAGE = ox.NamedNode("http://xmlns.com/foaf/0.1/homepage")
+MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
+# The data's licence when no article states one.
+DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+TITLE = "Diplomacy KG"
+DESCRIPTION = ("Diplomatic news turned into an RDF knowledge graph: events, people, "
+               "organisations and places, each fact linked to the words of the article that state it.")
+VOID_PATH = ".well-known/void"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """VoID statistics of one graph (or of the union)."""
+
+    triples: int
+    entities: int
+    subjects: int
+    properties: int
+    objects: int
+    classes: int
+
+
+def _count(store, sparql: str, scope: dict) -> int:
+    for row in store.query(sparql, **scope):
+        return int(row[0].value)
+    return 0
+
+
+def counts(store, graph: str | None, uri_space: str) -> Counts:
+    """Counts over one named graph, or over the union of all graphs (``None``)."""
+    scope = {"default_graphs": [graph]} if graph else {"union_default_graph": True}
+    space = uri_space.replace("\\", "\\\\").replace('"', '\\"')
+    distinct = "{ SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+    return Counts(
+        triples=_count(store, f"SELECT (COUNT(*) AS ?n) WHERE {distinct}", scope),
+        entities=_count(store, f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{space}")) }}', scope),
+        subjects=_count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }", scope),
+        properties=_count(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }", scope),
+        objects=_count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }", scope),
+        classes=_count(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }", scope),
+    )
+
+
+def vocabularies(store) -> list[str]:
+    """Namespaces of every property and class used (declared prefixes first)."""
+    used: set[str] = set()
+    query = "SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s a ?t } }"
+    known = sorted(prefixes().values(), key=len, reverse=True)
+    for row in store.query(query, union_default_graph=True):
+        term = row[0]
+        if not isinstance(term, ox.NamedNode):
+            continue
+        iri = term.value
+        ns = next((k for k in known if iri.startswith(k) and len(iri) > len(k)), None)
+        if ns is None:
+            cut = max(iri.rfind("#"), iri.rfind("/"))
+            ns = iri[: cut + 1] if cut > 0 else iri
+        used.add(ns)
+    return sorted(used)
+
+
+ARTICLE_QUERY = """
+PREFIX schema: <https://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?g ?article ?title ?date ?license ?source WHERE {
+  GRAPH ?g { ?article a schema:NewsArticle .
+    OPTIONAL { ?article schema:headline|schema:name|dcterms:title ?title }
+    OPTIONAL { ?article schema:datePublished|dcterms:date|dcterms:issued ?date }
+    OPTIONAL { ?article schema:license|dcterms:license ?license }
+    OPTIONAL { ?article schema:url|dcterms:source|schema:isBasedOn ?source }
+  }
+}
+"""
+
+
+def articles(store) -> dict[str, dict]:
+    """Graph IRI -> the metadata of the article it holds (first value of each)."""
+    found: dict[str, dict] = {}
+    for row in store.query(ARTICLE_QUERY):
+        meta = found.setdefault(row["g"].value, {"article": row["article"]})
+        for key in ("title", "date", "license", "source"):
+            value = row[key]
+            if value is not None and (key not in meta or str(value) < str(meta[key])):
+                meta[key] = value
+    return found
+
+
+def created(store) -> ox.Literal:
+    """When the data was built: recorded provenance, else the store's files."""
+    query = ("SELECT (MAX(?t) AS ?t) WHERE { GRAPH ?g { ?g <http://www.w3.org/ns/prov#generatedAtTime>"
+             "|<http://purl.org/dc/terms/created> ?t } }")
+    for row in store.query(query):
+        if row[0] is not None:
+            return row[0]
+    when = dt.datetime.now(dt.timezone.utc)
+    location = getattr(store, "location", None)
+    if location and os.path.isdir(location):
+        newest = max((e.stat().st_mtime for e in os.scandir(location) if e.is_file()), default=None)
+        if newest:
+            when = dt.datetime.fromtimestamp(newest, dt.timezone.utc)
+    return ox.Literal(when.replace(microsecond=0).isoformat().replace("+00:00", "Z"), datatype=ox.NamedNode(XSD + "dateTime"))
+
+
+def _lit(value, datatype: str | None = None) -> ox.Literal:
+    if datatype:
+        return ox.Literal(str(value), datatype=ox.NamedNode(datatype))
+    return ox.Literal(str(value))
+
+
+def _integer(n: int) -> ox.Literal:
+    return _lit(n, XSD + "integer")
+
+
+class Description:
+    """The description's triples, readable by the dump writers like a store.
+
+    An ``ox.Dataset`` rather than a store: a store would rewrite
+    ``"7"^^xsd:nonNegativeInteger`` as an ``xsd:integer``.
+    """
+
+    def __init__(self):
+        self.dataset = ox.Dataset()
+
+    def add(self, s: ox.NamedNode, p: str, *objects) -> None:
+        for o in objects:
+            obj = o if isinstance(o, (ox.NamedNode, ox.Literal, ox.BlankNode)) else _lit(o)
+            self.dataset.add(ox.Quad(s, ox.NamedNode(p), obj))
+
+    def quads(self, graph: str | None = None):
+        return iter(self.dataset) if graph is None else iter(())
+
+    def named_graphs(self) -> list[str]:
+        return []
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def counts(self, s: ox.NamedNode, c: Counts) -> None:
+        self.add(s, VOID + "triples", _integer(c.triples))
+        self.add(s, VOID + "entities", _integer(c.entities))
+        self.add(s, VOID + "distinctSubjects", _integer(c.subjects))
+        self.add(s, VOID + "properties", _integer(c.properties))
+        self.add(s, VOID + "distinctObjects", _integer(c.objects))
+        self.add(s, VOID + "classes", _integer(c.classes))
+
+
+def _distributions(b: Description, doc: str, owner: ox.NamedNode, site: str, made: list[tuple[DumpFile, DumpInfo]]) -> None:
+    """``void:dataDump`` and a ``dcat:Distribution`` for each file and its .gz."""
+    for file, info in made:
+        for gz in (False, True):
+            name = file.gz_name if gz else file.name
+            url = ox.NamedNode(f"{site}downloads/{name}")
+            dist = ox.NamedNode(f"{doc}#dist-{name}")
+            b.add(owner, VOID + "dataDump", url)
+            b.add(owner, DCAT + "distribution", dist)
+            b.add(dist, str(RDF_TYPE.value), ox.NamedNode(DCAT + "Distribution"))
+            b.add(dist, DCT + "title", f"{file.title} ({file.fmt.label}{', gzip' if gz else ''})")
+            b.add(dist, DCAT + "downloadURL", url)
+            b.add(dist, DCAT + "accessURL", url)
+            b.add(dist, DCAT + "mediaType", ox.NamedNode(MEDIA_TYPES + file.fmt.media_type))
+            b.add(dist, DCAT + "byteSize", _lit(info.gz_size if gz else info.size, XSD + "nonNegativeInteger"))
+            if gz:
+                b.add(dist, DCAT + "compressFormat", ox.NamedNode(MEDIA_TYPES + GZIP))
+
+
+def _subset_name(files: list[DumpFile]) -> str:
+    return files[0].name.rsplit(".", 1)[0]
+
+
+def describe(store, made: Iterable[tuple[DumpFile, DumpInfo]], *, site_url: str, base: str | None = None) -> Description:
+    """The VoID + DCAT description of ``store`` as served at ``site_url``.
+
+    ``made`` pairs each catalogue file with its made file (sizes, digests).
+    """
+    site = site_url if site_url.endswith("/") else site_url + "/"
+    doc = site + VOID_PATH
+    dataset = ox.NamedNode(doc + "#dataset")
+    uri_space = str(entity_ns(base))
+    made = list(made)
+    meta = articles(store)
+    b = Description()
+    a = str(RDF_TYPE.value)
+
+    b.add(ox.NamedNode(doc), a, ox.NamedNode(VOID + "DatasetDescription"))
+    b.add(ox.NamedNode(doc), DCT + "title", f"Description of the {TITLE} dataset (VoID and DCAT)")
+    b.add(ox.NamedNode(doc), "http://xmlns.com/foaf/0.1/primaryTopic", dataset)
+
+    b.add(dataset, a, ox.NamedNode(VOID + "Dataset"), ox.NamedNode(DCAT + "Dataset"))
+    b.add(dataset, DCT + "title", TITLE)
+    b.add(dataset, DCT + "description", DESCRIPTION)
+    licences = sorted({m["license"].value for m in meta.values() if isinstance(m.get("license"), ox.NamedNode)})
+    b.add(dataset, DCT + "license", *(ox.NamedNode(x) for x in licences or [DEFAULT_LICENSE]))
+    b.add(dataset, DCT + "created", created(store))
+    for m in meta.values():
+        b.add(dataset, DCT + "source", m["article"])
+    b.add(dataset, VOID + "sparqlEndpoint", ox.NamedNode(site + "sparql"))
+    b.add(dataset, VOID + "uriSpace", uri_space)
+    b.add(dataset, VOID + "vocabulary", *(ox.NamedNode(v) for v in vocabularies(store)))
+    b.add(dataset, DCAT + "landingPage", ox.NamedNode(site + "downloads"))
+    b.add(dataset, str(FOAF_HOMEPAGE.value), ox.NamedNode(site))
+    if meta:
+        b.add(dataset, VOID + "exampleResource", min((m["article"] for m in meta.values()), key=str))
+    b.counts(dataset, counts(store, None, uri_space))
+    _distributions(b, doc, dataset, site, [(f, i) for f, i in made if f.graph is None])
+
+    service = ox.NamedNode(doc + "#sparql")
+    b.add(service, a, ox.NamedNode(DCAT + "DataService"), ox.NamedNode(SD + "Service"))
+    b.add(service, DCT + "title", f"{TITLE} SPARQL 1.1 endpoint")
+    b.add(service, DCAT + "endpointURL", ox.NamedNode(site + "sparql"))
+    b.add(service, SD + "endpoint", ox.NamedNode(site + "sparql"))
+    b.add(service, DCAT + "servesDataset", dataset)
+    b.add(dataset, DCAT + "accessService", service)
+
+    by_graph: dict[str, list[tuple[DumpFile, DumpInfo]]] = {}
+    for f, i in made:
+        if f.graph:
+            by_graph.setdefault(f.graph, []).append((f, i))
+    for graph, pairs in sorted(by_graph.items()):
+        _subset(b, doc, dataset, graph, pairs, meta.get(graph), store, uri_space, site)
+    return b
+
+
+def _subset(b: Description, doc: str, dataset, graph: str, pairs, article: dict | None, store, uri_space: str, site: str) -> None:
+    """One named graph as a ``void:subset`` of the dataset."""
+    a = str(RDF_TYPE.value)
+    files = [f for f, _ in pairs]
+    subset = ox.NamedNode(f"{doc}#{_subset_name(files)}")
+    b.add(dataset, VOID + "subset", subset)
+    b.add(subset, a, ox.NamedNode(VOID + "Dataset"), ox.NamedNode(DCAT + "Dataset"), ox.NamedNode(SD + "NamedGraph"))
+    b.add(subset, SD + "name", ox.NamedNode(graph))
+    title = files[0].title
+    if article:
+        title = f"Article graph: {article['title'].value}" if article.get("title") else title
+        b.add(subset, DCT + "source", article["article"])
+        for key, prop in (("source", DCT + "source"), ("license", DCT + "license"), ("date", DCT + "issued")):
+            if article.get(key) is not None:
+                b.add(subset, prop, article[key])
+    b.add(subset, DCT + "title", title)
+    b.add(subset, VOID + "sparqlEndpoint", ox.NamedNode(site + "sparql"))
+    b.counts(subset, counts(store, graph, uri_space))
+    _distributions(b, doc, subset, site, pairs)
+
+
+def description_prefixes(base: str | None = None) -> dict[str, str]:
+    """Prefixes for writing the description: the project's plus sd and foaf."""
+    return {**prefixes(base), "sd": str(SD), "foaf": "http://xmlns.com/foaf/0.1/"}
