@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.datastructures import MultiDict
 
-from kg.errors import BadRequest, Forbidden, PayloadTooLarge, UnsupportedMediaType
+from kg.errors import BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
 from kg.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, by_name, negotiate
 from kg.namespaces import prefixes
 from kg.sparql_guard import check_graphs, check_query
@@ -35,7 +35,9 @@ from .state import current_state
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger("kg.access")
 
-SINGLE_VALUED = ("query", "update", "format", "timeout")
+SINGLE_VALUED = ("query", "update", "timeout")
+# ``format`` may repeat only with values naming one format: SPARQLWrapper sends
+# ``format=tsv&format=text/tab-separated-values``.
 MULTI_VALUED = ("default-graph-uri", "named-graph-uri")
 QUERY_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")
 GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
@@ -51,7 +53,7 @@ class ProtocolRequest:
 
     query: str | None = None
     update: str | None = None
-    format: str | None = None
+    formats: list[str] = field(default_factory=list)
     timeout: str | None = None
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
@@ -111,7 +113,7 @@ def read_protocol(max_body: int) -> ProtocolRequest:
         raise Forbidden("SPARQL Update is not accepted here: this endpoint is read-only, and nothing was changed.", detail={"refused": "update"})
     return ProtocolRequest(
         query=params.get("query"),
-        format=params.get("format"),
+        formats=[v for v in params.getlist("format") if v.strip()],
         timeout=params.get("timeout"),
         default_graphs=params.getlist("default-graph-uri"),
         named_graphs=params.getlist("named-graph-uri"),
@@ -119,16 +121,26 @@ def read_protocol(max_body: int) -> ProtocolRequest:
 
 
 # -- choosing what to send ----------------------------------------------------
-def choose_format(form: str | None, requested: str | None) -> Format:
-    """The result format: ``format=`` if given, else the Accept header."""
+def choose_format(form: str | None, requested: list[str]) -> Format:
+    """The result format: ``format=`` if given (every value must name the
+    same format), else the Accept header."""
     graph = form in GRAPH_FORMS
     offered = (*(GRAPH_FORMATS if graph else RESULT_FORMATS), HTML)
-    if requested:
-        key = requested.strip().lower()
-        if graph:
-            key = GRAPH_FORMAT_ALIASES.get(key, key)
-        return by_name(key, offered)
-    return negotiate(request.headers.get("Accept"), offered)
+    if not requested:
+        return negotiate(request.headers.get("Accept"), offered)
+    chosen = set()
+    for value in requested:
+        key = value.strip().lower()
+        if "," in key:  # a list of media types (SPARQLWrapper sends its Accept header)
+            try:
+                chosen.add(negotiate(key, offered))
+            except NotAcceptable:
+                raise BadRequest(f"No format named in format={value!r} is offered here.") from None
+            continue
+        chosen.add(by_name(GRAPH_FORMAT_ALIASES.get(key, key) if graph else key, offered))
+    if len(chosen) > 1:
+        raise BadRequest("Parameter 'format' is given several times with different formats: " + ", ".join(requested))
+    return chosen.pop()
 
 
 def budget(timeout: str | None, limit: float) -> float:
@@ -203,7 +215,7 @@ def run_query(p: ProtocolRequest) -> Response:
     check_graphs(info.named_graphs, known, source="FROM NAMED")
     check_graphs(p.default_graphs, known, source="default-graph-uri")
     check_graphs(p.named_graphs, known, source="named-graph-uri")
-    fmt = choose_format(info.form, p.format)
+    fmt = choose_format(info.form, p.formats)
     seconds = budget(p.timeout, cfg["TIMEOUT"])
     etag = _etag(p, fmt)
     if request.method == "GET" and request.if_none_match.contains_weak(etag):
@@ -211,6 +223,8 @@ def run_query(p: ProtocolRequest) -> Response:
     job = {
         "query": p.query, "format": "table" if fmt is HTML else fmt.name,
         "default_graphs": p.default_graphs, "named_graphs": p.named_graphs,
+        # A FROM / FROM NAMED clause defines the dataset; the union default is only a default.
+        "union": False if info.default_graphs or info.named_graphs else None,
         "max_rows": min(cfg["MAX_ROWS"], HTML_MAX_ROWS) if fmt is HTML else cfg["MAX_ROWS"],
         "prefixes": prefixes(cfg.get("BASE") or None),
     }
@@ -237,7 +251,7 @@ def sparql():
     if p.query is None:
         if request.method == "POST":
             raise BadRequest("No query: send it as 'query' (form or URL) or as an application/sparql-query body.")
-        return sparql_page.description_or_page(p.format)
+        return sparql_page.description_or_page(p.formats)
     return run_query(p)
 
 

@@ -84,10 +84,10 @@ def service_description(fmt: Format) -> Response:
     return Response(body, content_type=fmt.content_type())
 
 
-def description_or_page(requested: str | None) -> Response:
+def description_or_page(requested: list[str]) -> Response:
     """GET /sparql without a query: the page for browsers, else the description."""
     offered = (*GRAPH_FORMATS, HTML)
-    fmt = by_name(requested, offered) if requested else negotiate(request.headers.get("Accept"), offered)
+    fmt = by_name(requested[0], offered) if requested else negotiate(request.headers.get("Accept"), offered)
     if fmt is HTML:
         return query_page(None, None)
     return service_description(fmt)

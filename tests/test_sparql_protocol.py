@@ -1,0 +1,389 @@
+"""The SPARQL 1.1 Protocol over real HTTP: every query form and result
+format through SPARQLWrapper, content negotiation case by case, every error
+status, the service description and the query page."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.compare import graph_diff, isomorphic
+from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+
+from conftest import REPO, LiveServer
+
+EX = "http://example.org/"
+DATA = """@prefix ex: <http://example.org/> .
+ex:alice ex:name "Alice" ; ex:age 30 ; ex:knows ex:bob .
+ex:bob ex:name "Bob"@en ; ex:note "tab\\there, \\"quoted\\"" .
+ex:g1 { ex:carol ex:name "Carol" . }
+ex:g2 { ex:dave ex:name "Dave" . }
+"""
+PREFIX = f"PREFIX ex: <{EX}>\n"
+NAMES = PREFIX + "SELECT ?s ?name WHERE { ?s ex:name ?name } ORDER BY ?name"
+CONSTRUCT = PREFIX + "CONSTRUCT { ?s ex:label ?name } WHERE { ?s ex:name ?name }"
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "small.trig"
+    path.write_text(DATA)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(data_file):
+    (REPO / "build").mkdir(exist_ok=True)
+    live = LiveServer(["--data", str(data_file), "--workers", "2"])
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def endpoint(server) -> str:
+    return server.url + "sparql"
+
+
+def http(url: str, *, data: bytes | None = None, headers: dict | None = None, method: str | None = None):
+    """(status, headers, body) of one request; error statuses do not raise."""
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+def get(endpoint: str, params: dict | list, headers: dict | None = None):
+    return http(endpoint + "?" + urllib.parse.urlencode(params), headers=headers)
+
+
+def wrapper(endpoint: str, query: str, fmt, method=None) -> SPARQLWrapper:
+    sw = SPARQLWrapper(endpoint)
+    sw.setQuery(query)
+    sw.setReturnFormat(fmt)
+    if method:
+        sw.setMethod(POST)
+        sw.setRequestMethod(method)
+    return sw
+
+
+def expected_graph() -> rdflib.Graph:
+    g = rdflib.Graph()
+    for s, name in [("alice", "Alice"), ("carol", "Carol"), ("dave", "Dave")]:
+        g.add((rdflib.URIRef(EX + s), rdflib.URIRef(EX + "label"), rdflib.Literal(name)))
+    g.add((rdflib.URIRef(EX + "bob"), rdflib.URIRef(EX + "label"), rdflib.Literal("Bob", lang="en")))
+    return g
+
+
+def assert_isomorphic(got: rdflib.Graph, want: rdflib.Graph) -> None:
+    if not isomorphic(got, want):
+        _, only_got, only_want = graph_diff(got, want)
+        pytest.fail(f"graphs differ\nonly in answer:\n{only_got.serialize(format='nt')}\nonly expected:\n{only_want.serialize(format='nt')}")
+
+
+# -- every query form and format through SPARQLWrapper -----------------------
+@pytest.mark.parametrize("method", [None, "urlencoded", POSTDIRECTLY])
+def test_select_json_every_method(endpoint, method):
+    result = wrapper(endpoint, NAMES, JSON, method).query().convert()
+    assert result["head"]["vars"] == ["s", "name"]
+    names = [b["name"]["value"] for b in result["results"]["bindings"]]
+    assert names == ["Alice", "Bob", "Carol", "Dave"]  # union default graph
+    bob = result["results"]["bindings"][1]["name"]
+    assert bob == {"type": "literal", "value": "Bob", "xml:lang": "en"}
+
+
+def test_select_xml(endpoint):
+    doc = wrapper(endpoint, NAMES, XML).query().convert()
+    literals = [n.firstChild.data for n in doc.getElementsByTagName("literal")]
+    assert literals == ["Alice", "Bob", "Carol", "Dave"]
+    assert doc.getElementsByTagName("literal")[1].getAttribute("xml:lang") == "en"
+
+
+def test_select_csv_quotes_and_tsv_escapes(endpoint):
+    query = PREFIX + "SELECT ?note WHERE { ?s ex:note ?note }"
+    rows = list(csv.reader(io.StringIO(wrapper(endpoint, query, CSV).query().convert().decode())))
+    assert rows == [["note"], ['tab\there, "quoted"']]
+    tsv = wrapper(endpoint, query, TSV).query().convert().decode().splitlines()
+    assert tsv == ["?note", '"tab\\there, \\"quoted\\""']
+
+
+def test_select_tsv_terms_in_ntriples_syntax(endpoint):
+    query = PREFIX + "SELECT ?s ?age WHERE { ?s ex:age ?age }"
+    lines = wrapper(endpoint, query, TSV).query().convert().decode().splitlines()
+    assert lines == ["?s\t?age", f"<{EX}alice>\t\"30\"^^<http://www.w3.org/2001/XMLSchema#integer>"]
+
+
+@pytest.mark.parametrize("fmt", [JSON, XML])
+def test_ask(endpoint, fmt):
+    yes = wrapper(endpoint, PREFIX + "ASK { ex:alice ex:knows ex:bob }", fmt).query().convert()
+    no = wrapper(endpoint, PREFIX + "ASK { ex:bob ex:knows ex:alice }", fmt).query().convert()
+    if fmt == JSON:
+        assert (yes["boolean"], no["boolean"]) == (True, False)
+    else:
+        assert [d.getElementsByTagName("boolean")[0].firstChild.data for d in (yes, no)] == ["true", "false"]
+
+
+@pytest.mark.parametrize("fmt,rdflib_format,media", [
+    (TURTLE, "turtle", "text/turtle"), (RDFXML, "xml", "application/rdf+xml"), (JSONLD, "json-ld", "application/ld+json"),
+])
+def test_construct_through_sparqlwrapper(endpoint, fmt, rdflib_format, media):
+    response = wrapper(endpoint, CONSTRUCT, fmt).query()
+    assert response.response.headers["Content-Type"].startswith(media)
+    got = rdflib.Graph().parse(data=response.response.read(), format=rdflib_format)
+    assert_isomorphic(got, expected_graph())
+
+
+@pytest.mark.parametrize("name,rdflib_format", [("nt", "nt"), ("trig", "trig"), ("nq", "nquads"), ("ttl", "turtle"), ("jsonld", "json-ld"), ("rdf", "xml")])
+def test_construct_every_graph_format(endpoint, name, rdflib_format):
+    status, headers, body = get(endpoint, {"query": CONSTRUCT, "format": name})
+    assert status == 200
+    if rdflib_format in ("trig", "nquads"):
+        got = rdflib.Dataset()
+        got.parse(data=body, format=rdflib_format)
+        got = rdflib.Graph() + got.default_graph
+    else:
+        got = rdflib.Graph().parse(data=body, format=rdflib_format)
+    assert_isomorphic(got, expected_graph())
+
+
+def test_describe(endpoint):
+    status, _, body = get(endpoint, {"query": PREFIX + "DESCRIBE ex:alice", "format": "nt"})
+    assert status == 200
+    got = rdflib.Graph().parse(data=body, format="nt")
+    assert (rdflib.URIRef(EX + "alice"), rdflib.URIRef(EX + "name"), rdflib.Literal("Alice")) in got
+    assert len(got) == 3
+
+
+# -- dataset: default-graph-uri / named-graph-uri / FROM ---------------------
+def names_of(body: bytes) -> list[str]:
+    return sorted(b["name"]["value"] for b in json.loads(body)["results"]["bindings"])
+
+
+def test_default_graph_uri_is_honoured(endpoint):
+    status, _, body = get(endpoint, [("query", NAMES), ("default-graph-uri", EX + "g1")])
+    assert status == 200 and names_of(body) == ["Carol"]
+    _, _, body = get(endpoint, [("query", NAMES), ("default-graph-uri", EX + "g1"), ("default-graph-uri", EX + "g2")])
+    assert names_of(body) == ["Carol", "Dave"]
+
+
+def test_named_graph_uri_is_honoured(endpoint):
+    query = PREFIX + "SELECT ?name WHERE { GRAPH ?g { ?s ex:name ?name } }"
+    _, _, body = get(endpoint, [("query", query), ("named-graph-uri", EX + "g2")])
+    assert names_of(body) == ["Dave"]
+
+
+def test_from_a_local_graph(endpoint):
+    query = PREFIX + "SELECT ?name FROM ex:g2 WHERE { ?s ex:name ?name }"
+    _, _, body = get(endpoint, {"query": query})
+    assert names_of(body) == ["Dave"]
+
+
+# -- content negotiation ------------------------------------------------------
+@pytest.mark.parametrize("accept,media", [
+    (None, "application/sparql-results+json"),
+    ("*/*", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv;q=0.5, text/tab-separated-values", "text/tab-separated-values"),
+    ("text/csv, text/tab-separated-values;q=0.9", "text/csv"),
+    ("text/*", "text/csv"),
+    ("application/xml", "application/sparql-results+xml"),
+    ("application/json", "application/sparql-results+json"),
+    ("text/html", "text/html"),
+    ("image/png, application/*;q=0.1", "application/sparql-results+json"),
+    ("application/sparql-results+json;q=0.2, application/sparql-results+xml;q=0.8", "application/sparql-results+xml"),
+])
+def test_negotiation_for_select(endpoint, accept, media):
+    status, headers, _ = get(endpoint, {"query": NAMES}, {"Accept": accept} if accept else {})
+    assert status == 200
+    assert headers["Content-Type"].split(";")[0] == media
+    assert "Accept" in headers["Vary"]
+
+
+@pytest.mark.parametrize("accept,media", [
+    (None, "text/turtle"),
+    ("*/*", "text/turtle"),
+    ("application/n-triples", "application/n-triples"),
+    ("application/rdf+xml;q=0.9, application/ld+json", "application/ld+json"),
+    ("application/*", "application/n-triples"),
+    ("application/n-quads", "application/n-quads"),
+    ("application/trig", "application/trig"),
+])
+def test_negotiation_for_construct(endpoint, accept, media):
+    status, headers, _ = get(endpoint, {"query": CONSTRUCT}, {"Accept": accept} if accept else {})
+    assert status == 200 and headers["Content-Type"].split(";")[0] == media
+
+
+@pytest.mark.parametrize("value,media", [
+    ("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"),
+    ("csv", "text/csv"), ("tsv", "text/tab-separated-values"), ("text/csv", "text/csv"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+])
+def test_format_parameter_overrides_accept(endpoint, value, media):
+    status, headers, _ = get(endpoint, {"query": NAMES, "format": value}, {"Accept": "application/sparql-results+json"})
+    assert status == 200 and headers["Content-Type"].split(";")[0] == media
+
+
+@pytest.mark.parametrize("value,media", [("turtle", "text/turtle"), ("xml", "application/rdf+xml"), ("json-ld", "application/ld+json"), ("application/n-triples", "application/n-triples")])
+def test_format_parameter_for_graphs(endpoint, value, media):
+    status, headers, _ = get(endpoint, {"query": CONSTRUCT, "format": value})
+    assert status == 200 and headers["Content-Type"].split(";")[0] == media
+
+
+def test_nothing_acceptable_is_406_listing_offers(endpoint):
+    status, _, body = get(endpoint, {"query": NAMES}, {"Accept": "image/png", "X-Requested-With": "x"})
+    assert status == 406
+    text = body.decode()
+    for media in ("application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values"):
+        assert media in text
+    status, _, body = get(endpoint, {"query": CONSTRUCT}, {"Accept": "text/csv"})
+    assert status == 406 and "text/turtle" in body.decode()
+
+
+def test_unknown_format_value_is_400(endpoint):
+    status, _, body = get(endpoint, {"query": NAMES, "format": "yaml"})
+    assert status == 400 and "yaml" in body.decode()
+
+
+# -- error statuses -------------------------------------------------------------
+def post(endpoint, body: bytes, content_type: str, url_params: dict | None = None, headers: dict | None = None):
+    url = endpoint + ("?" + urllib.parse.urlencode(url_params) if url_params else "")
+    return http(url, data=body, headers={"Content-Type": content_type, **(headers or {})}, method="POST")
+
+
+def test_query_given_twice_is_400(endpoint):
+    status, _, body = get(endpoint, [("query", "ASK {}"), ("query", "ASK {}")])
+    assert status == 400 and "'query' is given 2 times" in body.decode()
+
+
+def test_query_in_url_and_body_is_400(endpoint):
+    form = urllib.parse.urlencode({"query": "ASK {}"}).encode()
+    status, _, body = post(endpoint, form, "application/x-www-form-urlencoded", {"query": "ASK {}"})
+    assert status == 400 and "both in the URL and in the body" in body.decode()
+    status, _, body = post(endpoint, b"ASK {}", "application/sparql-query", {"query": "ASK {}"})
+    assert status == 400 and "both" in body.decode()
+
+
+def test_syntax_error_is_400_with_message_and_position(endpoint):
+    status, _, body = get(endpoint, {"query": "SELECT * WHERE {\n  ?s ?p \n}"}, {"Accept": "application/json"})
+    assert status == 400
+    error = json.loads(body)
+    assert error["message"].startswith("SPARQL syntax error: error at 3:")
+    assert error["line"] == 3 and error["column"] >= 1
+
+
+def test_wrong_content_type_is_415(endpoint):
+    status, _, body = post(endpoint, b"ASK {}", "text/plain")
+    assert status == 415 and "application/sparql-query" in body.decode()
+
+
+def test_oversized_body_is_413(endpoint):
+    status, _, body = post(endpoint, b"ASK {} #" + b"x" * (2 * 1024 * 1024), "application/sparql-query")
+    assert status == 413 and "limit" in body.decode()
+
+
+def test_oversized_query_is_413(endpoint):
+    status, _, body = post(endpoint, ("ASK {} #" + "x" * 70000).encode(), "application/sparql-query")
+    assert status == 413 and "65536" in body.decode()
+
+
+def test_post_without_query_is_400(endpoint):
+    status, _, body = post(endpoint, b"format=json", "application/x-www-form-urlencoded")
+    assert status == 400 and "No query" in body.decode()
+
+
+def test_bad_timeout_is_400(endpoint):
+    status, _, body = get(endpoint, {"query": "ASK {}", "timeout": "soon"})
+    assert status == 400 and "timeout" in body.decode()
+
+
+def test_errors_are_json_for_api_clients_and_html_for_browsers(endpoint):
+    _, headers, body = get(endpoint, {"query": "SELECT"}, {"Accept": "application/sparql-results+json"})
+    assert headers["Content-Type"].startswith("application/json") and json.loads(body)["status"] == 400
+    _, headers, body = get(endpoint, {"query": "SELECT"}, {"Accept": "text/html"})
+    assert headers["Content-Type"].startswith("text/html") and b"400 Bad SPARQL query" in body
+
+
+# -- HTTP quality ---------------------------------------------------------------------
+def test_cors_without_credentials(endpoint):
+    _, headers, _ = get(endpoint, {"query": "ASK {}"})
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers.get("Access-Control-Allow-Credentials") is None
+    status, headers, _ = http(endpoint, method="OPTIONS", headers={"Origin": "http://x.test", "Access-Control-Request-Method": "POST"})
+    assert status == 204 and "POST" in headers["Access-Control-Allow-Methods"]
+
+
+def test_gzip_when_accepted(endpoint):
+    query = "SELECT ?i WHERE { VALUES ?i { " + " ".join(str(i) for i in range(300)) + " } }"
+    status, headers, body = get(endpoint, {"query": query}, {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert len(json.loads(gzip.decompress(body))["results"]["bindings"]) == 300
+    _, headers, body = get(endpoint, {"query": query})
+    assert headers.get("Content-Encoding") is None and len(json.loads(body)["results"]["bindings"]) == 300
+
+
+def test_etag_and_not_modified(endpoint):
+    status, headers, body = get(endpoint, {"query": NAMES})
+    etag = headers["ETag"]
+    assert status == 200 and etag and "max-age" in headers["Cache-Control"]
+    status, headers, body = get(endpoint, {"query": NAMES}, {"If-None-Match": etag})
+    assert status == 304 and body == b""
+    _, other, _ = get(endpoint, {"query": NAMES, "format": "xml"})
+    assert other["ETag"] != etag
+
+
+def test_large_result_is_complete(endpoint):
+    query = "SELECT ?i WHERE { VALUES ?i { " + " ".join(str(i) for i in range(4000)) + " } }"
+    status, headers, body = get(endpoint, {"query": query, "format": "tsv"})
+    assert status == 200 and headers["X-Result-Rows"] == "4000"
+    lines = body.decode().splitlines()
+    assert len(lines) == 4001 and lines[-1].startswith('"3999"')
+
+
+# -- service description and query page ------------------------------------------
+def test_service_description_names_real_url_formats_and_graphs(server, endpoint):
+    status, headers, body = http(endpoint, headers={"Accept": "text/turtle"})
+    assert status == 200 and headers["Content-Type"].startswith("text/turtle")
+    store = ox.Store()
+    store.load(body, ox.RdfFormat.TURTLE)
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    rows = store.query(f"""PREFIX sd: <{sd}> SELECT ?e ?fmt ?g WHERE {{ ?svc a sd:Service ; sd:endpoint ?e ; sd:resultFormat ?fmt ;
+        sd:defaultDataset/sd:namedGraph/sd:name ?g }}""")
+    found = [(r["e"].value, r["fmt"].value, r["g"].value) for r in rows]
+    assert {e for e, _, _ in found} == {endpoint}
+    assert {g for _, _, g in found} == {EX + "g1", EX + "g2"}
+    formats = {f.rsplit("/", 1)[1] for _, f, _ in found}
+    assert {"SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle", "JSON-LD", "N-Quads"} <= formats
+
+
+def test_service_description_in_other_formats(endpoint):
+    status, headers, body = http(endpoint, headers={"Accept": "application/ld+json"})
+    assert status == 200 and headers["Content-Type"].startswith("application/ld+json")
+    graph = rdflib.Graph().parse(data=body, format="json-ld")
+    assert (rdflib.URIRef(endpoint), rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/sparql-service-description#Service")) in graph
+
+
+def test_browser_gets_query_page(endpoint):
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    status, headers, body = http(endpoint, headers={"Accept": accept})
+    page = body.decode()
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert '<form class="sparql" method="get" action="/sparql">' in page and '<textarea id="query" name="query"' in page
+
+
+def test_query_page_shows_results_table_with_linked_iris(endpoint):
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    status, _, body = get(endpoint, {"query": NAMES}, {"Accept": accept})
+    page = body.decode()
+    assert status == 200 and "<p>4 rows.</p>" in page
+    assert f'<a href="{EX}alice" title="{EX}alice">' in page
+    assert '<span class="literal">Bob</span><span class="lang">@en</span>' in page
+    assert "ORDER BY ?name" in page  # the query stays in the form
