@@ -200,3 +200,13 @@ def all_spans(page: EntityPage) -> list[Span]:
     for _, ss in page.facts:
         spans.update({s.iri: s for s in ss})
     return sorted(spans.values(), key=lambda s: (s.article, s.start))
+
+
+def drop_rows(page: EntityPage, props) -> None:
+    """Remove rows of ``props`` from the groups (shown elsewhere on the page)."""
+    props = set(props)
+    if page.evidence:
+        props.add(EVIDENCE)
+    for group in page.groups:
+        group.rows = [r for r in group.rows if r.prop not in props]
+    page.groups = [g for g in page.groups if g.rows]

@@ -10,6 +10,7 @@ evidence of every row are then fetched for all sections at once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -21,6 +22,7 @@ from .labels import Labels
 from .namespaces import DIP
 from .terms import sparql_iri
 
+_OWN_PROP = re.compile(r"\$ dip:(\w+)")
 KINDS = {"event": DIP.Event, "strike": DIP.Strike, "person": DIP.Person, "party": DIP.Party}
 
 
@@ -52,9 +54,10 @@ def kinds_of(store, types: list[str]) -> set[str]:
 
 # (key, title, columns, query body with ?node and one variable per column; $ = the entity)
 EVENT_SECTIONS = [
-    ("when", "When", ["date", "year", "earliest begin", "latest end", "in the article's words", "status"],
+    ("when", "When", ["date", "year", "earliest begin", "latest end", "in the article's words", "status", "inferred", "how"],
      "BIND($ AS ?node) OPTIONAL { $ dip:date ?c0 } OPTIONAL { $ dip:year ?c1 } OPTIONAL { $ dip:earliestBegin ?c2 } "
      "OPTIONAL { $ dip:latestEnd ?c3 } OPTIONAL { $ dip:timePhrase ?c4 } OPTIONAL { $ dip:status ?c5 } "
+     "OPTIONAL { $ dip:timeInferred ?c6 } OPTIONAL { $ dip:timeResolution ?c7 } "
      "FILTER(BOUND(?c0) || BOUND(?c1) || BOUND(?c2) || BOUND(?c3) || BOUND(?c4))"),
     ("where", "Where", ["place", "within"],
      "$ dip:place ?c0 . BIND(?c0 AS ?node) OPTIONAL { ?c0 dip:inPlace ?c1 }"),
@@ -120,6 +123,7 @@ def profile(store, page: EntityPage) -> dict:
     if kinds & {"person", "party"}:
         specs += [s for s in PARTY_SECTIONS if s[0] != "offices" or "person" in kinds]
     sections = [s for s in (_run(store, page.iri, spec) for spec in specs) if s.rows]
+    covered = {str(DIP[name]) for s in specs if any(sec.key == s[0] for sec in sections) for name in _OWN_PROP.findall(s[3])}
     iris = {t.value for s in sections for r in s.rows for c in r.cells for t in c if isinstance(t, ox.NamedNode)}
     labels = Labels.load(store, iris)
     evidence = evidence_for(store, {r.node for s in sections for r in s.rows if r.node})
@@ -131,4 +135,4 @@ def profile(store, page: EntityPage) -> dict:
         section.columns = [section.columns[i] for i in used]
         for row in section.rows:
             row.cells = [row.cells[i] for i in used]
-    return {"kinds": sorted(kinds), "sections": sections}
+    return {"kinds": sorted(kinds), "sections": sections, "covered": covered}

@@ -105,6 +105,8 @@ def literal_value(lexical: str, datatype: str | None):
             return int(lexical)
         if kind in ("decimal", "double", "float"):
             return Decimal(lexical)
+        if kind == "boolean":
+            return lexical.strip() in ("true", "1")
     except (ValueError, InvalidOperation):
         return None
     return None

@@ -72,6 +72,8 @@ def show_date(value) -> str:
 def show_literal(value) -> str:
     """A literal's text for people: dates spelled out, numbers grouped."""
     py = value.python
+    if isinstance(py, bool):
+        return "yes" if py else "no"
     if isinstance(py, (dt.date, dt.datetime)):
         return show_date(py)
     if isinstance(py, int):

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 
 from kg import formats as F
 from kg.describe import RDF_INCOMING_CAP, describe, incoming_page, serialize, to_graph
-from kg.entity_page import build_page, make_value
+from kg.entity_page import build_page, drop_rows, make_value
 from kg.errors import BadRequest, NotFound
 from kg.labels import Labels
 from kg.namespaces import DIP
@@ -98,9 +98,11 @@ def entity_html(iri: str, alts) -> str:
     desc = describe(store(), iri)
     page = build_page(desc, store())
     extra = views.entity_extras(store(), page)
+    diagram = views.neighbourhood(page)
+    drop_rows(page, extra.get("covered", ()))
     slug = links.article_slug(iri)
     is_article = slug and any(t.text == str(DIP.Article) for t in page.types)
-    return render_template("entity.html", page=page, alts=alts, extra=extra, diagram=views.neighbourhood(page),
+    return render_template("entity.html", page=page, alts=alts, extra=extra, diagram=diagram,
                            article_url=f"/article/{slug}" if is_article else None)
 
 
@@ -122,8 +124,9 @@ def term_html(iri: str, alts) -> str:
     desc = describe(store(), iri)
     page = build_page(desc, store())
     term = views.term_doc(store(), iri)
-    return render_template("entity.html", page=page, alts=alts, term=term, extra={},
-                           diagram=views.neighbourhood(page), article_url=None)
+    diagram = views.neighbourhood(page)
+    drop_rows(page, ())
+    return render_template("entity.html", page=page, alts=alts, term=term, extra={}, diagram=diagram, article_url=None)
 
 
 @bp.get("/resource")

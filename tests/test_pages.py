@@ -1,0 +1,372 @@
+"""Entity pages and their RDF twins, on a small graph in the article graph's
+shape (tests/fixtures/pages/fixture.trig), through the Flask test client."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import graph_diff, isomorphic
+from rdflib.namespace import RDFS
+
+from kg import formats as F
+from kg.store import Store
+from server import create_app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pages"
+ID = "https://kg.example.org/id/"
+DIP = "https://kg.example.org/ontology/"
+ARTICLE = ID + "article/fixture"
+TEXT_START = "In Riyadh, Sergey Lavrov met Marco Rubio"
+
+
+def fixture_store() -> Store:
+    store = Store.in_memory()
+    store.load((FIXTURES / "fixture.trig").read_bytes(), F.TRIG)
+    return store
+
+
+@pytest.fixture(scope="module")
+def client():
+    app = create_app({"STORE_OBJECT": fixture_store(), "TESTING": True})
+    return app.test_client()
+
+
+def html(client, url: str) -> str:
+    resp = client.get(url, headers={"Accept": "text/html"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+    assert resp.content_type == "text/html; charset=utf-8"
+    return resp.get_data(as_text=True)
+
+
+def text_of(fragment: str) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", fragment).split())
+
+
+def section(page: str, title: str) -> str:
+    """The HTML from the <h2> ``title`` to the next <h2> (or the end of main)."""
+    m = re.search(r"<h2[^>]*>" + re.escape(title) + r"</h2>(.*?)(?=<h2|</main>)", page, re.S)
+    assert m, f"no section {title!r}"
+    return m.group(1)
+
+
+def plain(fragment: str) -> str:
+    """Visible text of an HTML fragment exactly, tags removed."""
+    return re.sub(r"<[^>]+>", "", fragment)
+
+
+class Landmarks(HTMLParser):
+    """Collects the structure a valid, accessible page needs."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.ids, self.h1, self.imgs_without_alt = [], [], 0, 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        self.h1 += tag == "h1"
+        self.imgs_without_alt += tag == "img" and "alt" not in attrs
+
+
+# -- IRIs, content negotiation, suffixes --------------------------------------
+
+@pytest.mark.parametrize("accept, suffix", [
+    ("text/html", ".html"),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", ".html"),
+    ("text/turtle", ".ttl"),
+    ("application/ld+json", ".jsonld"),
+    ("application/json", ".jsonld"),
+    ("application/n-triples", ".nt"),
+    ("application/rdf+xml", ".rdf"),
+    ("text/turtle;q=0.4, application/rdf+xml;q=0.9", ".rdf"),
+    ("*/*", ".html"),
+    (None, ".html"),
+])
+def test_thing_iri_answers_303_to_the_negotiated_document(client, accept, suffix):
+    resp = client.get("/id/person/sergey-lavrov", headers={"Accept": accept} if accept else {})
+    assert resp.status_code == 303
+    assert resp.headers["Location"].endswith("/id/person/sergey-lavrov" + suffix)
+    assert resp.headers["Vary"] == "Accept"
+    assert '</id/person/sergey-lavrov.ttl>; rel="alternate"; type="text/turtle"' in resp.headers["Link"]
+
+
+def test_nothing_acceptable_is_406_naming_the_offered_types(client):
+    resp = client.get("/id/person/sergey-lavrov", headers={"Accept": "image/png"})
+    assert resp.status_code == 406
+    assert "text/turtle" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("suffix, fmt", [(".ttl", F.TURTLE), (".jsonld", F.JSONLD), (".nt", F.NTRIPLES), (".rdf", F.RDFXML)])
+def test_suffix_urls_serve_each_format_directly(client, suffix, fmt):
+    resp = client.get("/id/person/sergey-lavrov" + suffix)
+    assert resp.status_code == 200
+    assert resp.content_type.split(";")[0] == fmt.media_type
+    g = Graph().parse(data=resp.get_data(), format=fmt.rdflib)
+    lavrov = URIRef(ID + "person/sergey-lavrov")
+    assert (lavrov, RDFS.label, Literal("Sergey Lavrov", lang="en")) in g
+
+
+def test_every_format_carries_the_same_graph(client):
+    graphs = {s: Graph().parse(data=client.get("/id/event/riyadh-talks" + s).get_data(), format=f)
+              for s, f in [(".ttl", "turtle"), (".jsonld", "json-ld"), (".nt", "nt"), (".rdf", "xml")]}
+    reference = graphs.pop(".ttl")
+    for suffix, g in graphs.items():
+        if not isomorphic(reference, g):
+            _, only_ttl, only_other = graph_diff(reference, g)
+            pytest.fail(f"{suffix} differs: only in ttl {sorted(only_ttl)}; only in {suffix} {sorted(only_other)}")
+
+
+@pytest.mark.parametrize("value, media", [("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("nt", "application/n-triples"),
+                                          ("rdf", "application/rdf+xml"), ("html", "text/html"), ("text/turtle", "text/turtle")])
+def test_format_parameter_gives_a_representation_directly(client, value, media):
+    resp = client.get(f"/id/person/sergey-lavrov?format={value}")
+    assert resp.status_code == 200
+    assert resp.content_type.split(";")[0] == media
+
+
+def test_unknown_format_parameter_is_400(client):
+    resp = client.get("/id/person/sergey-lavrov?format=png", headers={"Accept": "application/json"})
+    assert resp.status_code == 400
+    assert "ttl" in resp.get_json()["message"]
+
+
+def test_description_has_outgoing_closed_blank_nodes_incoming_and_labels(client):
+    g = Graph().parse(data=client.get("/id/place/riyadh.ttl").get_data(), format="turtle")
+    riyadh = URIRef(ID + "place/riyadh")
+    geo = g.value(riyadh, URIRef("https://schema.org/geo"))
+    assert geo is not None and g.value(geo, URIRef("https://schema.org/latitude")).toPython() == Decimal("24.7136")
+    talks = URIRef(ID + "event/riyadh-talks")
+    assert (talks, URIRef(DIP + "place"), riyadh) in g  # incoming
+    assert (talks, RDFS.label, Literal("Riyadh talks", lang="en")) in g  # label of a linked thing
+    assert g.value(talks, URIRef(DIP + "date")) is None  # but not the linked thing's other facts
+
+
+def test_the_html_page_links_its_alternates(client):
+    resp = client.get("/id/person/sergey-lavrov.html")
+    page = resp.get_data(as_text=True)
+    for media, suffix in [("text/turtle", "ttl"), ("application/ld+json", "jsonld"), ("application/n-triples", "nt"), ("application/rdf+xml", "rdf")]:
+        assert f'<link rel="alternate" type="{media}" href="/id/person/sergey-lavrov.{suffix}"' in page
+        assert f'</id/person/sergey-lavrov.{suffix}>; rel="alternate"; type="{media}"' in resp.headers["Link"]
+
+
+@pytest.mark.parametrize("url", ["/id/person/nobody", "/id/person/nobody.ttl", "/ontology/Nothing", "/id/person/nobody?format=ttl"])
+def test_unknown_iri_is_a_404_page_with_a_search_box(client, url):
+    resp = client.get(url, headers={"Accept": "text/html"})
+    assert resp.status_code == 404
+    page = resp.get_data(as_text=True)
+    assert 'role="search"' in page and 'name="q"' in page
+    assert "nobody" in page or "Nothing" in page
+
+
+# -- what an entity page shows -------------------------------------------------
+
+def test_person_page(client):
+    page = html(client, "/id/person/sergey-lavrov.html")
+    assert re.search(r"<h1[^>]*>Sergey Lavrov</h1>", page)
+    assert '<a href="/ontology/Person" class="type">Person</a>' in page
+    assert "Foreign Minister of Russia." in page
+    assert "Sergej Lawrow" in page and '<span class="lang">de</span>' in page
+    assert 'href="http://www.wikidata.org/entity/Q81050"' in page
+    quotes = text_of(section(page, "Quotes"))
+    assert "very useful" in quotes
+    assert "<mark>very useful</mark>" in section(page, "Quotes")
+    events = text_of(section(page, "Events"))
+    assert "Riyadh talks negotiator Russia" in events
+    incoming = section(page, "Linked from")
+    assert re.search(r'As <a href="/ontology/representedBy" class="prop">represented by</a> <span class="count" data-count="1">\(1\)</span>', incoming)
+    assert re.search(r'As <a href="/ontology/speaker" class="prop">speaker</a> <span class="count" data-count="1">\(1\)</span>', incoming)
+    assert "https://kg.example.org/ontology/speaker</" not in page  # labels, not raw IRIs
+
+
+def test_person_offices(client):
+    page = html(client, "/id/person/marco-rubio.html")
+    offices = section(page, "Offices")
+    assert "Secretary of State of the United States" in text_of(offices)
+    assert "United States" in text_of(offices)
+    assert "Marco Rubio, the <mark>" not in offices and "<mark>Marco Rubio, the U.S. Secretary of State</mark>" in offices
+
+
+def test_own_evidence_is_the_sentence_with_the_words_marked_and_a_link_into_the_article(client):
+    page = html(client, "/id/person/sergey-lavrov.html")
+    own = section(page, "In the article’s words")
+    assert "In Riyadh, <mark>Sergey Lavrov</mark> met Marco Rubio, the U.S. Secretary of State." in own
+    assert 'href="/article/fixture?span=11,24#char=11,24"' in own
+
+
+def test_meeting_page(client):
+    page = html(client, "/id/event/riyadh-talks.html")
+    assert re.search(r"<h1[^>]*>Riyadh talks</h1>", page)
+    when = section(page, "When")
+    assert '<data value="2025-02-18" title="date">18 February 2025</data>' in when
+    assert "on 18 February" in when
+    assert "Riyadh" in text_of(section(page, "Where"))
+    who = section(page, "Who took part")
+    rows = [text_of(r) for r in re.findall(r"<tr>(.*?)</tr>", who, re.S)]
+    assert any(r.startswith("Russia negotiator Sergey Lavrov") for r in rows)
+    assert any(r.startswith("United States negotiator Marco Rubio") for r in rows)
+    assert "<mark>Sergey Lavrov met Marco Rubio</mark>" in who
+
+
+def test_strike_page(client):
+    page = html(client, "/id/event/dolynska-strike.html")
+    attack = text_of(section(page, "The attack"))
+    assert "Russia" in attack and "drone" in attack and "Dolynska" in attack
+    consequences = section(page, "Consequences")
+    assert re.search(r'<data value="3" title="[a-z ]*integer">3</data>', consequences)
+    assert "people injured" in text_of(consequences)
+    assert "injuring 3 people" in text_of(consequences)
+    when = text_of(section(page, "When"))
+    assert "18 February 2025" in when and "19 February 2025" in when and "overnight" in when
+
+
+def test_ontology_term_page(client):
+    page = html(client, "/ontology/Person.html")
+    assert re.search(r"<h1[^>]*>person</h1>", page)
+    term = section(page, "In the ontology")
+    assert "A human being named in an article." in term
+    assert re.search(r'<dd class="uses"><data value="2">2</data> instances</dd>', term)
+    incoming = section(page, "Linked from")
+    assert 'data-count="2"' in incoming and "Sergey Lavrov" in incoming and "Marco Rubio" in incoming
+
+
+def test_ontology_property_term_has_domain_range_and_use_count(client):
+    term = section(html(client, "/ontology/speaker.html"), "In the ontology")
+    assert '<a href="/ontology/Quotation">Quotation</a>' in term and '<a href="/ontology/Party">Party</a>' in term
+    assert '<data value="1">1</data> statement' in term
+
+
+def test_ontology_terms_dereference_as_rdf(client):
+    resp = client.get("/ontology/Person", headers={"Accept": "text/turtle"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/ontology/Person.ttl")
+    g = Graph().parse(data=client.get("/ontology/Person.ttl").get_data(), format="turtle")
+    assert (URIRef(DIP + "Person"), RDFS.subClassOf, URIRef(DIP + "Party")) in g
+
+
+def test_ontology_documentation_lists_every_term(client):
+    page = html(client, "/ontology")
+    for name in ("Person", "Talks", "Strike", "inEvent", "evidence", "Negotiator"):
+        assert f'id="{name}"' in page
+    person = re.search(r'<article class="term-doc" id="Person".*?</article>', page, re.S).group(0)
+    assert "A human being named in an article." in person and '<data value="2">2</data> instances' in person
+    assert "https://schema.org/Person" in person  # alignment
+    speaker = re.search(r'<article class="term-doc" id="speaker".*?</article>', page, re.S).group(0)
+    assert "<dt>Domain</dt>" in speaker and "<dt>Range</dt>" in speaker
+
+
+def test_foreign_iri_lookup_shows_what_the_dataset_says(client):
+    page = html(client, "/resource?iri=http://www.wikidata.org/entity/Q81050")
+    incoming = section(page, "Linked from")
+    assert "Sergey Lavrov" in incoming and "same as" in incoming
+    g = Graph().parse(data=client.get("/resource?iri=http://www.wikidata.org/entity/Q81050&format=ttl").get_data(), format="turtle")
+    assert (URIRef(ID + "person/sergey-lavrov"), URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"),
+            URIRef("http://www.wikidata.org/entity/Q81050")) in g
+
+
+def test_lookup_of_a_local_iri_redirects_and_bad_iris_are_400(client):
+    resp = client.get("/resource?iri=" + ID + "person/sergey-lavrov")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/id/person/sergey-lavrov")
+    assert client.get("/resource?iri=not an iri", headers={"Accept": "application/json"}).status_code == 400
+    assert client.get("/resource?iri=http://nowhere.example/x", headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_pages_are_structurally_sound(client):
+    for url in ("/", "/id/person/sergey-lavrov.html", "/id/event/dolynska-strike.html", "/ontology", "/search?q=riyadh",
+                "/timeline", "/article/fixture"):
+        parser = Landmarks()
+        parser.feed(html(client, url))
+        assert parser.h1 == 1, url
+        assert {"main", "header", "nav", "footer"} <= set(parser.tags), url
+        assert len(parser.ids) == len(set(parser.ids)), f"duplicate ids on {url}"
+        assert parser.imgs_without_alt == 0
+
+
+def test_neighbourhood_diagram_is_inline_svg_with_a_text_alternative(client):
+    page = html(client, "/id/event/riyadh-talks.html")
+    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
+    assert 'href="/id/place/riyadh"' in svg and ">Riyadh</text>" in svg
+    assert "<script" not in svg
+
+
+def test_incoming_links_are_capped_with_a_link_to_all_of_them():
+    store = fixture_store()
+    hub = ID + "place/hub"
+    lines = [f'<{ID}person/p{i:03d}> <{DIP}place> <{hub}> ; <http://www.w3.org/2000/01/rdf-schema#label> "Person {i:03d}" .' for i in range(130)]
+    store.load("\n".join(lines).encode(), F.TURTLE)
+    client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    page = html(client, "/id/place/hub.html")
+    incoming = section(page, "Linked from")
+    assert 'data-count="130"' in incoming
+    assert len(re.findall(r'href="/id/person/p\d+"', incoming)) == 10
+    more = re.search(r'<p class="more"><a href="(/links\?[^"]+)">All 130 linked as place</a>', incoming)
+    assert more
+    first = html(client, more.group(1).replace("&amp;", "&"))
+    assert len(re.findall(r'href="/id/person/p\d+"', first)) == 100 and "page 1 of 2" in first
+    second = html(client, more.group(1).replace("&amp;", "&") + "&page=2")
+    assert len(re.findall(r'href="/id/person/p\d+"', second)) == 30 and "Person 129" in second
+    g = Graph().parse(data=client.get("/id/place/hub.ttl").get_data(), format="turtle")
+    assert len(list(g.subjects(URIRef(DIP + "place"), URIRef(hub)))) == 130
+
+
+# -- article view, home -------------------------------------------------------
+
+def test_article_view_links_every_mention(client):
+    page = html(client, "/article/fixture")
+    text = re.search(r'<div class="article-text">(.*?)</div>', page, re.S).group(1)
+    assert plain(text).startswith(TEXT_START)
+    links = dict((t, h) for h, t in re.findall(r'<a href="([^"]+)" class="mention"[^>]*>([^<]+)</a>', text))
+    assert links["Sergey Lavrov"] == "/id/person/sergey-lavrov"
+    assert links["Marco Rubio"] == "/id/person/marco-rubio"
+    assert links["Riyadh"] == "/id/place/riyadh"
+    assert links["Dolynska"] == "/id/place/dolynska"
+    assert links["Lavrov"] == "/id/person/sergey-lavrov"
+    assert 'id="char=96,107"' in text  # the quote's span is addressable
+
+
+def test_article_view_marks_the_requested_span(client):
+    page = html(client, "/article/fixture?span=96,107")
+    assert "<mark>very useful</mark>" in page
+    assert client.get("/article/fixture?span=x", headers={"Accept": "application/json"}).status_code == 400
+    assert client.get("/article/nope", headers={"Accept": "application/json"}).status_code == 404
+
+
+def test_article_entity_page_links_the_article_view(client):
+    page = html(client, "/id/article/fixture.html")
+    assert '<a href="/article/fixture" class="button">' in page
+
+
+def test_home_page(client):
+    page = html(client, "/")
+    index = re.search(r'<table class="class-index">.*?</table>', page, re.S).group(0)
+    rows = {text_of(r).rsplit(" ", 1)[0]: int(text_of(r).rsplit(" ", 1)[1]) for r in re.findall(r"<tr><td>.*?</tr>", index)}
+    assert rows["Person"] == 2 and rows["Talks"] == 1 and rows["Strike"] == 1 and rows["State"] == 2
+    assert '<a href="/id/article/fixture">Fixture talks article</a>' in page
+    for link in ("/sparql", "/ontology", "/downloads", "/.well-known/void", "/timeline"):
+        assert f'href="{link}"' in page
+    assert 'action="/search"' in page
+    store = fixture_store()
+    assert f"<strong>{len(store):,}</strong> statements" in page
+
+
+def test_pages_fetch_nothing_from_the_internet(client):
+    for url in ("/", "/id/person/sergey-lavrov.html", "/timeline"):
+        page = html(client, url)
+        assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', page), url
+    css = client.get("/static/style.css").get_data(as_text=True)
+    assert "http" not in css and "@import" not in css
+
+
+def test_json_twin_of_search_and_timeline(client):
+    data = client.get("/search.json?q=lavrov").get_json()
+    assert data["results"][0]["iri"] == ID + "person/sergey-lavrov"
+    events = json.loads(client.get("/timeline.json").get_data())["events"]
+    assert [e["label"] for e in events][:2] == ["Drone strike on Dolynska", "Riyadh talks"]
