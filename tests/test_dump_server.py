@@ -1,0 +1,123 @@
+"""/downloads over the Flask test client: the page, every file with the
+right headers, gzip both ways, conditional requests and ranges."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import pytest
+
+from kg.dumps import catalog
+from server import create_app
+from tests.fixtures.dumps.support import assert_isomorphic, load_store, named_graph, parse, quads, reference_dataset
+
+STORE = load_store()
+FILES = catalog(STORE)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    app = create_app({"STORE_OBJECT": STORE, "DUMPS_DIR": str(tmp_path_factory.mktemp("dumps"))})
+    return app.test_client()
+
+
+def test_page_lists_every_file_with_size_and_triple_count(client):
+    page = client.get("/downloads")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    for file in FILES:
+        row = re.search(rf'<tr id="file-{re.escape(file.name)}">(.*?)</tr>', html, re.S)
+        assert row, file.name
+        body = client.get(f"/downloads/{file.name}").data
+        packed = client.get(f"/downloads/{file.gz_name}").data
+        assert f'href="/downloads/{file.name}"' in row.group(1)
+        assert f'href="/downloads/{file.gz_name}"' in row.group(1)
+        assert f'data-bytes="{len(body)}"' in row.group(1)
+        assert f'data-bytes="{len(packed)}"' in row.group(1)
+        triples = int(re.search(r'data-triples="(\d+)"', row.group(1)).group(1))
+        parsed = parse(body, file.fmt)
+        assert triples == (len(list(quads(parsed))) if file.scope.keeps_graphs else len(parsed)), file.name
+    assert 'href="/.well-known/void"' in html
+    assert 'rel="describedby"' in page.headers["Link"]
+
+
+@pytest.mark.parametrize("file", FILES, ids=lambda f: f.name)
+def test_file_headers(client, file):
+    resp = client.get(f"/downloads/{file.name}")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == file.fmt.content_type()
+    assert resp.headers["Content-Disposition"] == f"attachment; filename=diplomacy-kg-{file.name}"
+    assert int(resp.headers["Content-Length"]) == len(resp.data) > 0
+    assert resp.headers["ETag"] and resp.headers["Last-Modified"]
+    assert resp.headers["Accept-Ranges"] == "bytes"
+    assert "Accept-Encoding" in resp.headers["Vary"]
+    assert "Content-Encoding" not in resp.headers
+
+
+def test_article_graph_served_is_the_store_graph(client):
+    iri = "https://kg.example.org/graph/article/riyadh-talks-2025-02-19"
+    for name in ("article-riyadh-talks-2025-02-19.ttl", "article-riyadh-talks-2025-02-19.jsonld"):
+        file = next(f for f in FILES if f.name == name)
+        assert_isomorphic(named_graph(reference_dataset(STORE), iri), parse(client.get(f"/downloads/{name}").data, file.fmt), name)
+
+
+@pytest.mark.parametrize("name", ["union.ttl", "dataset.nq", "article-second-story.jsonld"])
+def test_gzip_variants_decompress_to_the_same_bytes(client, name):
+    plain = client.get(f"/downloads/{name}")
+    packed = client.get(f"/downloads/{name}.gz")
+    assert packed.headers["Content-Type"] == "application/gzip"
+    assert packed.headers["Content-Disposition"] == f"attachment; filename=diplomacy-kg-{name}.gz"
+    assert "Content-Encoding" not in packed.headers
+    assert gzip.decompress(packed.data) == plain.data
+    encoded = client.get(f"/downloads/{name}", headers={"Accept-Encoding": "gzip, deflate"})
+    assert encoded.headers["Content-Encoding"] == "gzip"
+    assert encoded.headers["Content-Type"] == plain.headers["Content-Type"]
+    assert int(encoded.headers["Content-Length"]) == len(encoded.data) < len(plain.data)
+    assert gzip.decompress(encoded.data) == plain.data
+    assert encoded.headers["ETag"] != plain.headers["ETag"], "one ETag per representation"
+    refused = client.get(f"/downloads/{name}", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.data == plain.data
+
+
+def test_conditional_requests_return_304(client):
+    first = client.get("/downloads/union.ttl")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    again = client.get("/downloads/union.ttl", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+    since = client.get("/downloads/union.ttl", headers={"If-Modified-Since": modified})
+    assert since.status_code == 304
+    other = client.get("/downloads/union.ttl", headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and other.data == first.data
+    gz_etag = client.get("/downloads/union.ttl", headers={"Accept-Encoding": "gzip"}).headers["ETag"]
+    assert client.get("/downloads/union.ttl", headers={"Accept-Encoding": "gzip", "If-None-Match": gz_etag}).status_code == 304
+    assert client.get("/downloads/union.ttl.gz", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_range_requests(client):
+    full = client.get("/downloads/dataset.nq").data
+    part = client.get("/downloads/dataset.nq", headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.data == full[:100]
+    assert part.headers["Content-Range"] == f"bytes 0-99/{len(full)}"
+    assert part.headers["Content-Length"] == "100"
+    tail = client.get("/downloads/dataset.nq", headers={"Range": "bytes=-50"})
+    assert tail.status_code == 206 and tail.data == full[-50:]
+    resumed = client.get("/downloads/dataset.nq", headers={"Range": "bytes=100-"})
+    assert part.data + resumed.data == full
+    outside = client.get("/downloads/dataset.nq", headers={"Range": f"bytes={len(full) + 10}-"})
+    assert outside.status_code == 416
+
+
+def test_head_gives_length_without_body(client):
+    head = client.head("/downloads/union.nt")
+    assert head.status_code == 200 and head.data == b""
+    assert int(head.headers["Content-Length"]) == len(client.get("/downloads/union.nt").data)
+
+
+def test_unknown_file_is_404_naming_the_offered_files(client):
+    resp = client.get("/downloads/secrets.ttl", headers={"Accept": "application/json"})
+    assert resp.status_code == 404
+    body = resp.get_json()
+    assert "union.ttl" in body["offered"] and "secrets.ttl" in body["message"]
+    assert client.get("/downloads/..%2Fetc%2Fpasswd").status_code == 404
+    assert client.get("/downloads/union.ttl.gz.gz").status_code == 404
