@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from .namespaces import SDO
+from .namespaces import DIP, SDO
 
 NAME_PROPERTIES = {str(RDFS.label): "label", str(SKOS.prefLabel): "label", str(SDO.name): "label",
                    str(SKOS.altLabel): "alias", str(SDO.alternateName): "alias"}
 MAX_RESULTS = 50
 MAX_QUERY = 200
 
-# Score per kind of match; an alias scores a little less than the label.
+# Score per kind of match; an alias scores a little less than the label, and
+# a node standing for a fact (a quote, a participation) less than a thing.
 SCORES = {"exact": 100, "prefix": 80, "word": 60, "word-prefix": 50, "substring": 20}
+ALIAS_PENALTY = 5
+FACT_PENALTY = 40
+FACT_CLASSES = {str(DIP[c]) for c in ("Participation", "OfficeHolding", "Position", "Quotation", "Quantity", "TextSpan", "Sentence")}
 
 
 def normalize(text: str) -> str:
@@ -105,7 +109,7 @@ class NameIndex:
             kind = match_kind(query, norm)
             if kind is None:
                 continue
-            score = SCORES[kind] - (5 if alias else 0)
+            score = SCORES[kind] - (ALIAS_PENALTY if alias else 0) - (FACT_PENALTY if self.types.get(iri, set()) & FACT_CLASSES else 0)
             current = best.get(iri)
             if current is None or (score, -len(name)) > (current.score, -len(current.matched)):
                 best[iri] = Hit(iri, self.labels.get(iri, name), name, kind, score, sorted(self.types.get(iri, ())))
