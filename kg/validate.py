@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyshacl import validate as pyshacl_validate
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 
 from .build import compile_all
-from .namespaces import SH
+from .namespaces import DIP, SH
 from .vocab import parse_turtle
 
 SHAPES_FILE = "shapes.ttl"
@@ -44,6 +44,7 @@ def shacl_problems(dataset: Dataset, ontology_dir="ontology", where=None) -> lis
     ``where(node)`` may return ``file:line`` for a focus node.
     """
     data = Graph()
+    data.bind("dip", DIP)
     for triple in dataset.triples((None, None, None)):
         data.add(triple)
     conforms, results, _ = pyshacl_validate(data, shacl_graph=load_shapes(ontology_dir), inference="none", advanced=True)
@@ -55,8 +56,8 @@ def shacl_problems(dataset: Dataset, ontology_dir="ontology", where=None) -> lis
         path = results.value(result, SH.resultPath)
         message = results.value(result, SH.resultMessage)
         place = (where(focus) if where else None) or "graph"
-        term = data.namespace_manager.normalizeUri(path) if path is not None else "node"
-        problems.append(f"{place}: {focus}: {term}: {message}")
+        term = data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else "node"
+        problems.append(f"{place}: <{focus}> {term}: {message}")
     return sorted(problems)
 
 
