@@ -1,7 +1,10 @@
-"""``/healthz``: for load balancers. 200 with the store's size when the
-store answers, 503 when it does not."""
+"""``/healthz``: for load balancers. 200 with the store's size and the number
+of live query workers when the service can answer queries; 503 when the
+store does not answer or every query worker is gone."""
 
 from flask import Blueprint, jsonify
+
+from kg.errors import KGError
 
 from .state import current_state
 
@@ -10,5 +13,16 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    store = current_state().store
-    return jsonify({"status": "ok", "quads": len(store)})
+    state = current_state()
+    try:
+        quads = len(state.store)
+    except (KGError, OSError) as exc:
+        return jsonify({"status": "unavailable", "message": str(exc)}), 503
+    body = {"status": "ok", "quads": quads}
+    if state.engine_started():
+        engine = state.engine
+        body["workers"] = engine.alive()
+        if engine.size and body["workers"] == 0:
+            body["status"] = "no query workers"
+            return jsonify(body), 503
+    return jsonify(body)

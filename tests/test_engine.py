@@ -1,0 +1,128 @@
+"""The query engine: worker processes that really stop, contained crashes,
+row caps, spooled results, no orphans."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pyoxigraph as ox
+import pytest
+
+from kg.engine import QueryEngine
+from kg.errors import BadQuery, EngineUnavailable, QueryTimeout, ResultTooLarge
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def make_store(path, n: int = 500) -> str:
+    store = ox.Store(str(path))
+    data = "".join(f'<http://ex.org/s{i}> <http://ex.org/p> "{i}" .\n' for i in range(n))
+    store.bulk_load(data.encode(), ox.RdfFormat.N_TRIPLES)
+    store.flush()
+    del store
+    return str(path)
+
+
+def job(query: str, fmt: str = "json", max_rows: int = 100000) -> dict:
+    return {"query": query, "format": fmt, "max_rows": max_rows}
+
+
+def gone(pid: int, within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def wait_for(predicate, within: float = 20.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    eng = QueryEngine(make_store(tmp_path_factory.mktemp("engine") / "store"), size=2)
+    assert eng.wait_ready()
+    yield eng
+    eng.close()
+
+
+def test_answers_a_query(engine):
+    answer = engine.run(job('SELECT ?s WHERE { ?s ?p "7" }', "csv"), 5)
+    assert b"".join(answer.chunks()) == b"s\r\nhttp://ex.org/s7\r\n"
+    assert answer.rows == 1
+
+
+def test_runaway_is_killed_and_replaced(engine):
+    before = set(engine.pids())
+    with pytest.raises(QueryTimeout, match="time budget of 1 s"):
+        engine.run(job(RUNAWAY), 1.0)
+    killed = before - set(engine.pids())
+    assert len(killed) == 1 and gone(killed.pop())
+    assert wait_for(lambda: engine.alive() == 2)
+    assert b"http://ex.org/s7" in b"".join(engine.run(job('SELECT ?s WHERE { ?s ?p "7" }'), 5).chunks())
+
+
+def test_crash_is_contained(engine):
+    with pytest.raises(EngineUnavailable, match="stopped while running this query"):
+        engine.run(job("ASK " + "{" * 6000 + "}" * 6000), 10)
+    assert wait_for(lambda: engine.alive() == 2)
+    assert engine.run(job("ASK { ?s ?p ?o }"), 5).inline.endswith(b'"boolean":true}\n')
+
+
+def test_row_cap_refuses_instead_of_truncating(engine):
+    with pytest.raises(ResultTooLarge, match="more than 499 rows"):
+        engine.run(job("SELECT * WHERE { ?s ?p ?o }", "tsv", max_rows=499), 5)
+    assert engine.run(job("SELECT * WHERE { ?s ?p ?o }", "tsv", max_rows=500), 5).rows == 500
+    with pytest.raises(ResultTooLarge):
+        engine.run(job("CONSTRUCT WHERE { ?s ?p ?o }", "nt", max_rows=10), 5)
+
+
+def test_syntax_error_keeps_position(engine):
+    with pytest.raises(BadQuery) as info:
+        engine.run(job("SELECT * WHERE { ?s ?p }"), 5)
+    assert "error at 1:" in info.value.message
+    assert info.value.detail["line"] == 1 and info.value.detail["column"] > 1
+
+
+def test_large_result_is_spooled_and_removed(engine):
+    answer = engine.run(job("SELECT * WHERE { ?s ?p ?o VALUES ?x { 1 2 3 4 5 6 7 8 } }", "xml"), 5)
+    assert answer.inline is None and os.path.exists(answer.path)
+    body = b"".join(answer.chunks())
+    assert body.count(b"<result>") == 4000 and body.endswith(b"</sparql>\n")
+    assert not os.path.exists(answer.path)
+
+
+def test_all_workers_busy_is_a_clear_error(tmp_path):
+    eng = QueryEngine(make_store(tmp_path / "store", 50), size=1)
+    try:
+        assert eng.wait_ready()
+        import threading
+
+        blocker = threading.Thread(target=lambda: pytest.raises(QueryTimeout, eng.run, job(RUNAWAY), 3))
+        blocker.start()
+        time.sleep(0.3)
+        with pytest.raises(EngineUnavailable, match="busy"):
+            eng.run(job("ASK {}"), 0.5)
+        blocker.join()
+    finally:
+        eng.close()
+
+
+def test_close_leaves_no_process(tmp_path):
+    eng = QueryEngine(make_store(tmp_path / "store", 10), size=3)
+    assert eng.wait_ready()
+    pids = eng.pids()
+    assert len(pids) == 3
+    eng.close()
+    assert all(gone(pid) for pid in pids)
+    assert not os.path.exists(eng.spool_dir)
