@@ -1,0 +1,136 @@
+"""The VoID + DCAT description: found at its well-known URL, it names every
+download, and its counts agree with the files it points to."""
+
+from __future__ import annotations
+
+import pytest
+import rdflib
+from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
+
+from kg.dumps import catalog
+from kg.formats import JSONLD, NTRIPLES, TURTLE, by_extension
+from server import create_app
+from tests.fixtures.dumps.support import assert_isomorphic, load_store, parse
+
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+SITE = "http://localhost/"
+STORE = load_store()
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    app = create_app({"STORE_OBJECT": STORE, "DUMPS_DIR": str(tmp_path_factory.mktemp("dumps"))})
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def void(client) -> rdflib.Graph:
+    resp = client.get("/.well-known/void")
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == "text/turtle; charset=utf-8"
+    return rdflib.Graph().parse(data=resp.data, format="turtle")
+
+
+def _int(g: rdflib.Graph, s, p) -> int:
+    value = g.value(s, p)
+    assert value is not None, f"{s} has no {p}"
+    return int(value)
+
+
+def _fetch(client, url: str):
+    path = url.removeprefix(SITE.rstrip("/"))
+    resp = client.get(path)
+    assert resp.status_code == 200, url
+    return resp
+
+
+def _stats(graph: rdflib.Graph, uri_space: str) -> dict:
+    subjects = {s for s in graph.subjects()}
+    return {
+        VOID.triples: len(graph),
+        VOID.distinctSubjects: len(subjects),
+        VOID.properties: len(set(graph.predicates())),
+        VOID.distinctObjects: len(set(graph.objects())),
+        VOID.classes: len(set(graph.objects(None, RDF.type))),
+        VOID.entities: len({s for s in subjects if isinstance(s, rdflib.URIRef) and str(s).startswith(uri_space)}),
+    }
+
+
+def _graph_dump(client, g: rdflib.Graph, dataset) -> rdflib.Graph:
+    """The Turtle or N-Triples dump the description gives for ``dataset``."""
+    for url in sorted(g.objects(dataset, VOID.dataDump)):
+        fmt = by_extension(str(url).rsplit(".", 1)[-1], (TURTLE, NTRIPLES))
+        if fmt:
+            return parse(_fetch(client, str(url)).data, fmt)
+    raise AssertionError(f"{dataset} has no Turtle or N-Triples dump")
+
+
+def test_description_validates_against_its_own_counts(client, void):
+    dataset = void.value(None, RDF.type, VOID.DatasetDescription)
+    dataset = void.value(dataset, rdflib.URIRef("http://xmlns.com/foaf/0.1/primaryTopic"))
+    uri_space = str(void.value(dataset, VOID.uriSpace))
+    subsets = list(void.objects(dataset, VOID.subset))
+    assert len(subsets) == len(STORE.named_graphs()) == 4
+    for described in [dataset, *subsets]:
+        expected = _stats(_graph_dump(client, void, described), uri_space)
+        for prop, value in expected.items():
+            assert _int(void, described, prop) == value, f"{described} {prop}"
+    assert _int(void, dataset, VOID.triples) == 45
+
+
+def test_every_download_is_a_data_dump_with_its_byte_size(client, void):
+    dumps = {str(u) for u in void.objects(None, VOID.dataDump)}
+    names = [n for f in catalog(STORE) for n in (f.name, f.gz_name)]
+    assert dumps == {f"{SITE}downloads/{n}" for n in names}
+    for dist in void.subjects(RDF.type, DCAT.Distribution):
+        url = void.value(dist, DCAT.downloadURL)
+        size = void.value(dist, DCAT.byteSize)
+        assert size.datatype == XSD.nonNegativeInteger
+        assert int(size) == len(_fetch(client, str(url)).data), url
+        media = str(void.value(dist, DCAT.mediaType)).rsplit("media-types/", 1)[1]
+        if str(url).endswith(".gz"):
+            assert void.value(dist, DCAT.compressFormat) == rdflib.URIRef("http://www.iana.org/assignments/media-types/application/gzip")
+        assert _fetch(client, str(url).removesuffix(".gz")).headers["Content-Type"].split(";")[0] == media
+
+
+def test_dataset_metadata(void):
+    dataset = rdflib.URIRef(SITE + ".well-known/void#dataset")
+    assert (dataset, RDF.type, DCAT.Dataset) in void
+    assert void.value(dataset, DCTERMS.license) == rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
+    assert void.value(dataset, DCTERMS.created).datatype == XSD.dateTime
+    assert set(void.objects(dataset, DCTERMS.source)) == {
+        rdflib.URIRef("https://kg.example.org/id/article/riyadh-talks-2025-02-19"),
+        rdflib.URIRef("https://kg.example.org/id/article/second-story"),
+    }
+    assert void.value(dataset, VOID.sparqlEndpoint) == rdflib.URIRef(SITE + "sparql")
+    vocabularies = {str(v) for v in void.objects(dataset, VOID.vocabulary)}
+    assert {"https://kg.example.org/ontology/", "https://schema.org/", "http://www.w3.org/ns/oa#"} <= vocabularies
+    service = void.value(None, DCAT.servesDataset, dataset)
+    assert void.value(service, DCAT.endpointURL) == rdflib.URIRef(SITE + "sparql")
+
+
+def test_article_subset_names_its_graph_and_source(void):
+    subset = rdflib.URIRef(SITE + ".well-known/void#article-riyadh-talks-2025-02-19")
+    assert void.value(subset, SD.name) == rdflib.URIRef("https://kg.example.org/graph/article/riyadh-talks-2025-02-19")
+    assert str(void.value(subset, DCTERMS.title)).startswith("Article graph: US and Russia agree")
+    assert rdflib.URIRef("https://example.org/news/riyadh-talks-2025-02-19") in set(void.objects(subset, DCTERMS.source))
+    assert void.value(subset, DCTERMS.issued) == rdflib.Literal("2025-02-19", datatype=XSD.date)
+
+
+def test_formats_and_negotiation(client, void):
+    as_jsonld = client.get("/void.jsonld")
+    assert as_jsonld.headers["Content-Type"] == JSONLD.content_type()
+    assert_isomorphic(void, parse(as_jsonld.data, JSONLD), "void.jsonld")
+    assert_isomorphic(void, parse(client.get("/void.nt").data, NTRIPLES), "void.nt")
+    negotiated = client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    assert negotiated.headers["Content-Type"] == NTRIPLES.content_type()
+    browser = client.get("/.well-known/void", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.status_code == 303 and browser.headers["Location"].endswith("/downloads")
+    assert client.get("/.well-known/void", headers={"Accept": "image/png"}).status_code == 406
+    assert client.get("/void.xml").status_code == 404
+
+
+def test_public_url_is_used_for_every_link(tmp_path):
+    app = create_app({"STORE_OBJECT": STORE, "DUMPS_DIR": str(tmp_path), "PUBLIC_URL": "https://data.example.net/kg"})
+    g = rdflib.Graph().parse(data=app.test_client().get("/void.ttl").data, format="turtle")
+    urls = {str(u) for u in g.objects(None, VOID.dataDump)}
+    assert urls and all(u.startswith("https://data.example.net/kg/downloads/") for u in urls)
