@@ -90,12 +90,13 @@ def vocabularies(store) -> list[str]:
 ARTICLE_QUERY = """
 PREFIX schema: <https://schema.org/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT ?g ?article ?title ?date ?license ?source WHERE {
   GRAPH ?g { ?article a schema:NewsArticle .
     OPTIONAL { ?article schema:headline|schema:name|dcterms:title ?title }
     OPTIONAL { ?article schema:datePublished|dcterms:date|dcterms:issued ?date }
     OPTIONAL { ?article schema:license|dcterms:license ?license }
-    OPTIONAL { ?article schema:url|dcterms:source|schema:isBasedOn ?source }
+    OPTIONAL { ?article schema:url|dcterms:source|schema:isBasedOn|prov:wasDerivedFrom ?source }
   }
 }
 """
@@ -111,6 +112,15 @@ def articles(store) -> dict[str, dict]:
             if value is not None and (key not in meta or str(value) < str(meta[key])):
                 meta[key] = value
     return found
+
+
+def graph_sources(store, graph: str) -> list:
+    """What a named graph says it was derived from (provenance on its IRI)."""
+    query = ("SELECT DISTINCT ?source WHERE { ?g <http://purl.org/dc/terms/source>"
+             "|<http://www.w3.org/ns/prov#wasDerivedFrom> ?source }")
+    iri = ox.NamedNode(graph)
+    found = store.query(query.replace("?g", f"<{iri.value}>"), default_graphs=[graph])
+    return sorted((row[0] for row in found), key=str)
 
 
 def created(store) -> ox.Literal:
@@ -264,6 +274,7 @@ def _subset(b: Description, doc: str, dataset, graph: str, pairs, article: dict 
             if article.get(key) is not None:
                 b.add(subset, prop, article[key])
     b.add(subset, DCT + "title", title)
+    b.add(subset, DCT + "source", *graph_sources(store, graph))
     b.add(subset, VOID + "sparqlEndpoint", ox.NamedNode(site + "sparql"))
     b.counts(subset, counts(store, graph, uri_space))
     _distributions(b, doc, subset, site, pairs)
