@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+from contextlib import nullcontext
 
 from ..store import Store
 from .pool import Answer
@@ -43,8 +44,11 @@ class DirectEngine:
             self._counter += 1
             name = f"direct-{self._counter}.out"
         spool = Spool(self.spool_dir, name)
+        # A remote store's HTTP timeout is the query's time budget.
+        limit = self.store.budget(budget) if hasattr(self.store, "budget") else nullcontext()
         try:
-            return Answer(**run(self.store, request, spool))
+            with limit:
+                return Answer(**run(self.store, request, spool))
         except BaseException:
             spool.discard()
             raise
