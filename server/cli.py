@@ -24,7 +24,8 @@ def _overrides(**options) -> dict:
 @click.command()
 @click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1; KG_HOST].")
 @click.option("--port", default=None, type=int, help="TCP port to listen on [default: 5000; KG_PORT].")
-@click.option("--store", "store", default=None, metavar="DIR", help="On-disk store built by `kg build` (opened read-only: a restart does not reload).")
+@click.option("--store", "store", default=None, metavar="DIR|URL", help="On-disk store built by `kg build` (opened read-only: a restart does not reload), or the query URL of a remote SPARQL engine.")
+@click.option("--store-gsp", "store_gsp", default=None, metavar="URL", help="Graph Store Protocol URL of the remote engine given by --store URL (faster dumps) [KG_STORE_GSP].")
 @click.option("--data", "data", multiple=True, metavar="FILE", help="Serve these RDF files instead of the article graph (.ttl .nt .nq .trig .rdf .jsonld); repeat it, or list more files after it.")
 @click.option("--timeout", type=float, default=None, help="Time budget of a query in seconds [default: 10].")
 @click.option("--workers", type=int, default=None, help="Query worker processes [default: 2].")
@@ -35,7 +36,7 @@ def _overrides(**options) -> dict:
 @click.option("--public-url", default=None, help="Public URL of the service, for the service description.")
 @click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False), help="TOML config file (see README, Configuration) [KG_CONFIG].")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-def serve(host, port, store, data, timeout, workers, threads, max_rows, union_default_graph, public_url, config_file, files):
+def serve(host, port, store, store_gsp, data, timeout, workers, threads, max_rows, union_default_graph, public_url, config_file, files):
     """Serve the graph: SPARQL endpoint, entity pages and downloads.
 
     \b
@@ -55,7 +56,7 @@ def serve(host, port, store, data, timeout, workers, threads, max_rows, union_de
     data = [*data, *files]
     if store and data:
         raise BuildError("give either --store or --data, not both")
-    overrides = _overrides(host=host, port=port, store=store, timeout=timeout, workers=workers, threads=threads,
+    overrides = _overrides(host=host, port=port, store=store, store_gsp=store_gsp, timeout=timeout, workers=workers, threads=threads,
                            max_rows=max_rows, union_default_graph=union_default_graph, public_url=public_url)
     if data:
         overrides["DATA"] = data

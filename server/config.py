@@ -32,6 +32,8 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "MAX_NESTING": (64, int, "Deepest accepted nesting of brackets in a query"),
     "CACHE_MAX_AGE": (60, int, "`Cache-Control: max-age` of query results, in seconds"),
     "PUBLIC_URL": ("", str, "Public URL of the service (e.g. https://kg.example.org/), used in the service description; default: the request's own URL"),
+    "STORE_GSP": ("", str, "Graph Store Protocol URL of a remote store (`store` is then a SPARQL endpoint URL); dumps stream through it"),
+    "STORE_UNION_PARAM": ("union-default-graph", str, "Request parameter that makes a remote engine's default graph the union of its graphs (Oxigraph's); empty for engines configured that way (Fuseki unionDefaultGraph, GraphDB, Virtuoso)"),
     "DUMPS_DIR": ("", str, "Directory where dump files are made once per store version and served from (default: `diplomacy-kg-dumps` in the system temp directory)"),
 }
 

@@ -117,6 +117,9 @@ def _open(config: dict, temp_dirs: list[str]) -> Store:
     union = config["UNION_DEFAULT_GRAPH"]
     if config.get("STORE_OBJECT") is not None:
         return config["STORE_OBJECT"]
+    if config.get("STORE") and str(config["STORE"]).startswith(("http://", "https://")):
+        return open_store(config["STORE"], union_default_graph=union, gsp_url=config.get("STORE_GSP") or None,
+                          union_param=config.get("STORE_UNION_PARAM") or None, timeout=config["TIMEOUT"])
     if config.get("STORE"):
         return open_store(config["STORE"], union_default_graph=union)
     temp = tempfile.mkdtemp(prefix="kg-serve-")
