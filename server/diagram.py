@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from kg.entity_page import EntityPage
 
-WIDTH, HEIGHT = 720, 420
-MAX_NEIGHBOURS = 14
+WIDTH, HEIGHT = 800, 480
+MAX_NEIGHBOURS = 12
 
 
 @dataclass
@@ -50,11 +50,11 @@ def neighbours(page: EntityPage) -> list[tuple[str, str, str, bool]]:
 def layout(page: EntityPage) -> dict:
     """Centre and spokes positioned on an ellipse around it."""
     items = neighbours(page)
-    cx, cy, rx, ry = WIDTH / 2, HEIGHT / 2, WIDTH / 2 - 110, HEIGHT / 2 - 40
+    cx, cy, rx, ry = WIDTH / 2, HEIGHT / 2, WIDTH / 2 - 100, HEIGHT / 2 - 30
     spokes = []
     for i, (iri, label, prop, inc) in enumerate(items):
         angle = -math.pi / 2 + 2 * math.pi * i / max(len(items), 1)
         x, y = cx + rx * math.cos(angle), cy + ry * math.sin(angle)
         spokes.append(Spoke(iri, _short(label), _short(prop, 22), inc, round(x, 1), round(y, 1),
-                            round((cx + x) / 2, 1), round((cy + y) / 2, 1)))
+                            round(cx + 0.5 * (x - cx), 1), round(cy + 0.5 * (y - cy) + 4, 1)))
     return {"width": WIDTH, "height": HEIGHT, "cx": cx, "cy": cy, "label": _short(page.label, 30), "spokes": spokes}
