@@ -43,10 +43,11 @@ def home_data(store) -> dict:
             for row in store.query(f"SELECT ?a ?l ?d WHERE {{ ?a <{NIF.isString}> ?t OPTIONAL {{ ?a <http://www.w3.org/2000/01/rdf-schema#label> ?l }} "
                                    f"OPTIONAL {{ ?a <{SDO.datePublished}> ?d }} }} ORDER BY ?a", union_default_graph=True)]
     labels = Labels.load(store, [c for c, _ in classes])
-    own = [(c, n) for c, n in classes if c.startswith(str(DIP))]
+    typed = next(iter(store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c }", union_default_graph=True)))["n"]
+    own = sorted(((c, n) for c, n in classes if c.startswith(str(DIP))), key=lambda cn: labels.label(cn[0]).lower())
     other = [(c, n) for c, n in classes if not c.startswith(str(DIP))]
     return {"classes": own, "other_classes": other, "labels": labels, "graphs": graphs,
-            "statements": sum(graphs.values()), "articles": arts, "events": timeline_mod.events(store)[:8]}
+            "statements": sum(graphs.values()), "typed": int(typed.value), "articles": arts, "events": timeline_mod.events(store)[:8]}
 
 
 def run_search(store, q: str):

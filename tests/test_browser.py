@@ -50,7 +50,7 @@ def test_reader_journey(browser, live_server, artifacts):
 
     page.goto(live_server.url)
     expect(page.locator("h1")).to_have_text("Diplomatic news as a knowledge graph")
-    expect(page.locator("table.class-index")).to_contain_text("Person")
+    expect(page.locator("ul.class-index")).to_contain_text("Person")
     shot(page, artifacts, "1-home")
 
     page.locator("#home-q").fill("Lavrov")

@@ -346,8 +346,9 @@ def test_article_entity_page_links_the_article_view(client):
 
 def test_home_page(client):
     page = html(client, "/")
-    index = re.search(r'<table class="class-index">.*?</table>', page, re.S).group(0)
-    rows = {text_of(r).rsplit(" ", 1)[0]: int(text_of(r).rsplit(" ", 1)[1]) for r in re.findall(r"<tr><td>.*?</tr>", index)}
+    index = re.search(r'<ul class="class-index">.*?</ul>', page, re.S).group(0)
+    rows = {text_of(r).rsplit(" ", 1)[0]: int(text_of(r).rsplit(" ", 1)[1]) for r in re.findall(r"<li>.*?</li>", index)}
+    assert list(rows) == sorted(rows, key=str.lower)
     assert rows["Person"] == 2 and rows["Talks"] == 1 and rows["Strike"] == 1 and rows["State"] == 2
     assert '<a href="/id/article/fixture">Fixture talks article</a>' in page
     for link in ("/sparql", "/ontology", "/downloads", "/.well-known/void", "/timeline"):
