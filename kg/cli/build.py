@@ -93,7 +93,10 @@ def query(sparql, query_file, example, list_examples, fmt, store, base):
         sparql = Path(query_file).read_text(encoding="utf-8")
     if not sparql:
         raise BadQuery("give a query, --file or --example")
-    result = _open(store).query(_with_prefixes(sparql, base))
+    try:
+        result = _open(store).query(_with_prefixes(sparql, base))
+    except SyntaxError as exc:
+        raise BadQuery(f"the query does not parse: {exc}") from exc
     _print_result(result, fmt, base)
 
 

@@ -1,0 +1,125 @@
+"""Validation and bad input: each problem is named with its file, line or
+term; content problems are exit 1, unusable input exit 2."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.build import build_dataset
+from kg.errors import BuildError, ValidationFailed
+from kg.validate import validate
+
+REPO = Path(__file__).resolve().parent.parent
+ONTOLOGY = REPO / "ontology"
+SLUG = "riyadh-talks-2025-02-19"
+
+
+def broken(tmp_path: Path, old: str, new: str, file: str = f"articles/{SLUG}/mapping.yaml", count: int = 1) -> Path:
+    """A copy of data/ with ``old`` replaced by ``new`` in one file."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    path = data / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"test setup: {old!r} not in {file}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return data
+
+
+def line_of(data: Path, needle: str, file: str = f"articles/{SLUG}/mapping.yaml") -> int:
+    lines = (data / file).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+
+def test_the_article_graph_is_valid():
+    report = validate(REPO / "data", ONTOLOGY)
+    assert report.problems == []
+    assert report.valid and report.graphs == 3 and report.triples > 2000
+
+
+def test_span_not_in_text_is_refused_and_named(tmp_path):
+    data = broken(tmp_path, '[3661, 3672, "unrealistic"]', '[3661, 3672, "unrealistik"]')
+    with pytest.raises(ValidationFailed) as info:
+        build_dataset(data, ONTOLOGY)
+    problems = info.value.problems
+    assert len(problems) == 1
+    line = line_of(data, "unrealistik")
+    assert f"mapping.yaml:{line}: evidence: span does not match the article" in problems[0]
+    assert "text at [3661, 3672) is 'unrealistic', not 'unrealistik'" in problems[0]
+
+
+def test_shifted_offsets_say_where_the_text_really_is(tmp_path):
+    data = broken(tmp_path, '[1873, 1884, "very useful"]', '[1874, 1885, "very useful"]')
+    report = validate(data, ONTOLOGY)
+    assert any("'very useful' occurs at [1873, 1884)" in p for p in report.problems)
+
+
+def test_misspelt_ontology_terms_are_named(tmp_path):
+    data = broken(tmp_path, "    holder: person/mike-waltz", "    holdr: person/mike-waltz")
+    data_dir = broken(tmp_path / "b", "  - id: person/joe-biden\n    a: Person", "  - id: person/joe-biden\n    a: Persn")
+    report = validate(data, ONTOLOGY)
+    entry = line_of(data, "id: position/waltz-pragmatic-discussions")
+    assert f"{data}/articles/{SLUG}/mapping.yaml:{entry}: dip:holdr: not a term of the ontology (misspelt?)" in report.problems
+    report = validate(data_dir, ONTOLOGY)
+    assert any(re.search(r"mapping\.yaml:\d+: dip:Persn: not a term of the ontology", p) for p in report.problems)
+
+
+def test_shape_violation_names_node_term_and_line(tmp_path):
+    old = "    holder: person/pete-hegseth\n    topic: topic/ukraine-nato-membership\n    stance: dip:Rejects\n"
+    data = broken(tmp_path, old, old.replace("    stance: dip:Rejects\n", ""))
+    report = validate(data, ONTOLOGY)
+    assert not report.valid
+    entry = line_of(data, "id: position/hegseth-nato-membership-unrealistic")
+    expected = f"mapping.yaml:{entry}: <https://kg.example.org/id/position/hegseth-nato-membership-unrealistic> dip:stance: a position has exactly one stance"
+    assert any(expected in p for p in report.problems), report.problems
+
+
+def test_strike_without_place_or_reason_is_a_violation(tmp_path):
+    data = broken(tmp_path, "    place: place/cherkasy-region\n", "")
+    report = validate(data, ONTOLOGY)
+    assert any("cherkasy-region-strikes> node: a strike needs a dip:place" in p for p in report.problems)
+
+
+def test_negative_count_is_refused(tmp_path):
+    data = broken(tmp_path, "    value: 176\n", "    value: -176\n")
+    report = validate(data, ONTOLOGY)
+    assert any("value: '-176' is not a valid xsd:nonNegativeInteger" in p for p in report.problems)
+
+
+def test_reference_to_an_undescribed_node_is_named(tmp_path):
+    data = broken(tmp_path, "    representedBy: person/sergey-lavrov\n", "    representedBy: person/sergei-lavrov\n")
+    report = validate(data, ONTOLOGY)
+    assert any("person/sergei-lavrov: refers to a node that no article or background describes" in p for p in report.problems)
+
+
+def test_malformed_mapping_is_unusable_input_with_line(tmp_path):
+    data = broken(tmp_path, "  - id: state/russia\n    a: State\n", "  - id: state/russia\n      a: State\n")
+    with pytest.raises(BuildError) as info:
+        validate(data, ONTOLOGY)
+    assert info.value.exit_code == 2
+    assert re.search(r"mapping\.yaml:\d+: malformed YAML", info.value.message)
+
+
+def test_malformed_background_turtle_is_named(tmp_path):
+    data = broken(tmp_path, "dip:isoCode \"UA-71\" ;", "dip:isoCode \"UA-71 ;", file="background/background.ttl")
+    with pytest.raises(BuildError) as info:
+        build_dataset(data, ONTOLOGY)
+    assert "background.ttl: malformed Turtle" in info.value.message
+
+
+def test_missing_article_text_is_named(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    (data / "articles" / SLUG / "article.txt").unlink()
+    with pytest.raises(BuildError) as info:
+        build_dataset(data, ONTOLOGY)
+    assert info.value.message.endswith(f"{SLUG}/article.txt: article text missing (expected article.txt)")
+
+
+def test_missing_ontology_is_named(tmp_path):
+    with pytest.raises(BuildError) as info:
+        build_dataset(REPO / "data", tmp_path)
+    assert "diplomacy.ttl: file not found" in info.value.message
