@@ -39,6 +39,7 @@ class Article:
     date: str = ""
     segments: list = field(default_factory=list)
     mentions: dict = field(default_factory=dict)  # entity IRI -> count
+    mention_labels: dict = field(default_factory=dict)  # entity IRI -> label
 
 
 def _spans(store, iri: str) -> dict[tuple[int, int], list[tuple[str, bool]]]:
@@ -74,6 +75,7 @@ def load(store, iri: str, mark: tuple[int, int] | None = None) -> Article:
         for node, thing in nodes:
             if thing:
                 art.mentions[node] = art.mentions.get(node, 0) + 1
+                art.mention_labels[node] = labels.label(node)
     return art
 
 

@@ -95,9 +95,24 @@ def linked_iris(triples, incoming: dict, extra=()) -> set[str]:
     return iris
 
 
-def describe(store, iri: str, *, incoming_cap: int = PAGE_INCOMING_CAP, extra_labels=()) -> Description:
-    """Describe ``iri``; raises NotFound when the graph never mentions it."""
+def _hash_resources(store, iri: str) -> list:
+    """Triples of the ``{iri}#...`` resources that link to ``iri`` (an
+    article's text spans): the document at ``iri`` describes them too."""
+    s = sparql_iri(iri)
+    query = f"""CONSTRUCT {{ ?h ?p ?o }} WHERE {{ ?h ?link {s} .
+      FILTER(isIRI(?h) && STRSTARTS(STR(?h), "{iri}#")) ?h ?p ?o }}"""
+    return list(store.query(query, union_default_graph=True))
+
+
+def describe(store, iri: str, *, incoming_cap: int = PAGE_INCOMING_CAP, extra_labels=(), hash_resources: bool = False) -> Description:
+    """Describe ``iri``; raises NotFound when the graph never mentions it.
+
+    With ``hash_resources``, the triples of ``{iri}#...`` resources linking
+    to ``iri`` are included (hash IRIs are described by their document).
+    """
     outgoing = _outgoing(store, iri)
+    if hash_resources and "#" not in iri:
+        outgoing += _hash_resources(store, iri)
     incoming, counts = _incoming(store, iri, incoming_cap)
     desc = Description(iri, outgoing, incoming, counts)
     if desc.empty:

@@ -11,11 +11,13 @@ from collections.abc import Iterable
 
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from .namespaces import SDO
+from .namespaces import NIF, SDO
 from .terms import humanize, values_clause
 
-# Property -> rank (lower wins) for choosing a label.
-LABEL_PROPERTIES = {str(SKOS.prefLabel): 0, str(RDFS.label): 1, str(SDO.name): 2, str(DCTERMS.title): 3}
+# Property -> rank (lower wins) for choosing a label; a text span is
+# labelled with its words (cut to SPAN_LABEL characters).
+LABEL_PROPERTIES = {str(SKOS.prefLabel): 0, str(RDFS.label): 1, str(SDO.name): 2, str(DCTERMS.title): 3, str(NIF.anchorOf): 4}
+SPAN_LABEL = 90
 
 # Labels for well-known vocabulary terms, used when the store has none.
 BUILTIN = {
@@ -63,7 +65,10 @@ def best_labels(rows) -> dict[str, str]:
     for s, p, lit in rows:
         rank = (_lang_rank(getattr(lit, "language", None)), LABEL_PROPERTIES.get(p, 9))
         if s not in best or rank < best[s][0]:
-            best[s] = (rank, lit.value)
+            text = lit.value
+            if p == str(NIF.anchorOf):
+                text = "\u201c" + (text if len(text) <= SPAN_LABEL else text[:SPAN_LABEL].rsplit(" ", 1)[0] + "\u2026") + "\u201d"
+            best[s] = (rank, text)
     return {s: label for s, (_, label) in best.items()}
 
 

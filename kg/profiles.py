@@ -135,4 +135,15 @@ def profile(store, page: EntityPage) -> dict:
         section.columns = [section.columns[i] for i in used]
         for row in section.rows:
             row.cells = [row.cells[i] for i in used]
+    if not page.description:
+        page.description = _offices_summary(sections)
     return {"kinds": sorted(kinds), "sections": sections, "covered": covered}
+
+
+def _offices_summary(sections: list[Section]) -> str:
+    """``Foreign Minister of Russia`` for a person without a description."""
+    offices = next((s for s in sections if s.key == "offices"), None)
+    if offices is None:
+        return ""
+    names = [v.label for row in offices.rows for v in row.cells[0] if v.kind == "iri"]
+    return "; ".join(dict.fromkeys(names))

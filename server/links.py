@@ -2,6 +2,7 @@
 
 * ``{base}id/...`` is served at ``/id/...`` (a fragment stays a fragment;
   an evidence span ``{article}#char=s,e`` links into the article view);
+* named graphs ``{base}graph/...`` at ``/graph/...``;
 * ontology terms ``dip:Foo`` at ``/ontology/Foo``;
 * any other IRI at ``/resource?iri=...`` (what the dataset says about it).
 """
@@ -49,6 +50,9 @@ def href(iri: str) -> str:
     if doc.startswith(entity_prefix()) and len(doc) > len(entity_prefix()):
         path = "/id/" + quote(doc[len(entity_prefix()):], safe=PATH_SAFE)
         return path + (f"#{quote(fragment, safe=PATH_SAFE)}" if fragment else "")
+    graphs = data_base() + "graph/"
+    if doc.startswith(graphs) and len(doc) > len(graphs) and not fragment:
+        return "/graph/" + quote(doc[len(graphs):], safe=PATH_SAFE)
     if iri.startswith(str(DIP)) and "/" not in iri[len(str(DIP)):]:
         name = iri[len(str(DIP)):]
         return f"/ontology/{quote(name, safe=PATH_SAFE)}" if name else "/ontology"

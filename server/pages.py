@@ -90,7 +90,7 @@ def serve_thing(iri: str, thing_url: str, fmt: F.Format | None, html_view):
 
 def rdf_twin(iri: str, fmt: F.Format) -> bytes:
     """The resource's description in an RDF serialization."""
-    desc = describe(store(), iri, incoming_cap=RDF_INCOMING_CAP)
+    desc = describe(store(), iri, incoming_cap=RDF_INCOMING_CAP, hash_resources=True)
     return serialize(to_graph(desc, links.data_base()), fmt)
 
 
@@ -103,7 +103,8 @@ def entity_html(iri: str, alts) -> str:
     slug = links.article_slug(iri)
     is_article = slug and any(t.text == str(DIP.Article) for t in page.types)
     return render_template("entity.html", page=page, alts=alts, extra=extra, diagram=diagram,
-                           article_url=f"/article/{slug}" if is_article else None)
+                           article_url=f"/article/{slug}" if is_article else None,
+                           graph_size=views.graph_size(store(), iri) if iri.startswith(links.data_base() + "graph/") else None)
 
 
 @bp.get("/id/<path:rest>")
@@ -111,6 +112,13 @@ def entity(rest: str):
     """An entity: 303 to a document, or the document (``.html``, ``.ttl``...)."""
     name, fmt = split_suffix(rest)
     return serve_thing(links.iri_for_path(name), f"/id/{name}", fmt, entity_html)
+
+
+@bp.get("/graph/<path:rest>")
+def named_graph(rest: str):
+    """A named graph's IRI: what the dataset says about the graph itself."""
+    name, fmt = split_suffix(rest)
+    return serve_thing(links.data_base() + "graph/" + name, f"/graph/{name}", fmt, entity_html)
 
 
 @bp.get("/ontology/<name>")

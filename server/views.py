@@ -33,6 +33,12 @@ def count_incoming(store, iri: str, prop: str) -> int:
     return int(rows[0]["n"].value) if rows else 0
 
 
+def graph_size(store, iri: str) -> int:
+    """Statements in the named graph ``iri``."""
+    rows = list(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {sparql_iri(iri)} {{ ?s ?p ?o }} }}"))
+    return int(rows[0]["n"].value) if rows else 0
+
+
 def home_data(store) -> dict:
     """Articles, counts per class, statements, the timeline's first events."""
     classes = [(row["c"].value, int(row["n"].value)) for row in store.query(

@@ -371,3 +371,45 @@ def test_json_twin_of_search_and_timeline(client):
     assert data["results"][0]["iri"] == ID + "person/sergey-lavrov"
     events = json.loads(client.get("/timeline.json").get_data())["events"]
     assert [e["label"] for e in events][:2] == ["Drone strike on Dolynska", "Riyadh talks"]
+
+
+def test_article_twin_describes_its_text_spans():
+    """Span IRIs are hash IRIs of the article: its document describes them."""
+    store = fixture_store()
+    span = f"{ARTICLE}#char=96,107"
+    store.load(f'<{span}> <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#referenceContext> <{ARTICLE}> ; '
+               f'<http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#anchorOf> "very useful" .'.encode(), F.TURTLE)
+    client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    g = Graph().parse(data=client.get("/id/article/fixture.ttl").get_data(), format="turtle")
+    assert (URIRef(span), URIRef("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#anchorOf"), Literal("very useful")) in g
+    page = html(client, "/id/article/fixture.html")  # a span is labelled with its words, linked into the text
+    assert '<a href="/article/fixture?span=96,107#char=96,107">“very useful”</a>' in section(page, "Linked from")
+
+
+def test_article_view_lists_what_it_mentions(client):
+    page = html(client, "/article/fixture")
+    mentioned = section(page, "Mentioned in this article")
+    assert '<a href="/id/person/sergey-lavrov">Sergey Lavrov</a> <span class="count">(2)</span>' in mentioned
+    assert '<a href="/id/place/dolynska">Dolynska</a> <span class="count">(1)</span>' in mentioned
+
+
+def test_person_without_description_is_described_by_office(client):
+    page = html(client, "/id/person/marco-rubio.html")
+    assert '<p class="description">US Secretary of State.</p>' in page  # its own words win
+    store = fixture_store()
+    store.load(f'<{ID}person/x> a <{DIP}Person> ; <http://www.w3.org/2000/01/rdf-schema#label> "X" . '
+               f'<{ID}holding/x> <{DIP}officeHolder> <{ID}person/x> ; <{DIP}office> <{ID}office/us-secretary-of-state> .'.encode(), F.TURTLE)
+    other = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    assert '<p class="description">Secretary of State of the United States</p>' in html(other, "/id/person/x.html")
+
+
+def test_named_graph_iris_dereference():
+    store = fixture_store()
+    store.load(b'<https://kg.example.org/graph/article/fixture> <http://www.w3.org/2000/01/rdf-schema#label> "Facts of the fixture"@en .', F.NQUADS)
+    client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    resp = client.get("/graph/article/fixture", headers={"Accept": "text/turtle"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/graph/article/fixture.ttl")
+    page = html(client, "/graph/article/fixture.html")
+    assert re.search(r"<h1[^>]*>Facts of the fixture</h1>", page)
+    count = len(list(store.quads("https://kg.example.org/graph/article/fixture")))
+    assert f'A named graph of <data value="{count}">' in page
