@@ -87,9 +87,15 @@ def show_literal(value) -> str:
     return value.text
 
 
+def upfirst(text: str) -> str:
+    """Upper-case the first letter only (``ACLED type`` stays as it is)."""
+    return text[:1].upper() + text[1:]
+
+
 def register(app_or_bp) -> None:
     """Make the helpers available in every template."""
     app_or_bp.add_app_template_global(href, "href")
     app_or_bp.add_app_template_global(is_local, "is_local")
     app_or_bp.add_app_template_filter(show_literal, "show_literal")
     app_or_bp.add_app_template_filter(show_date, "show_date")
+    app_or_bp.add_app_template_filter(upfirst, "upfirst")
