@@ -5,7 +5,8 @@ An article folder holds ``article.txt`` (the verbatim text) and
 
     article:                      # metadata of the article node
       slug: riyadh-talks-2025-02-19
-      title: "..."
+      title: "..."                # rdfs:label and schema:name
+      headline: "..."             # only when the article has one
       datePublished: 2025-02-19
       dateline: Washington, US
     nodes:                        # one entry per fact-bearing node
@@ -142,7 +143,9 @@ class _Compiler:
             g.add((a, RDF.type, cls))
         title = str(meta.get("title") or self.out.slug)
         g.add((a, RDFS.label, Literal(title, lang=self.lang)))
-        g.add((a, SDO.headline, Literal(title, lang=self.lang)))
+        g.add((a, SDO.name, Literal(title, lang=self.lang)))
+        if meta.get("headline"):
+            g.add((a, SDO.headline, Literal(str(meta["headline"]), lang=self.lang)))
         g.add((a, DIP.slug, Literal(self.out.slug)))
         g.add((a, NIF.isString, Literal(self.out.text)))
         g.add((a, SDO.inLanguage, Literal(self.lang)))
