@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 from flask import current_app
 
 from kg.evidence_view import parse_span
-from kg.namespaces import DIP, base_iri
+from kg.namespaces import DIP, base_iri, prefixes
 
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
@@ -87,6 +87,14 @@ def show_literal(value) -> str:
     return value.text
 
 
+def curie(iri: str) -> str:
+    """``prov:Entity`` for an IRI in a known namespace, else the IRI."""
+    for prefix, ns in sorted(prefixes(data_base()).items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
 def upfirst(text: str) -> str:
     """Upper-case the first letter only (``ACLED type`` stays as it is)."""
     return text[:1].upper() + text[1:]
@@ -99,3 +107,4 @@ def register(app_or_bp) -> None:
     app_or_bp.add_app_template_filter(show_literal, "show_literal")
     app_or_bp.add_app_template_filter(show_date, "show_date")
     app_or_bp.add_app_template_filter(upfirst, "upfirst")
+    app_or_bp.add_app_template_filter(curie, "curie")

@@ -234,13 +234,15 @@ def test_ontology_term_page(client):
     term = section(page, "In the ontology")
     assert "A human being named in an article." in term
     assert re.search(r'<dd class="uses"><data value="2">2</data> instances</dd>', term)
+    assert "<dt>Close match</dt><dd><a href=\"/resource?iri=https%3A%2F%2Fschema.org%2FPerson\">schema:Person</a></dd>" in term
+    assert '<dt>Subclass of</dt><dd><a href="/ontology/Party">dip:Party</a></dd>' in term
     incoming = section(page, "Linked from")
     assert 'data-count="2"' in incoming and "Sergey Lavrov" in incoming and "Marco Rubio" in incoming
 
 
 def test_ontology_property_term_has_domain_range_and_use_count(client):
     term = section(html(client, "/ontology/speaker.html"), "In the ontology")
-    assert '<a href="/ontology/Quotation">Quotation</a>' in term and '<a href="/ontology/Party">Party</a>' in term
+    assert '<a href="/ontology/Quotation">dip:Quotation</a>' in term and '<a href="/ontology/Party">dip:Party</a>' in term
     assert '<data value="1">1</data> statement' in term
 
 
@@ -257,7 +259,7 @@ def test_ontology_documentation_lists_every_term(client):
         assert f'id="{name}"' in page
     person = re.search(r'<article class="term-doc" id="Person".*?</article>', page, re.S).group(0)
     assert "A human being named in an article." in person and '<data value="2">2</data> instances' in person
-    assert "https://schema.org/Person" in person  # alignment
+    assert "schema:Person" in person and 'href="/resource?iri=https%3A%2F%2Fschema.org%2FPerson"' in person  # alignment
     speaker = re.search(r'<article class="term-doc" id="speaker".*?</article>', page, re.S).group(0)
     assert "<dt>Domain</dt>" in speaker and "<dt>Range</dt>" in speaker
 
