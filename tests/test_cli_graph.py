@@ -123,3 +123,16 @@ def test_real_process_exit_codes(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "kg", "validate", "--data", str(tmp_path)], cwd=REPO, capture_output=True, text=True)
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr and "no articles folder" in bad.stderr
+
+
+def test_build_can_also_write_the_dataset_file(tmp_path):
+    out = tmp_path / "dataset.trig"
+    result = run("build", "--store", str(tmp_path / "store"), "--data", str(REPO / "data"), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    from rdflib import Dataset
+
+    dataset = Dataset()
+    dataset.parse(out, format="trig")
+    names = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert f"https://kg.example.org/graph/article/{SLUG}" in names
+    assert len(dataset) == json.loads(run("stats", "--store", str(tmp_path / "store"), "--json").output)["quads"]
