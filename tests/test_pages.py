@@ -280,9 +280,23 @@ def test_lookup_of_a_local_iri_redirects_and_bad_iris_are_400(client):
     assert client.get("/resource?iri=http://nowhere.example/x", headers={"Accept": "text/html"}).status_code == 404
 
 
+PAGES = ("/", "/id/person/sergey-lavrov.html", "/id/event/riyadh-talks.html", "/id/event/dolynska-strike.html", "/ontology",
+         "/ontology/Person.html", "/search?q=riyadh", "/timeline", "/article/fixture?span=96,107", "/id/article/fixture.html",
+         "/resource?iri=http://www.wikidata.org/entity/Q81050", "/links?iri=https://kg.example.org/ontology/Person"
+         "&property=http://www.w3.org/1999/02/22-rdf-syntax-ns%23type")
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_parse_as_html5_without_errors(client, url):
+    import html5rdf
+
+    parser = html5rdf.HTMLParser()
+    parser.parse(html(client, url))
+    assert parser.errors == [], url
+
+
 def test_pages_are_structurally_sound(client):
-    for url in ("/", "/id/person/sergey-lavrov.html", "/id/event/dolynska-strike.html", "/ontology", "/search?q=riyadh",
-                "/timeline", "/article/fixture"):
+    for url in PAGES:
         parser = Landmarks()
         parser.feed(html(client, url))
         assert parser.h1 == 1, url
