@@ -112,7 +112,10 @@ class _Compiler:
         text_path = self.folder / "article.txt"
         if not text_path.is_file():
             raise BuildError("article text missing (expected article.txt)", where=str(text_path))
-        text = text_path.read_text(encoding="utf-8")
+        try:
+            text = text_path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise BuildError(f"article text is not UTF-8 ({exc.reason} at byte {exc.start})", where=str(text_path)) from exc
         doc = load_yaml(self.mapping_path)
         if not isinstance(doc, dict) or not isinstance(doc.get("article"), dict) or not isinstance(doc.get("nodes"), list):
             raise BuildError("a mapping has an 'article' mapping and a 'nodes' list", where=str(self.mapping_path))

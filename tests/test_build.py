@@ -185,3 +185,27 @@ def test_failed_build_leaves_the_previous_store_untouched(tmp_path):
         build_store(target, data_dir=data, ontology_dir=REPO / "ontology")
     assert len(Store.open(target)) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".store")]
+
+
+def test_default_graph_is_the_union_and_graph_selects_one(dataset):
+    store = Store.in_memory()
+    from kg.formats import NQUADS
+
+    store.load(dataset.serialize(format="nquads").encode(), NQUADS)
+    union = "SELECT ?c WHERE { <%s> <%s> ?c }" % (ID["place/riyadh"], DIP.inPlace)
+    assert [r["c"].value for r in store.query(union)] == [str(ID["state/saudi-arabia"])]
+    only_article = "SELECT ?c WHERE { GRAPH <%s> { <%s> <%s> ?c } }" % (article_graph(SLUG), ID["place/riyadh"], DIP.inPlace)
+    assert list(store.query(only_article)) == []
+    talks = "SELECT ?v WHERE { GRAPH <%s> { <%s> <%s> ?v } }" % (article_graph(SLUG), ID["event/riyadh-talks"], DIP.place)
+    assert [r["v"].value for r in store.query(talks)] == [str(ID["place/diriyah-palace"])]
+
+
+def test_article_that_is_not_utf8_is_named(tmp_path):
+    from kg.errors import BuildError
+
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    (data / "articles" / SLUG / "article.txt").write_bytes(b"caf\xe9")
+    with pytest.raises(BuildError) as info:
+        build_dataset(data, REPO / "ontology")
+    assert "article.txt: article text is not UTF-8" in info.value.message

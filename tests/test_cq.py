@@ -69,6 +69,7 @@ def test_cq03_three_objectives_in_article_order(ask):
         "exploring economic and geopolitical collaboration",
     ]
     assert [(int(r["start"]), int(r["end"])) for r in rows] == [(575, 617), (619, 678), (684, 733)]
+    assert column(rows, "listed") == {"3"} and column(rows, "listedPhrase") == {"three key objectives"}
 
 
 def test_cq04_outcomes_and_descriptions(ask):
