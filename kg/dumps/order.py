@@ -1,10 +1,12 @@
 """The canonical order of a dump: stable blank-node labels, sorted quads.
 
-Every writer consumes the same stream of ``(graph, subject, predicate,
-object)`` strings in N-Triples syntax (``graph`` is ``""`` for the default
-graph), sorted by graph, then subject, then predicate (``rdf:type`` first),
-then object. Two stores holding the same data give the same stream, so
-every dump is byte-identical from one build to the next.
+Every writer consumes the same stream of rows: a quad's graph, subject,
+predicate and object in N-Triples syntax joined by ``SEP`` (NUL, which
+N-Triples always escapes; ``graph`` is ``""`` for the default graph, and
+``rdf:type`` is written ``""`` so that it sorts first). Sorted as plain
+strings, rows come by graph, then subject, then predicate, then object.
+Two stores holding the same data give the same stream, so every dump is
+byte-identical from one build to the next. ``fields(row)`` splits a row.
 
 Blank nodes get labels from RDF canonicalization (RDFC-1.0) computed over
 the quads that mention a blank node only: those quads are all the
@@ -28,10 +30,11 @@ import pyoxigraph as ox
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 # Sort key of rdf:type: before every other predicate (all start with "<").
 _TYPE_KEY = ""
+SEP = "\x00"
 
-Row = tuple[str, str, str, str]
+Row = str
 
-DEFAULT_CHUNK = 250_000
+DEFAULT_CHUNK = 200_000
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,15 @@ def _row(quad: ox.Quad, keep_graph: bool) -> Row:
     g = quad.graph_name
     graph = "" if not keep_graph or isinstance(g, ox.DefaultGraph) else str(g)
     p = str(quad.predicate)
-    return (graph, str(quad.subject), _TYPE_KEY if p == RDF_TYPE else p, str(quad.object))
+    return SEP.join((graph, str(quad.subject), _TYPE_KEY if p == RDF_TYPE else p, str(quad.object)))
 
 
-def predicate_of(key: str) -> str:
-    """The predicate an ordered row's predicate key stands for."""
-    return RDF_TYPE if key == _TYPE_KEY else key
+def fields(row: Row) -> list[str]:
+    """``[graph, subject, predicate, object]`` of a row (rdf:type restored)."""
+    parts = row.split(SEP)
+    if not parts[2]:
+        parts[2] = RDF_TYPE
+    return parts
 
 
 def _source(store, scope: Scope) -> Iterator[ox.Quad]:
@@ -98,20 +104,15 @@ def _spill(buffer: list[Row], tmpdir: str | None) -> str:
     buffer.sort()
     fd, path = tempfile.mkstemp(prefix="kg-sort-", suffix=".run", dir=tmpdir)
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        # N-Triples terms never hold a raw line break: one field per line.
-        for row in buffer:
-            fh.write("\n".join(row))
-            fh.write("\n")
+        # N-Triples terms never hold a raw line break: one row a line.
+        fh.writelines(row + "\n" for row in buffer)
     return path
 
 
 def _read_run(path: str) -> Iterator[Row]:
     with open(path, encoding="utf-8", newline="\n") as fh:
-        while True:
-            g = fh.readline()
-            if not g:
-                return
-            yield (g[:-1], fh.readline()[:-1], fh.readline()[:-1], fh.readline()[:-1])
+        for line in fh:
+            yield line[:-1]
 
 
 def ordered_rows(store, scope: Scope, *, chunk: int = DEFAULT_CHUNK, tmpdir: str | None = None,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import BinaryIO
 
-from .order import RDF_TYPE, Row, predicate_of
+from .order import RDF_TYPE, Row, fields
 from .terms import RDF_LANGSTRING, Compactor, split_literal, unescape
 
 _FLUSH_AT = 1 << 16
@@ -42,8 +42,9 @@ class _Sink:
 def write_nquads(rows: Iterable[Row], out: BinaryIO, prefixes: dict | None = None) -> int:
     """N-Quads: one quad a line; default-graph quads carry no graph term."""
     sink, n = _Sink(out), 0
-    for g, s, p, o in rows:
-        sink.write(f"{s} {predicate_of(p)} {o} {g} .\n" if g else f"{s} {predicate_of(p)} {o} .\n")
+    for row in rows:
+        g, s, p, o = fields(row)
+        sink.write(f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n")
         n += 1
     sink.flush()
     return n
@@ -52,8 +53,9 @@ def write_nquads(rows: Iterable[Row], out: BinaryIO, prefixes: dict | None = Non
 def write_ntriples(rows: Iterable[Row], out: BinaryIO, prefixes: dict | None = None) -> int:
     """N-Triples: one triple a line (graph names are dropped)."""
     sink, n = _Sink(out), 0
-    for _, s, p, o in rows:
-        sink.write(f"{s} {predicate_of(p)} {o} .\n")
+    for row in rows:
+        _, s, p, o = fields(row)
+        sink.write(f"{s} {p} {o} .\n")
         n += 1
     sink.flush()
     return n
@@ -63,12 +65,12 @@ def _prefix_lines(compactor: Compactor) -> str:
     return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in compactor.prefixes.items()) + "\n"
 
 
-def _subject_block(subject: str, rows: list[Row], c: Compactor, indent: str) -> str:
+def _subject_block(subject: str, rows: list[list[str]], c: Compactor, indent: str) -> str:
     """One subject, its predicates and objects, one object a line."""
     lines = [indent + c.term(subject)]
     groups = [(p, [r[3] for r in objs]) for p, objs in groupby(rows, key=lambda r: r[2])]
     for i, (p, objects) in enumerate(groups):
-        verb = "a" if predicate_of(p) == RDF_TYPE else c.iri(p)
+        verb = "a" if p == RDF_TYPE else c.iri(p)
         end = " ." if i == len(groups) - 1 else " ;"
         for j, o in enumerate(objects):
             head = f"{indent}    {verb} " if j == 0 else f"{indent}        "
@@ -77,7 +79,7 @@ def _subject_block(subject: str, rows: list[Row], c: Compactor, indent: str) -> 
     return "\n".join(lines) + "\n"
 
 
-def _write_subjects(rows: Iterable[Row], sink: _Sink, c: Compactor, indent: str) -> int:
+def _write_subjects(rows: Iterable[list[str]], sink: _Sink, c: Compactor, indent: str) -> int:
     n, first = 0, True
     for subject, group in groupby(rows, key=lambda r: r[1]):
         block = list(group)
@@ -92,7 +94,7 @@ def write_turtle(rows: Iterable[Row], out: BinaryIO, prefixes: dict) -> int:
     c = Compactor(prefixes)
     sink = _Sink(out)
     sink.write(_prefix_lines(c))
-    n = _write_subjects(rows, sink, c, "")
+    n = _write_subjects(map(fields, rows), sink, c, "")
     sink.flush()
     return n
 
@@ -103,7 +105,7 @@ def write_trig(rows: Iterable[Row], out: BinaryIO, prefixes: dict) -> int:
     sink = _Sink(out)
     sink.write(_prefix_lines(c))
     n = 0
-    for graph, group in groupby(rows, key=lambda r: r[0]):
+    for graph, group in groupby(map(fields, rows), key=lambda r: r[0]):
         if graph:
             sink.write(f"{c.iri(graph)} {{\n")
             n += _write_subjects(group, sink, c, "    ")
@@ -139,11 +141,11 @@ def _jsonld_iri(iri: str, c: Compactor) -> str:
     return short if short and not short.partition(":")[2].startswith("/") else iri
 
 
-def _jsonld_node(subject: str, rows: list[Row], c: Compactor) -> dict:
+def _jsonld_node(subject: str, rows: list[list[str]], c: Compactor) -> dict:
     node: dict = {"@id": subject[1:-1] if subject.startswith("<") else subject}
     for p, group in groupby(rows, key=lambda r: r[2]):
         objects = [r[3] for r in group]
-        if predicate_of(p) == RDF_TYPE:
+        if p == RDF_TYPE:
             kinds = [o for o in objects if not o.startswith('"')]
             if kinds:
                 node["@type"] = _one_or_many([_jsonld_iri(o[1:-1], c) if o.startswith("<") else o for o in kinds])
@@ -151,7 +153,7 @@ def _jsonld_node(subject: str, rows: list[Row], c: Compactor) -> dict:
             if literals:
                 node["rdf:type"] = _one_or_many([_jsonld_value(o, c) for o in literals])
             continue
-        node[_jsonld_iri(predicate_of(p)[1:-1], c)] = _one_or_many([_jsonld_value(o, c) for o in objects])
+        node[_jsonld_iri(p[1:-1], c)] = _one_or_many([_jsonld_value(o, c) for o in objects])
     return node
 
 
@@ -168,7 +170,7 @@ def write_jsonld(rows: Iterable[Row], out: BinaryIO, prefixes: dict) -> int:
     sink.write('{\n  "@context": ' + json.dumps(context, indent=2, ensure_ascii=False).replace("\n", "\n  "))
     sink.write(',\n  "@graph": [')
     first = True
-    for subject, group in groupby(rows, key=lambda r: r[1]):
+    for subject, group in groupby(map(fields, rows), key=lambda r: r[1]):
         block = list(group)
         text = json.dumps(_jsonld_node(subject, block, c), indent=2, ensure_ascii=False)
         sink.write(("\n    " if first else ",\n    ") + text.replace("\n", "\n    "))
