@@ -123,3 +123,14 @@ def test_missing_ontology_is_named(tmp_path):
     with pytest.raises(BuildError) as info:
         build_dataset(REPO / "data", tmp_path)
     assert "diplomacy.ttl: file not found" in info.value.message
+
+
+def test_articles_sharing_a_node_must_agree_on_its_label(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    fixture = REPO / "tests" / "fixtures" / "articles" / "madeup-rubio-visit-2025-03-01"
+    shutil.copytree(fixture, data / "articles" / fixture.name)
+    mapping = data / "articles" / fixture.name / "mapping.yaml"
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace("label: Marco Rubio", "label: Senator Rubio"), encoding="utf-8")
+    report = validate(data, ONTOLOGY)
+    assert any("marco-rubio> rdfs:label: needs exactly one English rdfs:label" in p for p in report.problems), report.problems
