@@ -13,7 +13,6 @@ articles (read from their ``schema:NewsArticle`` nodes).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -48,25 +47,42 @@ class Counts:
     classes: int
 
 
-def _count(store, sparql: str, scope: dict) -> int:
-    for row in store.query(sparql, **scope):
-        return int(row[0].value)
-    return 0
+_STATS = ("(COUNT(*) AS ?triples) (COUNT(DISTINCT ?e) AS ?entities) (COUNT(DISTINCT ?s) AS ?subjects) "
+          "(COUNT(DISTINCT ?p) AS ?properties) (COUNT(DISTINCT ?o) AS ?objects)")
+# ?e is the subject when it is an entity (an IRI in the URI space), else unbound.
+_ENTITY = 'BIND(IF(isIRI(?s) && STRSTARTS(STR(?s), "{space}"), ?s, ?unbound) AS ?e)'
 
 
-def counts(store, graph: str | None, uri_space: str) -> Counts:
-    """Counts over one named graph, or over the union of all graphs (``None``)."""
-    scope = {"default_graphs": [graph]} if graph else {"union_default_graph": True}
-    space = uri_space.replace("\\", "\\\\").replace('"', '\\"')
-    distinct = "{ SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-    return Counts(
-        triples=_count(store, f"SELECT (COUNT(*) AS ?n) WHERE {distinct}", scope),
-        entities=_count(store, f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{space}")) }}', scope),
-        subjects=_count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }", scope),
-        properties=_count(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }", scope),
-        objects=_count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }", scope),
-        classes=_count(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }", scope),
-    )
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _as_counts(row, classes: int) -> Counts:
+    def value(name: str) -> int:
+        term = row[name]
+        return int(term.value) if term is not None else 0
+
+    return Counts(value("triples"), value("entities"), value("subjects"), value("properties"), value("objects"), classes)
+
+
+def union_counts(store, uri_space: str) -> Counts:
+    """Counts over the union of all graphs (each distinct triple once)."""
+    entity = _ENTITY.format(space=_escape(uri_space))
+    query = f"SELECT {_STATS} WHERE {{ {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o }} }} {entity} }}"
+    classes = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }"
+    n_classes = next(iter(store.query(classes, union_default_graph=True)))[0]
+    row = next(iter(store.query(query, union_default_graph=True)))
+    return _as_counts(row, int(n_classes.value))
+
+
+def graph_counts(store, uri_space: str) -> dict[str, Counts]:
+    """Counts of every named graph, in two grouped queries whatever their number."""
+    entity = _ENTITY.format(space=_escape(uri_space))
+    query = f"SELECT ?g {_STATS} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {entity} }} GROUP BY ?g"
+    classes = {row["g"].value: int(row["n"].value) for row in store.query(
+        "SELECT ?g (COUNT(DISTINCT ?c) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?g")}
+    return {row["g"].value: _as_counts(row, classes.get(row["g"].value, 0)) for row in store.query(query)
+            if isinstance(row["g"], ox.NamedNode)}
 
 
 def vocabularies(store) -> list[str]:
@@ -123,19 +139,16 @@ def graph_sources(store, graph: str) -> list:
     return sorted((row[0] for row in found), key=str)
 
 
-def created(store) -> ox.Literal:
-    """When the data was built: recorded provenance, else the store's files."""
+def created(store, fallback: float | None = None) -> ox.Literal:
+    """When the data was made: the newest generation time its graphs record
+    (``prov:generatedAtTime``, ``dcterms:created``), else ``fallback`` (a
+    POSIX time, e.g. when the dumps of this version were made), else now."""
     query = ("SELECT (MAX(?t) AS ?t) WHERE { GRAPH ?g { ?g <http://www.w3.org/ns/prov#generatedAtTime>"
              "|<http://purl.org/dc/terms/created> ?t } }")
     for row in store.query(query):
         if row[0] is not None:
             return row[0]
-    when = dt.datetime.now(dt.timezone.utc)
-    location = getattr(store, "location", None)
-    if location and os.path.isdir(location):
-        newest = max((e.stat().st_mtime for e in os.scandir(location) if e.is_file()), default=None)
-        if newest:
-            when = dt.datetime.fromtimestamp(newest, dt.timezone.utc)
+    when = dt.datetime.fromtimestamp(fallback, dt.timezone.utc) if fallback else dt.datetime.now(dt.timezone.utc)
     return ox.Literal(when.replace(microsecond=0).isoformat().replace("+00:00", "Z"), datatype=ox.NamedNode(XSD + "dateTime"))
 
 
@@ -228,7 +241,7 @@ def describe(store, made: Iterable[tuple[DumpFile, DumpInfo]], *, site_url: str,
     b.add(dataset, DCT + "description", DESCRIPTION)
     licences = sorted({m["license"].value for m in meta.values() if isinstance(m.get("license"), ox.NamedNode)})
     b.add(dataset, DCT + "license", *(ox.NamedNode(x) for x in licences or [DEFAULT_LICENSE]))
-    b.add(dataset, DCT + "created", created(store))
+    b.add(dataset, DCT + "created", created(store, min((i.modified for _, i in made), default=None)))
     for m in meta.values():
         b.add(dataset, DCT + "source", m["article"])
     b.add(dataset, VOID + "sparqlEndpoint", ox.NamedNode(site + "sparql"))
@@ -238,7 +251,7 @@ def describe(store, made: Iterable[tuple[DumpFile, DumpInfo]], *, site_url: str,
     b.add(dataset, str(FOAF_HOMEPAGE.value), ox.NamedNode(site))
     if meta:
         b.add(dataset, VOID + "exampleResource", min((m["article"] for m in meta.values()), key=str))
-    b.counts(dataset, counts(store, None, uri_space))
+    b.counts(dataset, union_counts(store, uri_space))
     _distributions(b, doc, dataset, site, [(f, i) for f, i in made if f.graph is None])
 
     service = ox.NamedNode(doc + "#sparql")
@@ -253,12 +266,13 @@ def describe(store, made: Iterable[tuple[DumpFile, DumpInfo]], *, site_url: str,
     for f, i in made:
         if f.graph:
             by_graph.setdefault(f.graph, []).append((f, i))
+    stats = graph_counts(store, uri_space)
     for graph, pairs in sorted(by_graph.items()):
-        _subset(b, doc, dataset, graph, pairs, meta.get(graph), store, uri_space, site)
+        _subset(b, doc, dataset, graph, pairs, meta.get(graph), store, stats[graph], site)
     return b
 
 
-def _subset(b: Description, doc: str, dataset, graph: str, pairs, article: dict | None, store, uri_space: str, site: str) -> None:
+def _subset(b: Description, doc: str, dataset, graph: str, pairs, article: dict | None, store, stats: Counts, site: str) -> None:
     """One named graph as a ``void:subset`` of the dataset."""
     a = str(RDF_TYPE.value)
     files = [f for f, _ in pairs]
@@ -276,7 +290,7 @@ def _subset(b: Description, doc: str, dataset, graph: str, pairs, article: dict 
     b.add(subset, DCT + "title", title)
     b.add(subset, DCT + "source", *graph_sources(store, graph))
     b.add(subset, VOID + "sparqlEndpoint", ox.NamedNode(site + "sparql"))
-    b.counts(subset, counts(store, graph, uri_space))
+    b.counts(subset, stats)
     _distributions(b, doc, subset, site, pairs)
 
 

@@ -96,13 +96,21 @@ def _send(path: str, content_type: str, download_name: str, etag: str, info: Dum
 
 
 def _void_response(fmt) -> Response:
-    made = made_files()
+    """The description in ``fmt``; computed once per store version and URL."""
     cache = dump_cache()
-    description = describe(current_state().store, made, site_url=site_url(), base=cache.base)
-    out = io.BytesIO()
-    write_dump(description, fmt, UNION, out, prefixes=description_prefixes(cache.base))
-    resp = Response(out.getvalue(), content_type=fmt.content_type())
+    made = made_files()
+    key = (Path(made[0][1].path).parent.name if made else "", site_url(), fmt.name)
+    memo = current_app.extensions.setdefault("kg_void", {})
+    if key not in memo:
+        description = describe(current_state().store, made, site_url=key[1], base=cache.base)
+        out = io.BytesIO()
+        write_dump(description, fmt, UNION, out, prefixes=description_prefixes(cache.base))
+        if len(memo) >= 16:
+            memo.clear()
+        memo[key] = out.getvalue()
+    resp = Response(memo[key], content_type=fmt.content_type())
     resp.vary.add("Accept")
+    resp.headers["Link"] = '</downloads>; rel="alternate"; type="text/html"'
     return resp
 
 

@@ -8,7 +8,7 @@ import rdflib
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
 from kg.dumps import catalog
-from kg.formats import JSONLD, NTRIPLES, TURTLE, by_extension
+from kg.formats import JSONLD, NQUADS, NTRIPLES, TURTLE, by_extension
 from server import create_app
 from tests.fixtures.dumps.support import assert_isomorphic, load_store, parse
 
@@ -134,3 +134,23 @@ def test_public_url_is_used_for_every_link(tmp_path):
     g = rdflib.Graph().parse(data=app.test_client().get("/void.ttl").data, format="turtle")
     urls = {str(u) for u in g.objects(None, VOID.dataDump)}
     assert urls and all(u.startswith("https://data.example.net/kg/downloads/") for u in urls)
+
+
+def test_creation_date_is_stable_and_recorded_provenance_wins(client, void):
+    import email.utils
+
+    from kg.void import created
+
+    dataset = rdflib.URIRef(SITE + ".well-known/void#dataset")
+    stamp = void.value(dataset, DCTERMS.created).toPython()
+    first_made = min(email.utils.parsedate_to_datetime(client.get(f"/downloads/{f.name}").headers["Last-Modified"])
+                     for f in catalog(STORE))
+    assert stamp.replace(microsecond=0) == first_made, "created = when this version's files were made"
+    again = rdflib.Graph().parse(data=client.get("/void.ttl").data, format="turtle")
+    assert again.value(dataset, DCTERMS.created) == void.value(dataset, DCTERMS.created)
+
+    recorded = load_store()
+    recorded.load(b'<https://kg.example.org/graph/background> <http://www.w3.org/ns/prov#generatedAtTime> '
+                  b'"2025-02-19T08:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> '
+                  b'<https://kg.example.org/graph/background> .', NQUADS)
+    assert created(recorded, fallback=0).value == "2025-02-19T08:00:00Z"
