@@ -134,3 +134,23 @@ def test_articles_sharing_a_node_must_agree_on_its_label(tmp_path):
     mapping.write_text(mapping.read_text(encoding="utf-8").replace("label: Marco Rubio", "label: Senator Rubio"), encoding="utf-8")
     report = validate(data, ONTOLOGY)
     assert any("marco-rubio> rdfs:label: needs exactly one English rdfs:label" in p for p in report.problems), report.problems
+
+
+def test_a_dump_of_the_store_still_validates(tmp_path):
+    """Oxigraph reads xsd:nonNegativeInteger back as xsd:integer; the shapes accept both."""
+    import io
+
+    from rdflib import Dataset
+
+    from kg.build import build_store
+    from kg.formats import NQUADS
+    from kg.store import Store
+    from kg.validate import shacl_problems
+
+    build_store(tmp_path / "store", data_dir=REPO / "data", ontology_dir=ONTOLOGY)
+    out = io.BytesIO()
+    Store.open(tmp_path / "store").dump(out, NQUADS)
+    assert b"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>" not in out.getvalue()
+    dumped = Dataset()
+    dumped.parse(data=out.getvalue(), format="nquads")
+    assert shacl_problems(dumped, ONTOLOGY) == []
