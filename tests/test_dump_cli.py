@@ -85,3 +85,18 @@ def test_bad_input_is_a_clear_message_and_exit_code(location, args, message):
 def test_missing_store_is_reported(tmp_path):
     result = kg("--store", str(tmp_path / "absent"), "union.ttl", check=False)
     assert result.returncode == 2 and "No store at" in result.stderr.decode()
+
+
+def test_cache_fills_the_service_cache(location, tmp_path):
+    """Files made by `kg dump --cache` are the ones the service then sends."""
+    from server import create_app
+    from kg.store import Store
+
+    result = kg("--store", str(location), "--cache", str(tmp_path), "--quiet")
+    assert b"cache ready in" in result.stderr
+    folder = next(p for p in tmp_path.iterdir() if p.is_dir())
+    made = (folder / "union.ttl").read_bytes()
+    mtime = (folder / "union.ttl").stat().st_mtime_ns
+    app = create_app({"STORE_OBJECT": Store.open(location), "DUMPS_DIR": str(tmp_path)})
+    assert app.test_client().get("/downloads/union.ttl").data == made
+    assert (folder / "union.ttl").stat().st_mtime_ns == mtime, "served from the cache, not made again"

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from ..dumps import DATASET, UNION, catalog, find, graph_scope, make_file, write_dump
+from ..dumps import DATASET, UNION, DumpCache, catalog, find, graph_scope, make_file, write_dump
 from ..errors import BadRequest
 from ..formats import DATASET_FORMATS, GRAPH_FORMATS, by_name
 from ..store import open_store
@@ -102,10 +102,12 @@ def _choose(store, name: str | None, fmt_name: str | None, graph: str | None, un
 @click.option("-o", "--output", default="-", show_default=True, help="File to write; - is stdout.")
 @click.option("--gzip", "compress", is_flag=True, help="Compress with gzip (implied by a .gz NAME).")
 @click.option("--all", "all_dir", default=None, type=click.Path(file_okay=False), help="Write every catalogue file and its .gz into this directory.")
+@click.option("--cache", "cache_dir", default=None, type=click.Path(file_okay=False),
+              help="Make every file into the service's dump cache (its DUMPS_DIR), so first downloads are instant.")
 @click.option("--list", "list_only", is_flag=True, help="List the catalogue's file names and exit.")
 @click.option("--base", default=None, help="Base IRI of the data (for the declared prefixes).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def dump(name, location, fmt_name, graph, union, output, compress, all_dir, list_only, base, quiet):
+def dump(name, location, fmt_name, graph, union, output, compress, all_dir, cache_dir, list_only, base, quiet):
     """Write the dataset's download files: deterministic, exact dumps.
 
     NAME is a file of the downloads page (see --list), e.g. union.ttl,
@@ -119,6 +121,7 @@ def dump(name, location, fmt_name, graph, union, output, compress, all_dir, list
       kg dump dataset.nq.gz -o build/dataset.nq.gz
       kg dump -f ttl --graph https://kg.example.org/graph/ontology
       kg dump --all build/downloads
+      kg dump --cache "$KG_DUMPS_DIR"      (before `kg serve`)
     """
     store = open_store(location)
     if list_only:
@@ -127,6 +130,9 @@ def dump(name, location, fmt_name, graph, union, output, compress, all_dir, list
         return
     if all_dir:
         _dump_all(store, Path(all_dir), base, quiet)
+        return
+    if cache_dir:
+        _fill_cache(store, Path(cache_dir), base, quiet)
         return
     fmt, scope, gz = _choose(store, name, fmt_name, graph, union)
     label = name or f"{fmt.label} {scope.graph or scope.kind}"
@@ -138,6 +144,16 @@ def dump(name, location, fmt_name, graph, union, output, compress, all_dir, list
             return
     if output != "-":
         click.echo(f"wrote {count} triples to {output}", err=True)
+
+
+def _fill_cache(store, root: Path, base: str | None, quiet: bool) -> None:
+    cache = DumpCache(store, root, base=base)
+    folder = cache.directory()
+    for file in cache.files():
+        with _progress(len(store), file.name, quiet) as on_read:
+            info = cache.ensure(file, folder=folder, on_read=on_read)
+        click.echo(f"{info.name}\t{info.triples} triples\t{info.size} bytes\t{info.gz_size} gzipped", err=True)
+    click.echo(f"cache ready in {folder}", err=True)
 
 
 def _dump_all(store, folder: Path, base: str | None, quiet: bool) -> None:
