@@ -54,14 +54,57 @@ def open_target(location: str, gsp: str | None, update: str | None):
     return open_store(location, read_only=False)
 
 
+def _bytes_read() -> int | None:
+    """Bytes this process has read so far (Linux ``/proc/self/io``), else None."""
+    try:
+        with open("/proc/self/io") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("rchar:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
+class ReadWatcher(threading.Thread):
+    """Advances a progress bar from the bytes the process reads, for loads
+    that read the file natively (pyoxigraph's bulk loader on a path)."""
+
+    def __init__(self, bar: tqdm, total: int):
+        super().__init__(daemon=True)
+        self.bar, self.total, self.done = bar, total, threading.Event()
+        self.start_bytes = _bytes_read() or 0
+
+    def run(self) -> None:
+        while not self.done.wait(0.25):
+            now = _bytes_read()
+            if now is not None:
+                self.bar.n = min(self.total, now - self.start_bytes)
+                self.bar.refresh()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+        self.bar.n = self.total
+        self.bar.refresh()
+
+
 def load_file(store, path: Path, graph: str | None, quiet: bool) -> None:
+    """Load one file; the embedded store reads the path itself (its parallel
+    bulk loader is more than twice as fast as feeding it from Python)."""
     fmt = format_of(path)
-    with path.open("rb") as raw, tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name,
-                                      disable=quiet, file=sys.stderr) as bar:
+    size = path.stat().st_size
+    with tqdm(total=size, unit="B", unit_scale=True, desc=path.name, disable=quiet, file=sys.stderr) as bar:
         try:
-            store.load(ProgressReader(raw, bar), fmt, graph=graph)
+            if isinstance(store, Store) and _bytes_read() is not None:
+                watcher = ReadWatcher(bar, size)
+                watcher.start()
+                try:
+                    store.load(path, fmt, graph=graph)
+                finally:
+                    watcher.stop()
+            else:
+                with path.open("rb") as raw:
+                    store.load(ProgressReader(raw, bar), fmt, graph=graph)
         except BuildError as exc:
-            raise BuildError(exc.message, where=str(path)) from exc
+            raise BuildError(exc.message.removeprefix(f"{path}: "), where=str(path)) from exc
 
 
 def copy_store(store, source: str, quiet: bool) -> None:
@@ -117,7 +160,9 @@ def load(files, location, gsp, update, source, graph, quiet):
         copy_store(store, source, quiet)
     for path in files:
         load_file(store, path, graph, quiet)
-    store.flush()
     elapsed = time.perf_counter() - started
+    store.flush()  # the embedded store also compacts itself here, for fast reads
+    compacted = time.perf_counter() - started - elapsed
     added = len(store) - before
-    click.echo(f"loaded {added} quads into {location} in {elapsed:.1f} s ({added / max(elapsed, 1e-9):,.0f} quads/s)", err=True)
+    click.echo(f"loaded {added} quads into {location} in {elapsed:.1f} s ({added / max(elapsed, 1e-9):,.0f} quads/s); "
+               f"flushed and compacted in {compacted:.1f} s", err=True)
