@@ -134,11 +134,12 @@ def test_cq09_saudi_arabia_role(ask):
     assert "mediator: Prisoner exchanges related to the Ukraine conflict" in aspects
     assert "ties: strong ties" in aspects
     assert any("key mediator in global affairs" in d for d in column(rows, "detail"))
+    assert any(d.startswith("an image that Crown Prince Mohammed has sought to cultivate") for d in column(rows, "detail"))
 
 
 def test_cq10_every_position_with_holder_stance_and_quote(ask):
     rows = {r["position"].rsplit("/", 1)[1]: r for r in ask("10")}
-    assert len(rows) == 22
+    assert len(rows) == 24
     hegseth = rows["hegseth-nato-membership-unrealistic"]
     assert (hegseth["holders"], hegseth["stance"], hegseth["quote"]) == ("Pete Hegseth", "rejects", "unrealistic")
     territory = rows["hegseth-kyiv-may-abandon-lost-territory"]
