@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib.namespace import RDF, RDFS
 
 from .errors import BuildError, ValidationFailed
 from .evidence import Problem
@@ -130,13 +130,14 @@ def _add(dataset: Dataset, name: URIRef, graph: Graph) -> None:
 
 
 def _background(folder: Path, vocab: Vocabulary, problems: list[Problem], base: str) -> Graph:
+    """Every ``*.ttl`` of the background folder, each checked for unknown terms."""
     graph = Graph()
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.ttl")):
-            parse_turtle(path, graph, base)
-    for term in set(graph.predicates()) | set(graph.objects(None, RDF.type)):
-        if str(term).startswith(str(DIP)) and not vocab.knows(term):
-            problems.append(Problem(str(folder), "not a term of the ontology (misspelt?)", f"dip:{term[len(DIP):]}"))
+    for path in sorted(folder.glob("*.ttl")) if folder.is_dir() else []:
+        part = parse_turtle(path, Graph(), base)
+        for term in sorted(set(part.predicates()) | set(part.objects(None, RDF.type))):
+            if str(term).startswith(str(DIP)) and not vocab.knows(term):
+                problems.append(Problem(str(path), "not a term of the ontology (misspelt?)", f"dip:{term[len(DIP):]}"))
+        graph += part
     return graph
 
 

@@ -67,6 +67,14 @@ def test_misspelt_ontology_terms_are_named(tmp_path):
     assert any(re.search(r"mapping\.yaml:\d+: dip:Persn: not a term of the ontology", p) for p in report.problems)
 
 
+def test_misspelt_concept_and_background_term_are_named(tmp_path):
+    data = broken(tmp_path, "    stance: dip:Rejects\n", "    stance: dip:Rejcts\n")
+    assert any("dip:Rejcts: not a term of the ontology" in p for p in validate(data, ONTOLOGY).problems)
+    data = broken(tmp_path / "b", "dip:isoCode \"UA-71\"", "dip:isoCod \"UA-71\"", file="background/background.ttl")
+    problems = validate(data, ONTOLOGY).problems
+    assert any(p.endswith("background/background.ttl: dip:isoCod: not a term of the ontology (misspelt?)") for p in problems), problems
+
+
 def test_shape_violation_names_node_term_and_line(tmp_path):
     old = "    holder: person/pete-hegseth\n    topic: topic/ukraine-nato-membership\n    stance: dip:Rejects\n"
     data = broken(tmp_path, old, old.replace("    stance: dip:Rejects\n", ""))
