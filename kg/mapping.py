@@ -43,6 +43,7 @@ from .vocab import Vocabulary
 ID_PATTERN = re.compile(r"^[a-z][a-z-]*/[a-z0-9][a-z0-9-]*$")
 RESERVED = {"id", "a", "label", "alt", "comment", "evidence"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NAMES = Graph().namespace_manager  # for short datatype names in messages
 
 
 class _Lines(dict):
@@ -237,12 +238,9 @@ class _Compiler:
             XSD.boolean: lambda: isinstance(value, bool),
         }.get(datatype, lambda: True)()
         if not ok:
-            self._problem(entry, f"'{value}' is not a valid {datatype.n3(self._nm())}", key)
+            self._problem(entry, f"'{value}' is not a valid {datatype.n3(_NAMES)}", key)
             return None
         return Literal(text, datatype=datatype)
-
-    def _nm(self):
-        return Graph().namespace_manager
 
     def _evidence(self, node: URIRef, span, entry) -> None:
         if not isinstance(span, list) or len(span) != 3:
