@@ -215,6 +215,7 @@ class DumpCache:
         self.store = store
         self.root = Path(root)
         self.base = base
+        self._known: dict[str, DumpInfo] = {}  # record path -> made file
 
     def files(self) -> list[DumpFile]:
         return catalog(self.store)
@@ -232,15 +233,18 @@ class DumpCache:
         """
         folder = folder or self.directory()
         record = folder / (file.name + ".json")
+        known = self._known.get(str(record))
+        if known and os.path.exists(known.path) and os.path.exists(known.gz_path):
+            return known
         info = _read_record(record)
-        if info:
-            return info
-        with open(folder / f".{file.name}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            info = _read_record(record)  # made by another process meanwhile?
-            if info:
-                return info
-            return self._make(file, folder, record, on_read)
+        if not info:
+            with open(folder / f".{file.name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                info = _read_record(record) or self._make(file, folder, record, on_read)
+        if len(self._known) > 100_000:
+            self._known.clear()
+        self._known[str(record)] = info
+        return info
 
     def ensure_all(self) -> list[DumpInfo]:
         folder = self.directory()
