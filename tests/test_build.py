@@ -209,3 +209,16 @@ def test_article_that_is_not_utf8_is_named(tmp_path):
     with pytest.raises(BuildError) as info:
         build_dataset(data, REPO / "ontology")
     assert "article.txt: article text is not UTF-8" in info.value.message
+
+
+@pytest.mark.parametrize("prop", ["quoteText", "quantityPhrase", "target", "affected", "timePhrase", "reportingVerb", "relationQuality", "aim"])
+def test_surface_phrases_are_the_article_own_words(dataset, text, prop):
+    values = [str(v) for v in dataset.graph(article_graph(SLUG)).objects(None, DIP[prop])]
+    assert values, prop
+    assert [v for v in values if v not in text] == []
+
+
+def test_objective_labels_are_verbatim(dataset, text):
+    objectives = list(dataset.subjects(RDF.type, DIP.Objective))
+    assert len(objectives) == 4
+    assert all(str(dataset.value(o, RDFS.label)) in text for o in objectives)
