@@ -18,7 +18,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
 
 from kg.dumps import GZIP, DumpCache, DumpFile, DumpInfo, UNION, find, write_dump
-from kg.errors import NotFound
+from kg.errors import BadRequest, NotFound
 from kg.formats import HTML, JSONLD, NTRIPLES, TURTLE, by_extension, negotiate
 from kg.void import VOID_PATH, describe, description_prefixes
 
@@ -28,6 +28,8 @@ bp = Blueprint("dumps", __name__)
 
 VOID_FORMATS = (TURTLE, JSONLD, NTRIPLES)
 VOID_LINK = f'</{VOID_PATH}>; rel="describedby"; type="text/turtle"'
+# Named graphs listed on one downloads page (there is one per article).
+GRAPHS_PER_PAGE = 100
 
 
 def dump_cache() -> DumpCache:
@@ -47,18 +49,37 @@ def site_url() -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def made_files() -> list[tuple[DumpFile, DumpInfo]]:
+def made_files(files: list[DumpFile] | None = None) -> list[tuple[DumpFile, DumpInfo]]:
+    """``files`` (default: the whole catalogue), each with its made file."""
     cache = dump_cache()
     folder = cache.directory()
-    return [(f, cache.ensure(f, folder=folder)) for f in cache.files()]
+    return [(f, cache.ensure(f, folder=folder)) for f in (cache.files() if files is None else files)]
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadRequest(f"page must be a whole number from 1, not {raw!r}")
+    return int(raw)
 
 
 @bp.get("/downloads")
 @bp.get("/downloads/")
 def downloads():
-    """The downloads page: every file, its size, gzip size and triple count."""
-    made = made_files()
-    html = render_template("downloads.html", made=made, void_path="/" + VOID_PATH,
+    """The downloads page: every file, its size, gzip size and triple count.
+
+    Graph files are listed ``GRAPHS_PER_PAGE`` graphs a page (``?page=N``).
+    """
+    files = dump_cache().files()
+    graphs = list(dict.fromkeys(f.graph for f in files if f.graph))  # in catalogue order
+    page = _page_number()
+    pages = max(1, -(-len(graphs) // GRAPHS_PER_PAGE))
+    if page > pages:
+        raise NotFound(f"There are {pages} pages of downloads; page {page} is past the end.")
+    shown = set(graphs[(page - 1) * GRAPHS_PER_PAGE: page * GRAPHS_PER_PAGE])
+    made = made_files([f for f in files if f.graph is None or f.graph in shown])
+    html = render_template("downloads.html", void_path="/" + VOID_PATH, page=page, pages=pages,
+                           graph_count=len(graphs), first=(page - 1) * GRAPHS_PER_PAGE + 1,
                            dataset=[m for m in made if m[0].graph is None],
                            graphs=[m for m in made if m[0].graph is not None])
     resp = Response(html, mimetype="text/html")
@@ -92,6 +113,7 @@ def _send(path: str, content_type: str, download_name: str, etag: str, info: Dum
     resp = send_file(path, as_attachment=True, download_name=download_name, conditional=True,
                      etag=etag, last_modified=info.modified)
     resp.headers["Content-Type"] = content_type
+    resp.headers["Link"] = VOID_LINK
     return resp
 
 

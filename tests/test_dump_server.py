@@ -53,6 +53,7 @@ def test_file_headers(client, file):
     assert resp.headers["Accept-Ranges"] == "bytes"
     assert "Accept-Encoding" in resp.headers["Vary"]
     assert "Content-Encoding" not in resp.headers
+    assert resp.headers["Link"] == '</.well-known/void>; rel="describedby"; type="text/turtle"'
 
 
 def test_article_graph_served_is_the_store_graph(client):
@@ -121,3 +122,21 @@ def test_unknown_file_is_404_naming_the_offered_files(client):
     assert "union.ttl" in body["offered"] and "secrets.ttl" in body["message"]
     assert client.get("/downloads/..%2Fetc%2Fpasswd").status_code == 404
     assert client.get("/downloads/union.ttl.gz.gz").status_code == 404
+
+
+def test_graph_files_are_paged(client, monkeypatch):
+    import server.dumps
+
+    monkeypatch.setattr(server.dumps, "GRAPHS_PER_PAGE", 3)
+    first = client.get("/downloads").get_data(as_text=True)
+    second = client.get("/downloads?page=2").get_data(as_text=True)
+    graph_files = [f for f in FILES if f.graph]
+    on_first = [f.name for f in graph_files if f'id="file-{f.name}"' in first]
+    on_second = [f.name for f in graph_files if f'id="file-{f.name}"' in second]
+    assert on_first + on_second == [f.name for f in graph_files]
+    assert len({f.graph for f in graph_files if f.name in on_first}) == 3
+    assert "Graphs 1–3 of 4" in first and 'href="/downloads?page=2#graphs"' in first
+    assert "Graphs 4–4 of 4" in second and 'rel="prev"' in second
+    assert 'id="file-union.ttl"' in second, "the whole-dataset files are on every page"
+    assert client.get("/downloads?page=3").status_code == 404
+    assert client.get("/downloads?page=zero").status_code == 400
