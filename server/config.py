@@ -39,6 +39,8 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
 
 
 def _parse(kind: type, value, name: str):
+    if kind is str and isinstance(value, list):  # a TOML list of paths
+        return " ".join(str(v) for v in value)
     if kind is bool and isinstance(value, str):
         lowered = value.strip().lower()
         if lowered in ("1", "true", "yes", "on"):
