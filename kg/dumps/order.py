@@ -8,10 +8,11 @@ strings, rows come by graph, then subject, then predicate, then object.
 Two stores holding the same data give the same stream, so every dump is
 byte-identical from one build to the next. ``fields(row)`` splits a row.
 
-Blank nodes get labels from RDF canonicalization (RDFC-1.0) computed over
-the quads that mention a blank node only: those quads are all the
-algorithm looks at, so the labels are those of the whole dataset while
-memory stays bounded by the blank-node part of the graph.
+Blank nodes are told apart by RDF canonicalization (RDFC-1.0) computed
+over the quads that mention a blank node only (all the algorithm looks at,
+so memory stays bounded by the blank-node part of the graph), then
+labelled by a hash of their own quads (``stable_labels``) so that one
+changed fact does not relabel the other blank nodes.
 
 Sorting is external: runs of ``chunk`` quads are sorted in memory, spilled
 to temporary files and merged, so memory does not grow with the dataset.
@@ -19,6 +20,7 @@ to temporary files and merged, so memory does not grow with the dataset.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import os
 import tempfile
@@ -115,6 +117,52 @@ def _read_run(path: str) -> Iterator[Row]:
             yield line[:-1]
 
 
+def _term(term, labels: dict[str, str]) -> str:
+    if isinstance(term, ox.BlankNode):
+        return "_:" + labels[term.value]
+    return "" if isinstance(term, ox.DefaultGraph) else str(term)
+
+
+def stable_labels(blank: ox.Dataset) -> dict[str, str]:
+    """Canonical blank node id -> a label that depends on its own quads only.
+
+    ``blank`` must be canonicalized. A node's label is a hash of the quads
+    that mention it, itself written ``_:a`` and other blank nodes ``_:z``
+    (RDFC-1.0's first-degree hash), so changing one fact relabels only the
+    nodes that fact mentions. Nodes with equal hashes (symmetric ones) share
+    it with a suffix in canonical order.
+    """
+    mentions: dict[str, list[ox.Quad]] = {}
+    for quad in blank:
+        for term in (quad.subject, quad.object, quad.graph_name):
+            if isinstance(term, ox.BlankNode):
+                mentions.setdefault(term.value, []).append(quad)
+    by_hash: dict[str, list[str]] = {}
+    for node, quads in mentions.items():
+        lines = sorted(
+            " ".join("_:a" if isinstance(t, ox.BlankNode) and t.value == node else "_:z" if isinstance(t, ox.BlankNode)
+                     else str(t) for t in (q.subject, q.predicate, q.object, q.graph_name))
+            for q in set(quads)
+        )
+        digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+        by_hash.setdefault(digest, []).append(node)
+    labels = {}
+    for digest, nodes in by_hash.items():
+        nodes.sort(key=lambda v: int(v.removeprefix("c14n")) if v.startswith("c14n") else v)
+        for k, node in enumerate(nodes):
+            labels[node] = f"b{digest}" if len(nodes) == 1 else f"b{digest}x{k}"
+    return labels
+
+
+def _blank_rows(blank: ox.Dataset, keep: bool) -> Iterator[Row]:
+    blank.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    labels = stable_labels(blank)
+    for q in blank:
+        p = str(q.predicate)
+        graph = _term(q.graph_name, labels) if keep else ""
+        yield SEP.join((graph, _term(q.subject, labels), _TYPE_KEY if p == RDF_TYPE else p, _term(q.object, labels)))
+
+
 def ordered_rows(store, scope: Scope, *, chunk: int = DEFAULT_CHUNK, tmpdir: str | None = None,
                  on_read: Callable[[int], None] | None = None) -> Iterator[Row]:
     """The scope's quads as sorted, de-duplicated rows (see module doc).
@@ -138,8 +186,7 @@ def ordered_rows(store, scope: Scope, *, chunk: int = DEFAULT_CHUNK, tmpdir: str
     tail, paths = _runs(plain_rows(), chunk, tmpdir)
     try:
         if len(blank):
-            blank.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-            blank_rows = sorted(_row(q, keep) for q in blank)
+            blank_rows = sorted(_blank_rows(blank, keep))
             streams = [tail, blank_rows, *(_read_run(p) for p in paths)]
         else:
             streams = [tail, *(_read_run(p) for p in paths)]
