@@ -60,6 +60,7 @@ def serve(host, port, store, store_gsp, data, timeout, workers, threads, max_row
                            max_rows=max_rows, union_default_graph=union_default_graph, public_url=public_url)
     if data:
         overrides["DATA"] = data
+    overrides["START_ENGINE"] = True
     app = create_app(overrides, config_file=config_file)
     state = app.extensions["kg"]
     try:

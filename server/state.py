@@ -46,7 +46,14 @@ class State:
 
     @property
     def engine(self):
-        """The query engine, started on first use."""
+        """The query engine, started on first use; waits until it can answer."""
+        engine = self.start_engine()
+        if not engine.wait_ready():
+            raise BuildError("no query worker could start; see the log above")
+        return engine
+
+    def start_engine(self):
+        """Start the query engine without waiting for its workers."""
         with self._lock:
             if self._engine is None:
                 self._engine = _start_engine(self)
@@ -157,11 +164,7 @@ def _start_engine(state: State):
     path = _store_on_disk(state)
     if path is None:
         return DirectEngine(state.store)
-    engine = QueryEngine(path, size=state.config["WORKERS"], union_default_graph=state.store.union_default_graph)
-    if not engine.wait_ready():
-        engine.close()
-        raise BuildError("no query worker could start; see the log above")
-    return engine
+    return QueryEngine(path, size=state.config["WORKERS"], union_default_graph=state.store.union_default_graph)
 
 
 def init_state(app: Flask) -> None:
@@ -175,6 +178,8 @@ def init_state(app: Flask) -> None:
     state = State(store=store, config=app.config, temp_dirs=temp_dirs)
     app.extensions["kg"] = state
     atexit.register(state.close)
+    if app.config.get("START_ENGINE"):  # kg serve: workers start while the app is assembled
+        state.start_engine()
 
 
 def current_state() -> State:
