@@ -25,7 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Flask, current_app
 
-from kg.errors import BuildError
+from kg.errors import BuildError, EngineUnavailable
 from kg.formats import ALL_FORMATS, GRAPH_FORMATS, JSONLD, NQUADS, RDFXML, by_extension
 from kg.store import Store, open_store
 
@@ -49,7 +49,7 @@ class State:
         """The query engine, started on first use; waits until it can answer."""
         engine = self.start_engine()
         if not engine.wait_ready():
-            raise BuildError("no query worker could start; see the log above")
+            raise EngineUnavailable("No query worker is running; see the service log.")
         return engine
 
     def start_engine(self):

@@ -168,9 +168,8 @@ class QueryEngine:
 
     # -- public API -----------------------------------------------------------
     def wait_ready(self, timeout: float = START_TIMEOUT) -> bool:
-        """Block until the first batch of workers is up; False if none is."""
-        self._ready.wait(timeout)
-        return self._idle.qsize() > 0
+        """Block until the first batch of workers is up; False if none is alive."""
+        return self._ready.wait(timeout) and self.alive() > 0
 
     def alive(self) -> int:
         with self._lock:
