@@ -25,6 +25,7 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "PORT": (5000, int, "TCP port `kg serve` listens on"),
     "THREADS": (8, int, "HTTP threads of the WSGI server (waitress)"),
     "WORKERS": (2, int, "Query worker processes (each runs one query at a time)"),
+    "WORKER_MEMORY_MB": (4096, int, "Address-space cap of each query worker in MiB (a query needing more fails alone); 0: no cap"),
     "TIMEOUT": (10.0, float, "Time budget of a query in seconds (a client may ask for less with `timeout=`)"),
     "MAX_ROWS": (100000, int, "Most result rows (or triples) a query may return; more is an error, never a truncation"),
     "MAX_QUERY_BYTES": (65536, int, "Largest accepted query text, in bytes (larger: 413)"),

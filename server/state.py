@@ -164,7 +164,8 @@ def _start_engine(state: State):
     path = _store_on_disk(state)
     if path is None:
         return DirectEngine(state.store)
-    return QueryEngine(path, size=state.config["WORKERS"], union_default_graph=state.store.union_default_graph)
+    return QueryEngine(path, size=state.config["WORKERS"], union_default_graph=state.store.union_default_graph,
+                       memory_mb=state.config["WORKER_MEMORY_MB"])
 
 
 def init_state(app: Flask) -> None:

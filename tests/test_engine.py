@@ -126,3 +126,16 @@ def test_close_leaves_no_process(tmp_path):
     eng.close()
     assert all(gone(pid) for pid in pids)
     assert not os.path.exists(eng.spool_dir)
+
+
+def test_memory_cap_fails_the_query_not_the_machine(tmp_path):
+    eng = QueryEngine(make_store(tmp_path / "store", 500), size=1, memory_mb=800)
+    try:
+        assert eng.wait_ready()
+        hog = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
+        with pytest.raises(EngineUnavailable, match="ran out of memory"):
+            eng.run(job(hog), 120)
+        assert wait_for(lambda: eng.alive() == 1)
+        assert eng.run(job("ASK { ?s ?p ?o }"), 10).inline.endswith(b'"boolean":true}\n')
+    finally:
+        eng.close()

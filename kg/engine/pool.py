@@ -71,11 +71,11 @@ class Answer:
 class Worker:
     """One worker process and the two pipe ends the parent holds."""
 
-    def __init__(self, store_path: str, spool_dir: str, union: bool):
+    def __init__(self, store_path: str, spool_dir: str, union: bool, memory_mb: int = 0):
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         cmd = [sys.executable, "-m", "kg.engine.worker", store_path, str(os.getpid()),
-               str(to_child_r), str(from_child_w), spool_dir, "1" if union else "0"]
+               str(to_child_r), str(from_child_w), spool_dir, "1" if union else "0", str(memory_mb)]
         self.proc = subprocess.Popen(cmd, pass_fds=(to_child_r, from_child_w), close_fds=True)
         os.close(to_child_r)
         os.close(from_child_w)
@@ -117,13 +117,15 @@ class QueryEngine:
     """Runs queries on ``size`` worker processes over the store at ``store_path``.
 
     ``union_default_graph`` is the default-graph semantics of the workers'
-    store; each request may override it.
+    store; each request may override it. ``memory_mb`` caps each worker's
+    address space (0: no cap).
     """
 
-    def __init__(self, store_path: str, *, size: int = 2, union_default_graph: bool = True):
+    def __init__(self, store_path: str, *, size: int = 2, union_default_graph: bool = True, memory_mb: int = 0):
         self.store_path = store_path
         self.size = max(1, size)
         self.union = union_default_graph
+        self.memory_mb = memory_mb
         self.spool_dir = tempfile.mkdtemp(prefix="kg-spool-")
         self._idle: queue.Queue[Worker] = queue.Queue()
         self._spawn_requests: queue.Queue[int | None] = queue.Queue()
@@ -151,7 +153,7 @@ class QueryEngine:
             self._ready.set()
 
     def _start_one(self) -> Worker:
-        worker = Worker(self.store_path, self.spool_dir, self.union)
+        worker = Worker(self.store_path, self.spool_dir, self.union, self.memory_mb)
         with self._lock:
             self._workers.add(worker)
         return worker
@@ -210,11 +212,13 @@ class QueryEngine:
                 )
             reply = worker.inbox.recv()
         except (EOFError, OSError):
-            code = worker.proc.poll()
             self._replace(worker)
+            code = worker.proc.returncode
+            why = {-6: "it ran out of memory or aborted", -11: "it crashed", -9: "it was killed"}.get(code, f"exit status {code}")
             raise EngineUnavailable(
-                f"The query engine stopped while running this query (worker exit status {code}); "
-                "it has been restarted. The query may be too complex for the engine.",
+                f"The query engine stopped while running this query ({why}); a fresh worker has been started. "
+                "The query may need more memory or be too complex for the engine.",
+                detail={"exit_status": code},
             ) from None
         self._idle.put(worker)
         if reply[0] == "error":

@@ -14,6 +14,7 @@ import ctypes
 import io
 import os
 import re
+import resource
 import signal
 import sys
 from multiprocessing.connection import Connection
@@ -131,10 +132,19 @@ def serve(store: Store, inbox: Connection, outbox: Connection, spool_dir: str) -
             outbox.send(error_reply(exc))
 
 
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space: a query that needs more fails here,
+    not on the whole machine (0: no cap)."""
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def main(argv: list[str]) -> None:
-    store_path, parent_pid, fd_in, fd_out, spool_dir, union = argv
+    store_path, parent_pid, fd_in, fd_out, spool_dir, union, memory_mb = argv
     die_with_parent(int(parent_pid))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_memory(int(memory_mb))
     inbox = Connection(int(fd_in), writable=False)
     outbox = Connection(int(fd_out), readable=False)
     store = Store.open(store_path, read_only=True, union_default_graph=union == "1")
