@@ -52,7 +52,6 @@ class ProtocolRequest:
     """The protocol's parameters, each read from exactly one place."""
 
     query: str | None = None
-    update: str | None = None
     formats: list[str] = field(default_factory=list)
     timeout: str | None = None
     default_graphs: list[str] = field(default_factory=list)

@@ -9,13 +9,12 @@ back as an HTML table with IRIs linked. The page needs no JavaScript.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph as ox
 from flask import Response, current_app, render_template, request
 
 from kg.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, by_name, negotiate
 from kg.namespaces import base_iri, prefixes
+from kg.queries import list_examples
 
 from .state import current_state
 
@@ -28,7 +27,6 @@ FORMAT_URIS = {
     "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV", "tsv": "SPARQL_Results_TSV",
     "ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "rdf": "RDF_XML", "trig": "TriG", "nq": "N-Quads",
 }
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "queries" / "cq"
 
 
 def endpoint_url() -> str:
@@ -94,12 +92,7 @@ def description_or_page(requested: list[str]) -> Response:
 
 
 def examples() -> list[dict]:
-    """The competency questions: name, title, question, SPARQL text."""
-    try:
-        from kg.queries import list_examples
-    except ImportError:
-        return [{"name": p.stem, "title": p.stem, "question": "", "sparql": p.read_text(encoding="utf-8")}
-                for p in sorted(EXAMPLES_DIR.glob("*.rq"))]
+    """The competency questions (``queries/cq/``): name, title, question, SPARQL text."""
     return [{"name": e.name, "title": e.title, "question": e.question, "sparql": e.sparql} for e in list_examples()]
 
 
