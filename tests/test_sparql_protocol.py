@@ -387,3 +387,13 @@ def test_query_page_shows_results_table_with_linked_iris(endpoint):
     assert f'<a href="{EX}alice" title="{EX}alice">' in page
     assert '<span class="literal">Bob</span><span class="lang">@en</span>' in page
     assert "ORDER BY ?name" in page  # the query stays in the form
+
+
+def test_query_page_ask_and_construct_without_javascript(endpoint):
+    status, _, body = get(endpoint, {"query": PREFIX + "ASK { ex:alice ex:knows ex:bob }", "format": "html"})
+    page = body.decode()
+    assert status == 200 and '<p class="boolean">true</p>' in page and "<script" not in page
+    status, _, body = get(endpoint, {"query": CONSTRUCT, "format": "html"})
+    page = body.decode()
+    assert '<th scope="col">subject</th><th scope="col">predicate</th><th scope="col">object</th>' in page
+    assert "<p>4 rows.</p>" in page and "<script" not in page
