@@ -42,6 +42,7 @@ class State:
     temp_dirs: list[str] = field(default_factory=list)
     _engine: object | None = None
     _graphs: frozenset[str] | None = None
+    _fingerprint: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -69,9 +70,18 @@ class State:
         return self._graphs
 
     def fingerprint(self) -> str:
-        """A short tag that changes when the served data may have changed."""
+        """A short tag that changes when the served data may have changed.
+
+        A local store does not change while served (it is read-only), so its
+        tag is computed once; a remote engine's is recomputed from its size.
+        """
+        if self._fingerprint is not None:
+            return self._fingerprint
         where = self.store.location or f"memory-{id(self.store)}"
-        return hashlib.sha256(f"{where}|{len(self.store)}|{id(self)}".encode()).hexdigest()[:16]
+        tag = hashlib.sha256(f"{where}|{len(self.store)}|{id(self)}".encode()).hexdigest()[:16]
+        if isinstance(getattr(self.store, "inner", None), ox.Store):
+            self._fingerprint = tag
+        return tag
 
     def close(self) -> None:
         """Stop the workers and remove temporary stores. Safe to call twice."""
