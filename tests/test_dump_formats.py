@@ -96,7 +96,7 @@ def test_trig_keeps_default_graph_and_named_graphs_apart():
 def test_blank_nodes_get_labels_from_their_own_quads():
     text = dump(load_store(EDGE_CASES), NTRIPLES, UNION).decode()
     labels = set(re.findall(r"_:(\S+)", text))
-    assert len(labels) == 9 and all(re.fullmatch(r"b[0-9a-f]{16}(x\d)?", label) for label in labels), labels
+    assert len(labels) == 10 and all(re.fullmatch(r"b[0-9a-f]{16}(x\d)?", label) for label in labels), labels
     twins = [label for label in labels if label.endswith(("x0", "x1"))]
     assert len(twins) == 4, "the twins and the two-node cycle are told apart by canonical order"
 
@@ -193,3 +193,25 @@ def test_one_added_fact_adds_a_line_or_two():
     assert _changed_lines(dump(store, NTRIPLES, UNION), dump(more, NTRIPLES, UNION)) == [
         '+<https://kg.example.org/id/person/sergey-lavrov> <https://schema.org/jobTitle> "Foreign Minister" .'
     ]
+
+
+def test_blank_nodes_used_once_are_nested_and_others_keep_labels():
+    store = load_store(EDGE_CASES)
+    turtle = dump(store, TURTLE, UNION).decode()
+    nested = turtle.split("<https://kg.example.org/id/test/nested>\n", 1)[1].split("\n\n", 1)[0]
+    assert nested == (
+        "    schema:about [\n"
+        "        schema:about [\n"
+        "            schema:about [\n"
+        '                schema:name "deep"\n'
+        "            ]\n"
+        "        ]\n"
+        "    ] ."
+    )
+    labelled = set(re.findall(r"_:(\S+)", turtle))
+    assert len(labelled) == 4, "the self-loop, the two-node cycle and the node used twice keep labels"
+    trig = dump(store, TRIG, DATASET).decode()
+    blocks = dict(re.findall(r"<https://kg.example.org/graph/article/(edge-cases(?:-2)?)> \{\n(.*?)\n\}", trig, re.S))
+    first, second = blocks["edge-cases"], blocks["edge-cases-2"]
+    cross = re.search(r'(_:\S+)\n\s+schema:name "one blank node in two graphs"', first).group(1)
+    assert f"schema:about {cross} ." in second, "a node shared by two graphs keeps its label in TriG"

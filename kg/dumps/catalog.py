@@ -30,7 +30,7 @@ from .order import DATASET, UNION, Scope, graph_scope, ordered_rows
 from .writers import WRITERS
 
 # Bump when the writers' output changes: old cached files are then ignored.
-DUMP_VERSION = "2"
+DUMP_VERSION = "3"
 DOWNLOAD_PREFIX = "diplomacy-kg-"
 GZIP = "application/gzip"
 

@@ -163,38 +163,50 @@ def _blank_rows(blank: ox.Dataset, keep: bool) -> Iterator[Row]:
         yield SEP.join((graph, _term(q.subject, labels), _TYPE_KEY if p == RDF_TYPE else p, _term(q.object, labels)))
 
 
-def ordered_rows(store, scope: Scope, *, chunk: int = DEFAULT_CHUNK, tmpdir: str | None = None,
-                 on_read: Callable[[int], None] | None = None) -> Iterator[Row]:
+class OrderedRows:
     """The scope's quads as sorted, de-duplicated rows (see module doc).
 
-    ``store`` is a ``kg.store.Store`` (anything with ``quads(graph)``);
-    ``on_read(n)`` is told every so often how many quads were read.
+    Iterate it once. Once the first row is out, ``blank`` holds the sorted
+    rows that mention a blank node (they are in the stream too): writers
+    use them to nest blank nodes.
     """
-    keep = scope.keeps_graphs
-    blank = ox.Dataset()
 
-    def plain_rows() -> Iterator[Row]:
-        for n, quad in enumerate(_source(store, scope), 1):
-            if on_read and n % 10_000 == 0:
-                on_read(n)
+    def __init__(self, store, scope: Scope, chunk: int, tmpdir: str | None, on_read):
+        self.store, self.scope, self.chunk, self.tmpdir, self.on_read = store, scope, chunk, tmpdir, on_read
+        self.blank: list[Row] = []
+
+    def _plain(self, blank: ox.Dataset) -> Iterator[Row]:
+        keep = self.scope.keeps_graphs
+        for n, quad in enumerate(_source(self.store, self.scope), 1):
+            if self.on_read and n % 10_000 == 0:
+                self.on_read(n)
             if _has_blank(quad):
                 g = quad.graph_name if keep else ox.DefaultGraph()
                 blank.add(ox.Quad(quad.subject, quad.predicate, quad.object, g))
             else:
                 yield _row(quad, keep)
 
-    tail, paths = _runs(plain_rows(), chunk, tmpdir)
-    try:
-        if len(blank):
-            blank_rows = sorted(_blank_rows(blank, keep))
-            streams = [tail, blank_rows, *(_read_run(p) for p in paths)]
-        else:
-            streams = [tail, *(_read_run(p) for p in paths)]
-        previous = None
-        for row in heapq.merge(*streams):
-            if row != previous:
-                yield row
-                previous = row
-    finally:
-        for path in paths:
-            os.unlink(path)
+    def __iter__(self) -> Iterator[Row]:
+        blank = ox.Dataset()
+        tail, paths = _runs(self._plain(blank), self.chunk, self.tmpdir)
+        try:
+            if len(blank):
+                self.blank = sorted(_blank_rows(blank, self.scope.keeps_graphs))
+            previous = None
+            for row in heapq.merge(tail, self.blank, *(_read_run(p) for p in paths)):
+                if row != previous:
+                    yield row
+                    previous = row
+        finally:
+            for path in paths:
+                os.unlink(path)
+
+
+def ordered_rows(store, scope: Scope, *, chunk: int = DEFAULT_CHUNK, tmpdir: str | None = None,
+                 on_read: Callable[[int], None] | None = None) -> OrderedRows:
+    """The scope's rows in canonical order (an ``OrderedRows``).
+
+    ``store`` is a ``kg.store.Store`` (anything with ``quads(graph)``);
+    ``on_read(n)`` is told every so often how many quads were read.
+    """
+    return OrderedRows(store, scope, chunk, tmpdir, on_read)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from itertools import groupby
+from itertools import chain, groupby
 from typing import BinaryIO
 
+from .nesting import Nesting
 from .order import RDF_TYPE, Row, fields
 from .terms import RDF_LANGSTRING, Compactor, split_literal, unescape
 
@@ -65,36 +66,68 @@ def _prefix_lines(compactor: Compactor) -> str:
     return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in compactor.prefixes.items()) + "\n"
 
 
-def _subject_block(subject: str, rows: list[list[str]], c: Compactor, indent: str) -> str:
-    """One subject, its predicates and objects, one object a line."""
-    lines = [indent + c.term(subject)]
-    groups = [(p, [r[3] for r in objs]) for p, objs in groupby(rows, key=lambda r: r[2])]
+def _pairs_lines(pairs: list[tuple[str, str]], c: Compactor, indent: str, inner) -> list[str]:
+    """Predicate-object lines, separators included except after the last.
+
+    ``inner(term)`` gives the pairs of a blank node written inline as
+    ``[ ... ]``, or None to write ``term`` itself.
+    """
+    lines: list[str] = []
+    groups = [(p, [o for _, o in objs]) for p, objs in groupby(pairs, key=lambda po: po[0])]
     for i, (p, objects) in enumerate(groups):
         verb = "a" if p == RDF_TYPE else c.iri(p)
-        end = " ." if i == len(groups) - 1 else " ;"
         for j, o in enumerate(objects):
-            head = f"{indent}    {verb} " if j == 0 else f"{indent}        "
-            tail = end if j == len(objects) - 1 else " ,"
-            lines.append(head + c.term(o) + tail)
-    return "\n".join(lines) + "\n"
+            base = indent if j == 0 else indent + "    "
+            head = f"{indent}{verb} " if j == 0 else base
+            last = i == len(groups) - 1 and j == len(objects) - 1
+            sep = "" if last else (" ," if j < len(objects) - 1 else " ;")
+            nested = inner(o)
+            if nested is None:
+                lines.append(head + c.term(o) + sep)
+            elif not nested:
+                lines.append(head + "[]" + sep)
+            else:
+                lines.append(head + "[")
+                lines += _pairs_lines(nested, c, base + "    ", inner)
+                lines.append(base + "]" + sep)
+    return lines
 
 
-def _write_subjects(rows: Iterable[list[str]], sink: _Sink, c: Compactor, indent: str) -> int:
+def _subject_block(subject: str, pairs: list[tuple[str, str]], c: Compactor, indent: str, inner) -> str:
+    """One subject, its predicates and objects, one object a line."""
+    lines = [indent + c.term(subject), *_pairs_lines(pairs, c, indent + "    ", inner)]
+    return "\n".join(lines) + " .\n"
+
+
+def _write_subjects(rows: Iterable[list[str]], sink: _Sink, c: Compactor, indent: str, nesting: Nesting) -> int:
     n, first = 0, True
-    for subject, group in groupby(rows, key=lambda r: r[1]):
-        block = list(group)
-        sink.write(("" if first else "\n") + _subject_block(subject, block, c, indent))
-        n += len(block)
+    for (graph, subject), group in groupby(rows, key=lambda r: (r[0], r[1])):
+        pairs = [(r[2], r[3]) for r in group]
+        n += len(pairs)
+        if nesting.is_inline(graph, subject):
+            continue  # written inside the one triple that uses it
+        block = _subject_block(subject, pairs, c, indent, lambda term: nesting.inner(graph, term))
+        sink.write(("" if first else "\n") + block)
         first = False
     return n
 
 
+def _nesting(rows) -> tuple[Iterable[Row], Nesting]:
+    """Start the rows (so that their blank-node rows are known) and nest."""
+    it = iter(rows)
+    head = next(it, None)
+    nesting = Nesting(getattr(rows, "blank", []))
+    return (chain([head], it) if head is not None else ()), nesting
+
+
 def write_turtle(rows: Iterable[Row], out: BinaryIO, prefixes: dict) -> int:
-    """Turtle: every prefix declared, subjects grouped, one object a line."""
+    """Turtle: every prefix declared, subjects grouped, one object a line,
+    blank nodes used once written inline."""
     c = Compactor(prefixes)
     sink = _Sink(out)
     sink.write(_prefix_lines(c))
-    n = _write_subjects(map(fields, rows), sink, c, "")
+    rows, nesting = _nesting(rows)
+    n = _write_subjects(map(fields, rows), sink, c, "", nesting)
     sink.flush()
     return n
 
@@ -104,14 +137,15 @@ def write_trig(rows: Iterable[Row], out: BinaryIO, prefixes: dict) -> int:
     c = Compactor(prefixes)
     sink = _Sink(out)
     sink.write(_prefix_lines(c))
+    rows, nesting = _nesting(rows)
     n = 0
     for graph, group in groupby(map(fields, rows), key=lambda r: r[0]):
         if graph:
             sink.write(f"{c.iri(graph)} {{\n")
-            n += _write_subjects(group, sink, c, "    ")
+            n += _write_subjects(group, sink, c, "    ", nesting)
             sink.write("}\n\n")
         else:
-            n += _write_subjects(group, sink, c, "")
+            n += _write_subjects(group, sink, c, "", nesting)
             sink.write("\n")
     sink.flush()
     return n
