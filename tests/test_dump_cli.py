@@ -100,3 +100,20 @@ def test_cache_fills_the_service_cache(location, tmp_path):
     app = create_app({"STORE_OBJECT": Store.open(location), "DUMPS_DIR": str(tmp_path)})
     assert app.test_client().get("/downloads/union.ttl").data == made
     assert (folder / "union.ttl").stat().st_mtime_ns == mtime, "served from the cache, not made again"
+
+
+def test_progress_bar_on_large_datasets_only(location, monkeypatch):
+    from click.testing import CliRunner
+
+    import kg.cli.dump
+    from kg.cli import main
+
+    runner = CliRunner()
+    quiet = runner.invoke(main, ["dump", "--store", str(location), "union.nt"])
+    assert quiet.exit_code == 0 and "quads" not in quiet.stderr, "below the threshold: no bar"
+    monkeypatch.setattr(kg.cli.dump, "PROGRESS_FROM", 10)
+    shown = runner.invoke(main, ["dump", "--store", str(location), "union.nt"])
+    assert "union.nt: 100%" in shown.stderr and "87.0/87.0 [" in shown.stderr
+    assert shown.stdout == quiet.stdout, "the bar goes to stderr, the dump to stdout"
+    hidden = runner.invoke(main, ["dump", "--store", str(location), "union.nt", "--quiet"])
+    assert "quads" not in hidden.stderr

@@ -31,10 +31,15 @@ _DUMP_FORMATS = tuple(f for f in GRAPH_FORMATS if f.name in ("ttl", "nt", "jsonl
 
 
 @contextmanager
-def _progress(total: int, label: str, quiet: bool):
-    """A callback ``on_read(n)`` that drives a tqdm bar on stderr."""
+def _progress(store, scope, label: str, quiet: bool):
+    """A callback ``on_read(n)`` that drives a tqdm bar on stderr.
+
+    Only whole-dataset and union dumps of large stores get a bar: a named
+    graph holds one article and takes a blink.
+    """
+    total = len(store)
     bar = tqdm(total=total, unit=" quads", unit_scale=True, desc=label, file=sys.stderr,
-               disable=quiet or total < PROGRESS_FROM)
+               disable=quiet or scope.kind == "graph" or total < PROGRESS_FROM)
     seen = [0]
 
     def on_read(n: int) -> None:
@@ -136,7 +141,7 @@ def dump(name, location, fmt_name, graph, union, output, compress, all_dir, cach
         return
     fmt, scope, gz = _choose(store, name, fmt_name, graph, union)
     label = name or f"{fmt.label} {scope.graph or scope.kind}"
-    with _progress(len(store), label, quiet) as on_read, _output(output, gz or compress) as out:
+    with _progress(store, scope, label, quiet) as on_read, _output(output, gz or compress) as out:
         try:
             count = write_dump(store, fmt, scope, out, base=base, on_read=on_read)
         except BrokenPipeError:
@@ -150,7 +155,7 @@ def _fill_cache(store, root: Path, base: str | None, quiet: bool) -> None:
     cache = DumpCache(store, root, base=base)
     folder = cache.directory()
     for file in cache.files():
-        with _progress(len(store), file.name, quiet) as on_read:
+        with _progress(store, file.scope, file.name, quiet) as on_read:
             info = cache.ensure(file, folder=folder, on_read=on_read)
         click.echo(f"{info.name}\t{info.triples} triples\t{info.size} bytes\t{info.gz_size} gzipped", err=True)
     click.echo(f"cache ready in {folder}", err=True)
@@ -159,6 +164,6 @@ def _fill_cache(store, root: Path, base: str | None, quiet: bool) -> None:
 def _dump_all(store, folder: Path, base: str | None, quiet: bool) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for file in catalog(store):
-        with _progress(len(store), file.name, quiet) as on_read:
+        with _progress(store, file.scope, file.name, quiet) as on_read:
             info = make_file(store, file, folder, base=base, on_read=on_read)
         click.echo(f"{info.name}\t{info.triples} triples\t{info.size} bytes\t{info.gz_size} gzipped", err=True)

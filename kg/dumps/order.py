@@ -177,6 +177,7 @@ class OrderedRows:
 
     def _plain(self, blank: ox.Dataset) -> Iterator[Row]:
         keep = self.scope.keeps_graphs
+        n = 0
         for n, quad in enumerate(_source(self.store, self.scope), 1):
             if self.on_read and n % 10_000 == 0:
                 self.on_read(n)
@@ -185,6 +186,8 @@ class OrderedRows:
                 blank.add(ox.Quad(quad.subject, quad.predicate, quad.object, g))
             else:
                 yield _row(quad, keep)
+        if self.on_read:
+            self.on_read(n)
 
     def __iter__(self) -> Iterator[Row]:
         blank = ox.Dataset()
