@@ -49,11 +49,11 @@ def site_url() -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def made_files(files: list[DumpFile] | None = None) -> list[tuple[DumpFile, DumpInfo]]:
+def made_files(files: list[DumpFile] | None = None, folder: Path | None = None) -> list[tuple[DumpFile, DumpInfo]]:
     """``files`` (default: the whole catalogue), each with its made file."""
     cache = dump_cache()
-    folder = cache.directory()
-    return [(f, cache.ensure(f, folder=folder)) for f in (cache.files() if files is None else files)]
+    folder = folder or cache.directory()
+    return [(f, cache.ensure(f, folder=folder)) for f in (cache.files(folder) if files is None else files)]
 
 
 def _page_number() -> int:
@@ -70,14 +70,16 @@ def downloads():
 
     Graph files are listed ``GRAPHS_PER_PAGE`` graphs a page (``?page=N``).
     """
-    files = dump_cache().files()
+    cache = dump_cache()
+    folder = cache.directory()
+    files = cache.files(folder)
     graphs = list(dict.fromkeys(f.graph for f in files if f.graph))  # in catalogue order
     page = _page_number()
     pages = max(1, -(-len(graphs) // GRAPHS_PER_PAGE))
     if page > pages:
         raise NotFound(f"There are {pages} pages of downloads; page {page} is past the end.")
     shown = set(graphs[(page - 1) * GRAPHS_PER_PAGE: page * GRAPHS_PER_PAGE])
-    made = made_files([f for f in files if f.graph is None or f.graph in shown])
+    made = made_files([f for f in files if f.graph is None or f.graph in shown], folder)
     html = render_template("downloads.html", void_path="/" + VOID_PATH, page=page, pages=pages,
                            graph_count=len(graphs), first=(page - 1) * GRAPHS_PER_PAGE + 1,
                            dataset=[m for m in made if m[0].graph is None],
@@ -95,8 +97,9 @@ def _accepts_gzip() -> bool:
 def download(name: str):
     """One dump file; ``.gz`` names the compressed twin."""
     cache = dump_cache()
-    file, gz_file = find(cache.files(), name)
-    info = cache.ensure(file)
+    folder = cache.directory()
+    file, gz_file = find(cache.files(folder), name)
+    info = cache.ensure(file, folder=folder)
     if gz_file:
         return _send(info.gz_path, GZIP, file.download_name + ".gz", info.gz_sha256, info)
     if _accepts_gzip():

@@ -138,17 +138,19 @@ def fingerprint(store, base: str | None = None) -> str:
     and a rebuild always changes them). In memory: a hash of every quad,
     independent of order.
     """
-    h = hashlib.sha256(f"v{DUMP_VERSION}|{project_prefixes(base)}|{len(store)}".encode())
-    if store.location and os.path.isdir(store.location):
-        for entry in sorted(os.scandir(store.location), key=lambda e: e.name):
+    h = hashlib.sha256(f"v{DUMP_VERSION}|{project_prefixes(base)}".encode())
+    location = getattr(store, "location", None)
+    if location and os.path.isdir(location):
+        for entry in sorted(os.scandir(location), key=lambda e: e.name):
             if entry.is_file() and not entry.name.startswith(("LOG", "LOCK")):
                 st = entry.stat()
                 h.update(f"|{entry.name}:{st.st_size}:{st.st_mtime_ns}".encode())
     else:
-        total = 0
+        total = count = 0
         for quad in store.quads(None):
             total += int.from_bytes(hashlib.sha256(str(quad).encode()).digest()[:16], "big")
-        h.update(str(total % (1 << 128)).encode())
+            count += 1
+        h.update(f"|{count}|{total % (1 << 128)}".encode())
     return h.hexdigest()[:20]
 
 
@@ -216,9 +218,14 @@ class DumpCache:
         self.root = Path(root)
         self.base = base
         self._known: dict[str, DumpInfo] = {}  # record path -> made file
+        self._files: tuple[str, list[DumpFile]] | None = None  # (fingerprint, catalogue)
 
-    def files(self) -> list[DumpFile]:
-        return catalog(self.store)
+    def files(self, folder: Path | None = None) -> list[DumpFile]:
+        """The catalogue, listed once per store version (``folder``)."""
+        folder = folder or self.directory()
+        if self._files is None or self._files[0] != folder.name:
+            self._files = (folder.name, catalog(self.store))
+        return self._files[1]
 
     def directory(self) -> Path:
         path = self.root / fingerprint(self.store, self.base)
@@ -248,7 +255,7 @@ class DumpCache:
 
     def ensure_all(self) -> list[DumpInfo]:
         folder = self.directory()
-        return [self.ensure(f, folder=folder) for f in self.files()]
+        return [self.ensure(f, folder=folder) for f in self.files(folder)]
 
     def _make(self, file: DumpFile, folder: Path, record: Path, on_read) -> DumpInfo:
         info = make_file(self.store, file, folder, base=self.base, on_read=on_read)
