@@ -20,7 +20,7 @@ from kg.formats import JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE
 from kg.namespaces import prefixes
 from kg.store import Store
 from tests.fixtures.dumps.support import (
-    DATASET as DATASET_FILE, EDGE_CASES, FIXTURES, assert_isomorphic, assert_same_dataset, load_store,
+    EDGE_CASES, FIXTURES, assert_isomorphic, assert_same_dataset, load_store,
     named_graph, parse, reference_dataset, union_graph,
 )
 
