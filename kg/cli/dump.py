@@ -37,9 +37,12 @@ def _progress(store, scope, label: str, quiet: bool):
     Only whole-dataset and union dumps of large stores get a bar: a named
     graph holds one article and takes a blink.
     """
-    total = len(store)
+    if quiet or scope.kind == "graph":
+        yield None
+        return
+    total = len(store)  # counts the store: seconds at millions of quads, so only here
     bar = tqdm(total=total, unit=" quads", unit_scale=True, desc=label, file=sys.stderr,
-               disable=quiet or scope.kind == "graph" or total < PROGRESS_FROM)
+               disable=total < PROGRESS_FROM)
     seen = [0]
 
     def on_read(n: int) -> None:
