@@ -45,6 +45,7 @@ conformance: $(BIN)/kg
 	$(BIN)/python -m conformance.run
 
 bench: $(BIN)/kg
+	$(BIN)/python -m pip install --quiet -e '.[test,deploy]'
 	$(BIN)/python -m bench.run
 
 clean:
