@@ -111,8 +111,9 @@ def test_all_workers_busy_is_a_clear_error(tmp_path):
         blocker = threading.Thread(target=lambda: pytest.raises(QueryTimeout, eng.run, job(RUNAWAY), 3))
         blocker.start()
         time.sleep(0.3)
-        with pytest.raises(EngineUnavailable, match="busy"):
+        with pytest.raises(EngineUnavailable, match="busy") as busy:
             eng.run(job("ASK {}"), 0.5)
+        assert busy.value.headers == {"Retry-After": "1"}
         blocker.join()
     finally:
         eng.close()

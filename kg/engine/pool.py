@@ -194,10 +194,12 @@ class QueryEngine:
         try:
             worker = self._idle.get(timeout=max(budget, 0.001))
         except queue.Empty:
-            raise EngineUnavailable(
+            busy = EngineUnavailable(
                 f"All {self.size} query workers stayed busy for the whole time budget ({budget:g} s); try again shortly.",
                 detail={"budget": budget},
-            ) from None
+            )
+            busy.headers = {"Retry-After": "1"}  # the web error handler sends these
+            raise busy from None
         return self._run_on(worker, request, deadline, budget)
 
     def _run_on(self, worker: Worker, request: dict, deadline: float, budget: float) -> Answer:
