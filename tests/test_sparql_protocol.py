@@ -387,6 +387,7 @@ def test_query_page_shows_results_table_with_linked_iris(endpoint):
     assert f'<a href="{EX}alice" title="{EX}alice">' in page
     assert '<span class="literal">Bob</span><span class="lang">@en</span>' in page
     assert "ORDER BY ?name" in page  # the query stays in the form
+    assert f'<a href="/sparql?query={urllib.parse.quote(NAMES)}&amp;format=csv" type="text/csv">CSV</a>' in page
 
 
 def test_query_page_ask_and_construct_without_javascript(endpoint):
