@@ -65,14 +65,21 @@ def _as_counts(row, classes: int) -> Counts:
     return Counts(value("triples"), value("entities"), value("subjects"), value("properties"), value("objects"), classes)
 
 
-def union_counts(store, uri_space: str) -> Counts:
-    """Counts over the union of all graphs (each distinct triple once)."""
+def union_counts(store, uri_space: str, triples: int | None = None) -> Counts:
+    """Counts over the union of all graphs (each distinct triple once).
+
+    ``triples``, when known (the union dump's count), spares the query that
+    de-duplicates every triple, the costliest in time and memory.
+    """
     entity = _ENTITY.format(space=_escape(uri_space))
-    query = f"SELECT {_STATS} WHERE {{ {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o }} }} {entity} }}"
-    classes = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }"
-    n_classes = next(iter(store.query(classes, union_default_graph=True)))[0]
-    row = next(iter(store.query(query, union_default_graph=True)))
-    return _as_counts(row, int(n_classes.value))
+    stats = _STATS.replace("(COUNT(*) AS ?triples) ", "")
+    row = next(iter(store.query(f"SELECT {stats} WHERE {{ ?s ?p ?o {entity} }}", union_default_graph=True)))
+    if triples is None:
+        distinct = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+        triples = int(next(iter(store.query(distinct, union_default_graph=True)))[0].value)
+    classes = next(iter(store.query("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }", union_default_graph=True)))[0]
+    counts = _as_counts(row, int(classes.value))
+    return Counts(triples, counts.entities, counts.subjects, counts.properties, counts.objects, counts.classes)
 
 
 def graph_counts(store, uri_space: str) -> dict[str, Counts]:
@@ -251,7 +258,8 @@ def describe(store, made: Iterable[tuple[DumpFile, DumpInfo]], *, site_url: str,
     b.add(dataset, str(FOAF_HOMEPAGE.value), ox.NamedNode(site))
     if meta:
         b.add(dataset, VOID + "exampleResource", min((m["article"] for m in meta.values()), key=str))
-    b.counts(dataset, union_counts(store, uri_space))
+    union_triples = next((i.triples for f, i in made if f.role == "union"), None)
+    b.counts(dataset, union_counts(store, uri_space, union_triples))
     _distributions(b, doc, dataset, site, [(f, i) for f, i in made if f.graph is None])
 
     service = ox.NamedNode(doc + "#sparql")

@@ -154,3 +154,11 @@ def test_creation_date_is_stable_and_recorded_provenance_wins(client, void):
                   b'"2025-02-19T08:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> '
                   b'<https://kg.example.org/graph/background> .', NQUADS)
     assert created(recorded, fallback=0).value == "2025-02-19T08:00:00Z"
+
+
+def test_union_counts_with_and_without_the_dump_count():
+    from kg.void import union_counts
+
+    computed = union_counts(STORE, "https://kg.example.org/id/")
+    assert computed.triples == 45
+    assert union_counts(STORE, "https://kg.example.org/id/", triples=45) == computed
