@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.compare import graph_diff, isomorphic
-from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 from conftest import REPO, LiveServer
 
@@ -153,6 +153,20 @@ def test_construct_every_graph_format(endpoint, name, rdflib_format):
     else:
         got = rdflib.Graph().parse(data=body, format=rdflib_format)
     assert_isomorphic(got, expected_graph())
+
+
+@pytest.mark.parametrize("fmt,rdflib_format", [(TURTLE, "turtle"), (N3, "turtle"), (RDFXML, "xml"), (JSONLD, "json-ld")])
+def test_describe_through_sparqlwrapper(endpoint, fmt, rdflib_format):
+    response = wrapper(endpoint, PREFIX + "DESCRIBE ex:bob", fmt).query()
+    got = rdflib.Graph().parse(data=response.response.read(), format=rdflib_format)
+    want = rdflib.Graph().parse(data=f'<{EX}bob> <{EX}name> "Bob"@en ; <{EX}note> "tab\\there, \\"quoted\\"" .', format="turtle")
+    assert_isomorphic(got, want)
+
+
+@pytest.mark.parametrize("fmt,expected", [(CSV, ["_askResult", "true"]), (TSV, ["?_askResult", "true"])])
+def test_ask_csv_and_tsv(endpoint, fmt, expected):
+    body = wrapper(endpoint, PREFIX + "ASK { ex:alice ex:knows ex:bob }", fmt).query().convert()
+    assert body.decode().split() == expected
 
 
 def test_describe(endpoint):
