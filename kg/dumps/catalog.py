@@ -119,15 +119,17 @@ def find(files: list[DumpFile], name: str) -> tuple[DumpFile, bool]:
 
 
 def write_dump(store, fmt: Format, scope: Scope, out: BinaryIO, *, base: str | None = None,
-               prefixes: dict[str, str] | None = None, on_read: Callable[[int], None] | None = None) -> int:
+               prefixes: dict[str, str] | None = None, on_read: Callable[[int], None] | None = None,
+               tmpdir: str | None = None) -> int:
     """Serialize ``scope`` of ``store`` in ``fmt`` to ``out``; the triple count.
 
-    Turtle, TriG and JSON-LD declare ``prefixes`` (default: the project's).
+    Turtle, TriG and JSON-LD declare ``prefixes`` (default: the project's);
+    sorted runs spill into ``tmpdir`` (default: the system's).
     """
     writer = WRITERS.get(fmt.name)
     if writer is None:
         raise NotFound(f"Dumps are not offered in {fmt.label}")
-    rows = ordered_rows(store, scope, on_read=on_read)
+    rows = ordered_rows(store, scope, on_read=on_read, tmpdir=tmpdir)
     return writer(rows, out, prefixes or project_prefixes(base))
 
 
@@ -270,7 +272,8 @@ def make_file(store, file: DumpFile, folder: str | Path, *, base: str | None = N
     """Write ``file`` and its ``.gz`` twin into ``folder`` in one pass.
 
     Both go through temporary files renamed into place, so a failure
-    leaves no half-written file behind.
+    leaves no half-written file behind; sorted runs spill into ``folder``
+    too (the place chosen to have room for dumps).
     """
     folder = Path(folder)
     target, gz_target = folder / file.name, folder / file.gz_name
@@ -279,7 +282,7 @@ def make_file(store, file: DumpFile, folder: str | Path, *, base: str | None = N
     try:
         with plain, packed:
             tee = _Tee(plain, packed)
-            triples = write_dump(store, file.fmt, file.scope, tee, base=base, on_read=on_read)
+            triples = write_dump(store, file.fmt, file.scope, tee, base=base, on_read=on_read, tmpdir=str(folder))
             tee.close()
         for made in (plain.name, packed.name):
             os.chmod(made, 0o644)

@@ -104,7 +104,7 @@ def _runs(rows: Iterable[Row], chunk: int, tmpdir: str | None) -> tuple[list[Row
 
 def _spill(buffer: list[Row], tmpdir: str | None) -> str:
     buffer.sort()
-    fd, path = tempfile.mkstemp(prefix="kg-sort-", suffix=".run", dir=tmpdir)
+    fd, path = tempfile.mkstemp(prefix=".kg-sort-", suffix=".run", dir=tmpdir)
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
         # N-Triples terms never hold a raw line break: one row a line.
         fh.writelines(row + "\n" for row in buffer)
