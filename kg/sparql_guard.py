@@ -42,7 +42,7 @@ TOKEN = re.compile(
   | (?P<comment>\#[^\n\r]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
       |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*>)
   | (?P<var>[?$][\w\u00B7-\uFFFF]+)
   | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
   | (?P<pname>(?:[A-Za-z_\u00C0-\uFFFF][{_PN_CHARS}.]*)?:(?:{_LOCAL_CHAR}(?:{_LOCAL_MID}*{_LOCAL_CHAR})?)?)
@@ -139,9 +139,17 @@ def _unescape_local(local: str) -> str:
     return re.sub(r"\\(.)", r"\1", local)
 
 
+def _iri_text(token: Token) -> str:
+    """The IRI of an IRIREF token, its \\u / \\U escapes decoded."""
+    return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token.text[1:-1])
+
+
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
 def _resolve(token: Token, prefixes: dict[str, str], base: str | None) -> str:
     if token.kind == "iri":
-        iri = token.text[1:-1]
+        iri = _iri_text(token)
         return urljoin(base, iri) if base else iri
     prefix, _, local = token.text.partition(":")
     if prefix not in prefixes:
@@ -159,10 +167,10 @@ def _prologue_and_dataset(tokens: list[Token]) -> QueryInfo:
         word = tokens[i].keyword
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if word == "BASE" and nxt is not None and nxt.kind == "iri":
-            base = urljoin(base, nxt.text[1:-1]) if base else nxt.text[1:-1]
+            base = urljoin(base, _iri_text(nxt)) if base else _iri_text(nxt)
             i += 2
         elif word == "PREFIX" and nxt is not None and nxt.kind == "pname" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
-            iri = tokens[i + 2].text[1:-1]
+            iri = _iri_text(tokens[i + 2])
             prefixes[nxt.text[:-1]] = urljoin(base, iri) if base else iri
             i += 3
         elif word in QUERY_FORMS and info.form is None:
@@ -172,8 +180,7 @@ def _prologue_and_dataset(tokens: list[Token]) -> QueryInfo:
             named = nxt.keyword == "NAMED"
             target = tokens[i + 2] if named and i + 2 < len(tokens) else nxt
             if target.kind not in ("iri", "pname"):
-                i += 1
-                continue
+                raise BadQuery(f"FROM must name a graph IRI (at {_where(target)}).")
             (info.named_graphs if named else info.default_graphs).append(_resolve(target, prefixes, base))
             i += 3 if named else 2
         elif word == "WHERE" or (tokens[i].text == "{" and info.form is not None):

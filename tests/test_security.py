@@ -159,3 +159,13 @@ def test_request_log_does_not_contain_query_text(server, endpoint):
     log = (REPO / "build" / f"server-{server.port}.log").read_text()
     assert "GET /sparql 200" in log and "POST /sparql 200" in log
     assert secret not in log
+
+
+def test_escaped_keywords_and_iris_do_not_slip_through(endpoint, canary, untouched):
+    """Escapes cannot smuggle SERVICE past the guard (the engine does not
+    unescape keywords) nor a remote FROM (an escaped IRI names no graph here)."""
+    escaped = canary.replace(":", "\\u003A", 1)
+    status, _, body = get(endpoint, {"query": f"SELECT * WHERE {{ \\u0053ERVICE <{canary}> {{ ?s ?p ?o }} }}"})
+    assert status == 400 and "syntax error" in body.decode()
+    status, _, body = get(endpoint, {"query": f"SELECT * FROM <{escaped}> WHERE {{ ?s ?p ?o }}"})
+    refused(status, body, words=("FROM", "not a graph of this dataset"))

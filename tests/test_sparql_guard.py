@@ -94,3 +94,13 @@ def test_check_graphs_refuses_unknown_graphs():
     check_graphs(["http://ex.org/g"], {"http://ex.org/g"}, source="FROM")
     with pytest.raises(Forbidden, match="FROM <http://x.test/g> is not a graph of this dataset"):
         check_graphs(["http://x.test/g"], {"http://ex.org/g"}, source="FROM")
+
+
+def test_escapes_in_iris_are_decoded_before_checking():
+    info = check_query(r"PREFIX p: <http\u003A//ex.org/> SELECT * FROM <http\u003A//x.test/g> FROM NAMED p:h {}")
+    assert info.default_graphs == ["http://x.test/g"] and info.named_graphs == ["http://ex.org/h"]
+
+
+def test_from_must_name_an_iri():
+    with pytest.raises(BadQuery, match="FROM must name a graph IRI"):
+        check_query("SELECT * FROM ?g {}")
