@@ -22,6 +22,8 @@ from .terms import sparql_iri, to_rdflib, values_clause
 # Incoming links kept per property: a page shows a few, the RDF twin many.
 PAGE_INCOMING_CAP = 10
 RDF_INCOMING_CAP = 1000
+# Levels of blank nodes closed under a resource.
+BNODE_DEPTH = 4
 
 
 @dataclass
@@ -45,14 +47,25 @@ class Description:
 
 
 def _outgoing(store, iri: str) -> list:
-    """Triples of ``iri`` plus those of blank nodes it reaches (3 levels)."""
+    """Triples of ``iri`` plus those of the blank nodes it reaches.
+
+    One query per level of blank nodes (most resources have none, so one
+    query in all); each level is a join, never a scan of the store.
+    """
     s = sparql_iri(iri)
-    query = f"""CONSTRUCT {{ {s} ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4 }}
-WHERE {{ {s} ?p ?o .
-  OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2 .
-    OPTIONAL {{ FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 .
-      OPTIONAL {{ FILTER(isBlank(?o3)) ?o3 ?p4 ?o4 }} }} }} }}"""
-    return list(store.query(query, union_default_graph=True))
+    triples = list(store.query(f"CONSTRUCT {{ {s} ?p ?o }} WHERE {{ {s} ?p ?o }}", union_default_graph=True))
+    path = f"{s} ?p0 ?b0 ."
+    level = [t for t in triples if isinstance(t.object, ox.BlankNode)]
+    for depth in range(BNODE_DEPTH):
+        if not level:
+            break
+        blank = " && ".join(f"isBlank(?b{i})" for i in range(depth + 1))
+        query = f"CONSTRUCT {{ ?b{depth} ?p ?o }} WHERE {{ {path} FILTER({blank}) ?b{depth} ?p ?o }}"
+        level = list(store.query(query, union_default_graph=True))
+        triples += level
+        level = [t for t in level if isinstance(t.object, ox.BlankNode)]
+        path += f" ?b{depth} ?p{depth + 1} ?b{depth + 1} ."
+    return triples
 
 
 def _incoming(store, iri: str, cap: int) -> tuple[dict, dict]:

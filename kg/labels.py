@@ -54,7 +54,7 @@ def label_rows(store, iris: Iterable[str]) -> list[tuple[str, str, object]]:
     props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
     query = (
         f"SELECT DISTINCT ?s ?p ?l WHERE {{ {values_clause('s', iris)} "
-        f"VALUES ?p {{ {props} }} ?s ?p ?l }}"
+        f"?s ?p ?l FILTER(?p IN ({props.replace(' ', ', ')})) }}"
     )
     return [(row["s"].value, row["p"].value, row["l"]) for row in store.query(query, union_default_graph=True)]
 
