@@ -120,6 +120,11 @@ def _nesting(tokens: list[Token], limit: int) -> int:
 
 def _refuse_forbidden(tokens: list[Token]) -> None:
     for token in tokens:
+        if token.kind == "iri" and ")" in token.text:
+            # ``FILTER(1<2)SERVICE?x#>``: what looks like an IRI here is a
+            # less-than, a closing bracket and more query to the engine (an
+            # operator ``<`` is always inside brackets). Check its inside too.
+            _refuse_forbidden(tokenize(token.text[1:-1]))
         word = token.keyword
         if word in UPDATE_KEYWORDS:
             raise Forbidden(

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.engine import QueryEngine
-from kg.errors import BadQuery, EngineUnavailable, QueryTimeout, ResultTooLarge
+from kg.errors import BadQuery, EngineUnavailable, KGError, QueryTimeout, ResultTooLarge
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
@@ -140,3 +140,30 @@ def test_memory_cap_fails_the_query_not_the_machine(tmp_path):
         assert eng.run(job("ASK { ?s ?p ?o }"), 10).inline.endswith(b'"boolean":true}\n')
     finally:
         eng.close()
+
+
+def test_workers_cannot_open_network_connections(engine):
+    """Defence in depth: a SERVICE that reached the engine (bypassing the
+    guard) still cannot connect: the worker is sandboxed by seccomp."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(3)
+    heard = []
+    threading.Thread(target=lambda: heard.append(_accept(listener)), daemon=True).start()
+    port = listener.getsockname()[1]
+    with pytest.raises(KGError, match="Permission denied"):
+        engine.run(job(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"), 10)
+    time.sleep(0.5)
+    assert heard in ([], [None])
+    listener.close()
+
+
+def _accept(listener):
+    try:
+        return listener.accept()
+    except OSError:
+        return None

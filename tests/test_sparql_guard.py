@@ -104,3 +104,16 @@ def test_escapes_in_iris_are_decoded_before_checking():
 def test_from_must_name_an_iri():
     with pytest.raises(BadQuery, match="FROM must name a graph IRI"):
         check_query("SELECT * FROM ?g {}")
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { VALUES ?x { <http://x.test/> } FILTER(1<2)SERVICE?x#>\n{ ?s ?p ?o } }",
+    "SELECT * WHERE { FILTER(?a<?b).SERVICE?x#>\n{ ?s ?p ?o } }",
+])
+def test_less_than_that_looks_like_an_iri_cannot_hide_service(query):
+    with pytest.raises(Forbidden, match="SERVICE"):
+        check_query(query)
+
+
+def test_iris_with_brackets_are_still_fine():
+    assert check_query("SELECT * { ?s ?p <http://dbpedia.org/resource/Load_(computing)> }").form == "SELECT"

@@ -11,11 +11,13 @@ are spooled to a file the parent streams and deletes.
 from __future__ import annotations
 
 import ctypes
+import errno
 import io
 import os
 import re
 import resource
 import signal
+import socket
 import sys
 from multiprocessing.connection import Connection
 
@@ -132,6 +134,42 @@ def serve(store: Store, inbox: Connection, outbox: Connection, spool_dir: str) -
             outbox.send(error_reply(exc))
 
 
+class _ArgCmp(ctypes.Structure):
+    """libseccomp's ``struct scmp_arg_cmp``."""
+
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
+
+
+def deny_network() -> bool:
+    """Forbid this process to open IPv4 / IPv6 sockets (seccomp, via libseccomp).
+
+    Defence in depth behind the query guard: even a SERVICE the guard missed
+    cannot connect anywhere. Returns False where libseccomp is missing.
+    """
+    try:
+        lib = ctypes.CDLL("libseccomp.so.2")
+    except OSError:
+        return False
+    allow, deny = 0x7FFF0000, 0x00050000 | errno.EACCES  # SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EACCES)
+    lib.seccomp_init.restype = ctypes.c_void_p
+    lib.seccomp_init.argtypes = [ctypes.c_uint32]
+    lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint, ctypes.POINTER(_ArgCmp)]
+    lib.seccomp_load.argtypes = [ctypes.c_void_p]
+    lib.seccomp_release.argtypes = [ctypes.c_void_p]
+    ctx = lib.seccomp_init(allow)
+    if not ctx:
+        return False
+    try:
+        syscall = lib.seccomp_syscall_resolve_name(b"socket")
+        for family in (socket.AF_INET, socket.AF_INET6):
+            rule = _ArgCmp(0, 4, int(family), 0)  # argument 0 == family (SCMP_CMP_EQ)
+            if lib.seccomp_rule_add_array(ctx, deny, syscall, 1, ctypes.byref(rule)) != 0:
+                return False
+        return lib.seccomp_load(ctx) == 0
+    finally:
+        lib.seccomp_release(ctx)
+
+
 def limit_memory(megabytes: int) -> None:
     """Cap this process's address space: a query that needs more fails here,
     not on the whole machine (0: no cap)."""
@@ -145,6 +183,8 @@ def main(argv: list[str]) -> None:
     die_with_parent(int(parent_pid))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_memory(int(memory_mb))
+    if not deny_network():
+        print("kg query worker: libseccomp unavailable, network not sandboxed (the query guard still applies)", file=sys.stderr)
     inbox = Connection(int(fd_in), writable=False)
     outbox = Connection(int(fd_out), readable=False)
     store = Store.open(store_path, read_only=True, union_default_graph=union == "1")
