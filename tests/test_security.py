@@ -89,6 +89,7 @@ def refused(status, body, *, code=403, words=()):
     ("SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}", "SERVICE"),
     ("select * where {{ service silent <{url}> {{ ?s ?p ?o }} }}", "SERVICE"),
     ("SELECT * WHERE {{ # comment\n SeRvIcE\n<{url}> {{ ?s ?p ?o }} }}", "SERVICE"),
+    ("SELECT * WHERE {{ VALUES ?x {{ <{url}> }} FILTER(1<2)SERVICE?x#>\n{{ ?s ?p ?o }} }}", "SERVICE"),
     ("SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}", "FROM"),
     ("SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", "FROM NAMED"),
     ("PREFIX c: <{base}> SELECT * FROM c:data.ttl WHERE {{ ?s ?p ?o }}", "FROM"),

@@ -4,7 +4,9 @@ Started by ``kg.engine.pool`` as ``python -m kg.engine.worker``. It reads
 requests (dicts) from one pipe and answers on another; the parent kills it
 with SIGKILL when a query runs past its budget, which releases its CPU at
 once. It dies with its parent (PR_SET_PDEATHSIG), so a killed server never
-leaves workers behind. Results small enough are sent inline; larger ones
+leaves workers behind; its address space is capped and it may not open
+IPv4 / IPv6 sockets (seccomp), so no query can exhaust the machine or reach
+the network. Results small enough are sent inline; larger ones
 are spooled to a file the parent streams and deletes.
 """
 
