@@ -75,6 +75,8 @@ def test_all_writes_every_file_and_its_gz(location, made, tmp_path):
     (["-f", "nt", "--graph", "https://nowhere.example/g"], "no named graph"),
     (["-f", "ttl", "--graph", ONTOLOGY, "--union"], "exclude each other"),
     (["union.ttl", "-f", "nt"], "not both"),
+    (["union.ttl", "-o", "/nonexistent-dir/union.ttl"], "cannot write /nonexistent-dir/union.ttl"),
+    (["--all", "/proc/no-such-dir"], "cannot write into /proc/no-such-dir"),
 ])
 def test_bad_input_is_a_clear_message_and_exit_code(location, args, message):
     result = kg("--store", str(location), *args, check=False)

@@ -67,13 +67,17 @@ def _output(path: str, compress: bool):
         raw.flush()
         return
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise BadRequest(f"cannot write {path}: {exc.strerror}") from exc
     try:
         with os.fdopen(fd, "wb") as raw:
             stream = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) if compress else raw
             yield stream
             if compress:
                 stream.close()
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         os.unlink(tmp)
@@ -154,8 +158,19 @@ def dump(name, location, fmt_name, graph, union, output, compress, all_dir, cach
         click.echo(f"wrote {count} triples to {output}", err=True)
 
 
+def _folder(path: Path) -> Path:
+    """``path`` as a directory we can write into, or a BadRequest."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadRequest(f"cannot write into {path}: {exc.strerror}") from exc
+    if not os.access(path, os.W_OK):
+        raise BadRequest(f"cannot write into {path}: permission denied")
+    return path
+
+
 def _fill_cache(store, root: Path, base: str | None, quiet: bool) -> None:
-    cache = DumpCache(store, root, base=base)
+    cache = DumpCache(store, _folder(root), base=base)
     folder = cache.directory()
     for file in cache.files():
         with _progress(store, file.scope, file.name, quiet) as on_read:
@@ -165,7 +180,7 @@ def _fill_cache(store, root: Path, base: str | None, quiet: bool) -> None:
 
 
 def _dump_all(store, folder: Path, base: str | None, quiet: bool) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    _folder(folder)
     for file in catalog(store):
         with _progress(store, file.scope, file.name, quiet) as on_read:
             info = make_file(store, file, folder, base=base, on_read=on_read)
