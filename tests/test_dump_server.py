@@ -140,3 +140,10 @@ def test_graph_files_are_paged(client, monkeypatch):
     assert 'id="file-union.ttl"' in second, "the whole-dataset files are on every page"
     assert client.get("/downloads?page=3").status_code == 404
     assert client.get("/downloads?page=zero").status_code == 400
+
+
+def test_unwritable_cache_is_a_clear_error(tmp_path):
+    app = create_app({"STORE_OBJECT": STORE, "DUMPS_DIR": "/proc/no-such-dir"})
+    resp = app.test_client().get("/downloads/union.ttl", headers={"Accept": "application/json"})
+    assert resp.status_code == 500
+    assert "cannot write the dump cache /proc/no-such-dir" in resp.get_json()["message"]

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import NotFound
+from ..errors import KGError, NotFound
 from ..formats import JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE, Format
 from ..namespaces import prefixes as project_prefixes
 from .order import DATASET, UNION, Scope, graph_scope, ordered_rows
@@ -230,8 +230,12 @@ class DumpCache:
         return self._files[1]
 
     def directory(self) -> Path:
+        """This store version's folder (made if missing)."""
         path = self.root / fingerprint(self.store, self.base)
-        path.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise KGError(f"Downloads are unavailable: cannot write the dump cache {self.root} ({exc.strerror})") from exc
         return path
 
     def ensure(self, file: DumpFile, *, folder: Path | None = None,
