@@ -13,7 +13,7 @@ from .errors import NotFound
 from .evidence_view import EVIDENCE, parse_span
 from .labels import Labels
 from .namespaces import DIP, NIF, SDO
-from .terms import sparql_iri
+from .terms import sparql_iri, values_clause
 
 # Nodes that stand for a fact rather than a thing: a mention links to the
 # thing it names when there is one.
@@ -42,18 +42,33 @@ class Article:
     mention_labels: dict = field(default_factory=dict)  # entity IRI -> label
 
 
+def _span_nodes(store, iri: str) -> list[tuple[str, str]]:
+    """(span IRI, node IRI) for the evidence spans of one article: found by
+    ``nif:referenceContext`` (an index lookup), else by IRI prefix (a scan)."""
+    by_context = f"""SELECT DISTINCT ?span ?n WHERE {{ ?span <{NIF.referenceContext}> {sparql_iri(iri)} .
+      ?n <{EVIDENCE}> ?span }}"""
+    pairs = [(row["span"].value, row["n"].value) for row in store.query(by_context, union_default_graph=True)]
+    if pairs:
+        return pairs
+    by_prefix = f"""SELECT DISTINCT ?span ?n WHERE {{ ?n <{EVIDENCE}> ?span .
+      FILTER(STRSTARTS(STR(?span), "{iri}#char=")) }}"""
+    return [(row["span"].value, row["n"].value) for row in store.query(by_prefix, union_default_graph=True)]
+
+
 def _spans(store, iri: str) -> dict[tuple[int, int], list[tuple[str, bool]]]:
     """(start, end) -> [(node IRI, node is a thing not a fact)] for one article."""
-    query = f"""SELECT DISTINCT ?span ?n WHERE {{ ?n <{EVIDENCE}> ?span .
-      FILTER(STRSTARTS(STR(?span), "{iri}#char=")) }}"""
-    types_q = f"""SELECT DISTINCT ?n WHERE {{ ?n <{EVIDENCE}> ?span ; a ?t .
-      FILTER(STRSTARTS(STR(?span), "{iri}#char=")) VALUES ?t {{ {' '.join(f'<{c}>' for c in FACT_CLASSES)} }} }}"""
-    facts = {row["n"].value for row in store.query(types_q, union_default_graph=True)}
+    pairs = _span_nodes(store, iri)
+    nodes = sorted({n for _, n in pairs})
+    facts = set()
+    if nodes:
+        types_q = (f"SELECT DISTINCT ?n WHERE {{ {values_clause('n', nodes)} ?n a ?t "
+                   f"FILTER(?t IN ({', '.join(f'<{c}>' for c in sorted(FACT_CLASSES))})) }}")
+        facts = {row["n"].value for row in store.query(types_q, union_default_graph=True)}
     found: dict = defaultdict(list)
-    for row in store.query(query, union_default_graph=True):
-        parsed = parse_span(row["span"].value)
+    for span, node in pairs:
+        parsed = parse_span(span)
         if parsed and parsed[0] == iri:
-            found[(parsed[1], parsed[2])].append((row["n"].value, row["n"].value not in facts))
+            found[(parsed[1], parsed[2])].append((node, node not in facts))
     return found
 
 

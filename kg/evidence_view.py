@@ -19,6 +19,8 @@ EVIDENCE = str(DIP.evidence)
 SPAN_RE = re.compile(r"^(?P<doc>[^#]+)#char=(?P<start>\d+),(?P<end>\d+)$")
 # Sentences longer than this are cut around the highlighted words.
 MAX_CONTEXT = 320
+# Evidence spans shown per fact; a much-mentioned entity says how many more.
+PER_NODE = 5
 _ABBREVIATIONS = ("U.S.", "U.K.", "Mr.", "Mrs.", "Dr.", "St.")
 _SENTENCE_END = re.compile(r"(?<=[.!?\u201D\"])\s+(?=[\u201C\"A-Z0-9])|\n")
 
@@ -96,20 +98,34 @@ def article_texts(store, articles) -> dict[str, str]:
     return {row["a"].value: row["t"].value for row in store.query(query, union_default_graph=True)}
 
 
-def evidence_for(store, nodes) -> dict[str, list[Span]]:
-    """Node IRI -> its evidence spans resolved to sentences (two queries)."""
+class SpanList(list):
+    """The spans shown for a node; ``total`` counts all of them."""
+
+    total = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self)
+
+
+def evidence_for(store, nodes, per_node: int = PER_NODE) -> dict[str, SpanList]:
+    """Node IRI -> its first ``per_node`` evidence spans (in text order)
+    resolved to sentences, with the total count (two queries)."""
     nodes = sorted(n for n in set(nodes) if n)
     if not nodes:
         return {}
     query = f"SELECT DISTINCT ?n ?span WHERE {{ {values_clause('n', nodes)} ?n <{EVIDENCE}> ?span }}"
-    pairs = [(row["n"].value, row["span"].value) for row in store.query(query, union_default_graph=True)]
-    texts = article_texts(store, {p[0] for _, span in pairs if (p := parse_span(span))})
-    found: dict[str, list[Span]] = defaultdict(list)
-    for node, span_iri in pairs:
-        parsed = parse_span(span_iri)
-        span = resolve(span_iri, texts[parsed[0]]) if parsed and parsed[0] in texts else None
-        if span:
-            found[node].append(span)
-    for spans in found.values():
-        spans.sort(key=lambda sp: (sp.article, sp.start, sp.end))
-    return dict(found)
+    by_node: dict[str, list] = defaultdict(list)
+    for row in store.query(query, union_default_graph=True):
+        parsed = parse_span(row["span"].value)
+        if parsed:
+            by_node[row["n"].value].append((parsed, row["span"].value))
+    chosen = {node: sorted(spans)[:per_node] for node, spans in by_node.items()}
+    texts = article_texts(store, {parsed[0] for spans in chosen.values() for parsed, _ in spans})
+    found: dict[str, SpanList] = {}
+    for node, spans in chosen.items():
+        resolved = SpanList(span for parsed, iri in spans if parsed[0] in texts and (span := resolve(iri, texts[parsed[0]])))
+        resolved.total = len(by_node[node])
+        if resolved:
+            found[node] = resolved
+    return found

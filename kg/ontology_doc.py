@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from .namespaces import DIP
+from .pagecache import cached
 from .terms import sparql_iri
 
 KINDS = {str(OWL.Class): "class", str(RDFS.Class): "class", str(OWL.ObjectProperty): "property",
@@ -63,7 +64,7 @@ def terms(store, only: str | None = None) -> list[Term]:
         if t == str(DIP):
             continue
         _fill(found.setdefault(t, Term(t)), row["p"].value, row["o"])
-    counts = usage_counts(store, found.values())
+    counts = cached(store, "usage", lambda: usage_counts(store))
     for term in found.values():
         term.uses = counts.get(term.iri, 0)
         term.domain.sort()
@@ -71,7 +72,7 @@ def terms(store, only: str | None = None) -> list[Term]:
     return sorted(found.values(), key=lambda t: (t.kind, t.name.lower()))
 
 
-def usage_counts(store, terms_) -> dict[str, int]:
+def usage_counts(store) -> dict[str, int]:
     """Instances per class, triples per property, links to each concept."""
     counts: dict[str, int] = defaultdict(int)
     queries = (

@@ -4,13 +4,17 @@
 * a party (person, state...): offices, positions, quotes, events;
 * a strike: attacker, weapon, place, counts, consequences.
 
-Each section is one SELECT whose rows become table rows; labels and
-evidence of every row are then fetched for all sections at once.
+A section is a set of nodes (the entity itself, the things it points to by
+one property, or the things pointing to it) and columns that are paths of
+one or two properties from each node. Every query is a single triple
+pattern over a list of nodes with DISTINCT, joined here in Python: with the
+union default graph, a fact repeated in many article graphs is a row per
+graph, and a join of such patterns in SPARQL multiplies them.
 """
 
 from __future__ import annotations
 
-import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -20,10 +24,25 @@ from .entity_page import EntityPage, make_value
 from .evidence_view import evidence_for
 from .labels import Labels
 from .namespaces import DIP
-from .terms import sparql_iri
+from .terms import sparql_iri, values_clause
 
-_OWN_PROP = re.compile(r"\$ dip:(\w+)")
 KINDS = {"event": DIP.Event, "strike": DIP.Strike, "person": DIP.Person, "party": DIP.Party}
+SECTION_CAP = 25  # rows shown per section; the rest are one link away
+SELF = ()  # the path of a column showing the node itself
+
+
+@dataclass(frozen=True)
+class Spec:
+    """``anchor``: ``("self",)``, ``("out", prop)`` or ``("in", prop, ...)``;
+    ``columns``: (header, path of property names); ``required``: indexes of
+    columns of which at least one must have a value for the row to show."""
+
+    key: str
+    title: str
+    anchor: tuple
+    columns: tuple
+    required: tuple = ()
+    exclude_self: bool = False  # drop the entity itself from column values
 
 
 @dataclass
@@ -39,6 +58,37 @@ class Section:
     columns: list
     rows: list = field(default_factory=list)
     key: str = ""
+    total: int = 0
+    more: tuple | None = None  # (entity IRI, property IRI): the full list is its incoming links
+
+
+EVENT = (
+    Spec("when", "When", ("self",), (("date", ("date",)), ("year", ("year",)), ("earliest begin", ("earliestBegin",)),
+         ("latest end", ("latestEnd",)), ("in the article's words", ("timePhrase",)), ("status", ("status",)),
+         ("inferred", ("timeInferred",)), ("how", ("timeResolution",))), required=(0, 1, 2, 3, 4)),
+    Spec("where", "Where", ("out", "place"), (("place", SELF), ("within", ("inPlace",)))),
+    Spec("who", "Who took part", ("in", "inEvent"), (("party", ("participant",)), ("role", ("role",)), ("represented by", ("representedBy",)))),
+    Spec("outcomes", "What came of it", ("out", "outcome"), (("outcome", SELF), ("agreed by", ("agreedBy",)))),
+    Spec("objectives", "Objectives", ("out", "objective"), (("objective", SELF),)),
+    Spec("subevents", "Part of it", ("in", "partOfEvent"), (("event", SELF),)),
+)
+STRIKE = (
+    Spec("attack", "The attack", ("self",), (("attacker", ("attacker",)), ("weapon", ("weapon",)), ("place", ("place",)),
+         ("target", ("target",)), ("target party", ("targetParty",))), required=(0, 1, 2)),
+    Spec("counts", "Counts", ("out", "quantity"), (("what", ("quantityKind",)), ("number", ("value",)),
+         ("in the article's words", ("quantityPhrase",)), ("reported by", ("reportedBy",)))),
+    Spec("consequences", "Consequences", ("out", "consequence"), (("consequence", SELF), ("affected", ("affected",)),
+         ("what", ("quantity", "quantityKind")), ("number", ("quantity", "value")))),
+)
+PARTY = (
+    Spec("offices", "Offices", ("in", "officeHolder"), (("office", ("office",)), ("of", ("office", "officeOf")), ("current", ("isCurrent",)))),
+    Spec("positions", "Positions", ("in", "holder"), (("stance", ("stance",)), ("on", ("topic",)),
+         ("in the article's words", ("content",)), ("quote", ("quote",)))),
+    Spec("quotes", "Quotes", ("in", "speaker"), (("words", ("quoteText",)),)),
+    Spec("events", "Events", ("in", "representedBy", "participant"), (("event", ("inEvent",)), ("role", ("role",)), ("as", ("participant",))),
+         exclude_self=True),
+    Spec("acted", "Acted in", ("in", "actor"), (("event", SELF),)),
+)
 
 
 def kinds_of(store, types: list[str]) -> set[str]:
@@ -52,81 +102,85 @@ def kinds_of(store, types: list[str]) -> set[str]:
     return {name for name, iri in KINDS.items() if str(iri) in found}
 
 
-# (key, title, columns, query body with ?node and one variable per column; $ = the entity)
-EVENT_SECTIONS = [
-    ("when", "When", ["date", "year", "earliest begin", "latest end", "in the article's words", "status", "inferred", "how"],
-     "BIND($ AS ?node) OPTIONAL { $ dip:date ?c0 } OPTIONAL { $ dip:year ?c1 } OPTIONAL { $ dip:earliestBegin ?c2 } "
-     "OPTIONAL { $ dip:latestEnd ?c3 } OPTIONAL { $ dip:timePhrase ?c4 } OPTIONAL { $ dip:status ?c5 } "
-     "OPTIONAL { $ dip:timeInferred ?c6 } OPTIONAL { $ dip:timeResolution ?c7 } "
-     "FILTER(BOUND(?c0) || BOUND(?c1) || BOUND(?c2) || BOUND(?c3) || BOUND(?c4))"),
-    ("where", "Where", ["place", "within"],
-     "$ dip:place ?c0 . BIND(?c0 AS ?node) OPTIONAL { ?c0 dip:inPlace ?c1 }"),
-    ("who", "Who took part", ["party", "role", "represented by"],
-     "?node dip:inEvent $ ; dip:participant ?c0 . OPTIONAL { ?node dip:role ?c1 } OPTIONAL { ?node dip:representedBy ?c2 }"),
-    ("outcomes", "What came of it", ["outcome", "agreed by"],
-     "$ dip:outcome ?node . BIND(?node AS ?c0) OPTIONAL { ?node dip:agreedBy ?c1 }"),
-    ("objectives", "Objectives", ["objective"], "$ dip:objective ?node . BIND(?node AS ?c0)"),
-    ("subevents", "Part of it", ["event"], "?node dip:partOfEvent $ . BIND(?node AS ?c0)"),
-]
-STRIKE_SECTIONS = [
-    ("attack", "The attack", ["attacker", "weapon", "place", "target", "target party"],
-     "BIND($ AS ?node) OPTIONAL { $ dip:attacker ?c0 } OPTIONAL { $ dip:weapon ?c1 } OPTIONAL { $ dip:place ?c2 } "
-     "OPTIONAL { $ dip:target ?c3 } OPTIONAL { $ dip:targetParty ?c4 } FILTER(BOUND(?c0) || BOUND(?c1) || BOUND(?c2))"),
-    ("counts", "Counts", ["what", "number", "in the article's words", "reported by"],
-     "$ dip:quantity ?node . OPTIONAL { ?node dip:quantityKind ?c0 } OPTIONAL { ?node dip:value ?c1 } "
-     "OPTIONAL { ?node dip:quantityPhrase ?c2 } OPTIONAL { ?node dip:reportedBy ?c3 }"),
-    ("consequences", "Consequences", ["consequence", "affected", "what", "number"],
-     "$ dip:consequence ?node . BIND(?node AS ?c0) OPTIONAL { ?node dip:affected ?c1 } "
-     "OPTIONAL { ?node dip:quantity ?q . OPTIONAL { ?q dip:quantityKind ?c2 } OPTIONAL { ?q dip:value ?c3 } }"),
-]
-PARTY_SECTIONS = [
-    ("offices", "Offices", ["office", "of", "current"],
-     "?node dip:officeHolder $ ; dip:office ?c0 . OPTIONAL { ?c0 dip:officeOf ?c1 } OPTIONAL { ?node dip:isCurrent ?c2 }"),
-    ("positions", "Positions", ["stance", "on", "in the article's words", "quote"],
-     "?node dip:holder $ . OPTIONAL { ?node dip:stance ?c0 } OPTIONAL { ?node dip:topic ?c1 } "
-     "OPTIONAL { ?node dip:content ?c2 } OPTIONAL { ?node dip:quote ?c3 }"),
-    ("quotes", "Quotes", ["words"], "?node dip:speaker $ ; dip:quoteText ?c0 ."),
-    ("events", "Events", ["event", "role", "as"],
-     "{ ?part dip:participant $ } UNION { ?part dip:representedBy $ } ?part dip:inEvent ?c0 . BIND(?part AS ?node) "
-     "OPTIONAL { ?part dip:role ?c1 } OPTIONAL { ?part dip:participant ?c2 FILTER(?c2 != $) }"),
-    ("acted", "Acted in", ["event"], "?node dip:actor $ . BIND(?node AS ?c0)"),
-]
+def _anchor_nodes(store, iri: str, anchor: tuple) -> tuple[list, int]:
+    """The section's nodes (at most SECTION_CAP) and how many there are."""
+    if anchor[0] == "self":
+        return [ox.NamedNode(iri)], 1
+    props = ", ".join(f"<{DIP[p]}>" for p in anchor[1:])
+    pattern = f"{sparql_iri(iri)} ?p ?node" if anchor[0] == "out" else f"?node ?p {sparql_iri(iri)}"
+    query = f"SELECT DISTINCT ?node WHERE {{ {pattern} FILTER(?p IN ({props})) }} ORDER BY ?node LIMIT {SECTION_CAP + 1}"
+    nodes = [row["node"] for row in store.query(query, union_default_graph=True)]
+    if len(nodes) <= SECTION_CAP:
+        return nodes, len(nodes)
+    count = f"SELECT (COUNT(DISTINCT ?node) AS ?n) WHERE {{ {pattern} FILTER(?p IN ({props})) }}"
+    return nodes[:SECTION_CAP], int(next(iter(store.query(count, union_default_graph=True)))["n"].value)
 
 
-def _run(store, iri: str, spec) -> Section:
-    key, title, columns, body = spec
-    query = f"PREFIX dip: <{DIP}>\nSELECT * WHERE {{ {body.replace('$', sparql_iri(iri))} }}"
-    section = Section(title, columns, key=key)
-    by_node: dict = {}
+def _objects(store, subjects, props) -> dict:
+    """(subject IRI, property name) -> [objects], one DISTINCT query."""
+    found: dict = defaultdict(list)
+    subjects = [s.value for s in subjects if isinstance(s, ox.NamedNode)]
+    if not subjects or not props:
+        return found
+    names = {str(DIP[p]): p for p in props}
+    query = (f"SELECT DISTINCT ?s ?p ?o WHERE {{ {values_clause('s', subjects)} ?s ?p ?o "
+             f"FILTER(?p IN ({', '.join(f'<{p}>' for p in names)})) }}")
     for row in store.query(query, union_default_graph=True):
-        node = row["node"]
-        key_ = node.value if node is not None else None
-        fact = by_node.get(key_)
-        if fact is None:
-            fact = by_node[key_] = FactRow(key_ if isinstance(node, ox.NamedNode) else None, [[] for _ in columns])
-            section.rows.append(fact)
-        for i, cell in enumerate(fact.cells):
-            term = row[f"c{i}"]
-            if term is not None and term not in cell:
-                cell.append(term)
+        found[(row["s"].value, names[row["p"].value])].append(row["o"])
+    return found
+
+
+def _run(store, iri: str, spec: Spec) -> Section:
+    """Evaluate one section: at most three queries whatever its size."""
+    nodes, total = _anchor_nodes(store, iri, spec.anchor)
+    section = Section(spec.title, [c[0] for c in spec.columns], key=spec.key, total=total)
+    if total > len(nodes) and spec.anchor[0] == "in":
+        section.more = (iri, str(DIP[spec.anchor[1]]))
+    first = _objects(store, nodes, {path[0] for _, path in spec.columns if path})
+    seconds = {path[1] for _, path in spec.columns if len(path) > 1}
+    mids = [o for (_, p), objs in first.items() for o in objs if any(path[:1] == (p,) and len(path) > 1 for _, path in spec.columns)]
+    second = _objects(store, mids, seconds)
+    for node in nodes:
+        cells = []
+        for _, path in spec.columns:
+            values = [node] if not path else list(first.get((node.value, path[0]), []))
+            if len(path) > 1:
+                values = [o for v in values if isinstance(v, ox.NamedNode) for o in second.get((v.value, path[1]), [])]
+            if spec.exclude_self:
+                values = [v for v in values if not (isinstance(v, ox.NamedNode) and v.value == iri)]
+            cells.append(list(dict.fromkeys(values)))
+        if spec.required and not any(cells[i] for i in spec.required):
+            continue
+        section.rows.append(FactRow(node.value if isinstance(node, ox.NamedNode) else None, cells))
     return section
 
 
 def profile(store, page: EntityPage) -> dict:
     """Sections for ``page`` by kind, labels and evidence resolved."""
     kinds = kinds_of(store, [v.text for v in page.types if v.kind == "iri"])
-    specs = []
+    specs: list[Spec] = []
     if "strike" in kinds:
-        specs += STRIKE_SECTIONS
+        specs += STRIKE
     if "event" in kinds:
-        specs += [s for s in EVENT_SECTIONS if not ("strike" in kinds and s[0] == "where")]
+        specs += [s for s in EVENT if not ("strike" in kinds and s.key == "where")]
     if kinds & {"person", "party"}:
-        specs += [s for s in PARTY_SECTIONS if s[0] != "offices" or "person" in kinds]
-    sections = [s for s in (_run(store, page.iri, spec) for spec in specs) if s.rows]
-    covered = {str(DIP[name]) for s in specs if any(sec.key == s[0] for sec in sections) for name in _OWN_PROP.findall(s[3])}
+        specs += [s for s in PARTY if s.key != "offices" or "person" in kinds]
+    runs = [(spec, _run(store, page.iri, spec)) for spec in specs]
+    sections = [sec for _, sec in runs if sec.rows]
+    covered = {str(DIP[spec.columns[i][1][0]]) for spec, sec in runs if sec.rows and spec.anchor == ("self",)
+               for i in range(len(spec.columns))}
+    covered |= {str(DIP[spec.anchor[1]]) for spec, sec in runs if sec.rows and spec.anchor[0] == "out"}
+    _resolve(store, page, sections)
+    if not page.description:
+        page.description = _offices_summary(sections)
+    return {"kinds": sorted(kinds), "sections": sections, "covered": covered}
+
+
+def _resolve(store, page: EntityPage, sections: list[Section]) -> None:
+    """Labels and evidence for every section at once (two queries)."""
     iris = {t.value for s in sections for r in s.rows for c in r.cells for t in c if isinstance(t, ox.NamedNode)}
     labels = Labels.load(store, iris)
-    evidence = evidence_for(store, {r.node for s in sections for r in s.rows if r.node})
+    evidence = evidence_for(store, {r.node for s in sections for r in s.rows if r.node and r.node != page.iri})
     for section in sections:
         for row in section.rows:
             row.cells = [[make_value(t, labels) for t in cell] for cell in row.cells]
@@ -135,9 +189,6 @@ def profile(store, page: EntityPage) -> dict:
         section.columns = [section.columns[i] for i in used]
         for row in section.rows:
             row.cells = [row.cells[i] for i in used]
-    if not page.description:
-        page.description = _offices_summary(sections)
-    return {"kinds": sorted(kinds), "sections": sections, "covered": covered}
 
 
 def _offices_summary(sections: list[Section]) -> str:

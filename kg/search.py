@@ -11,9 +11,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import RDFS, SKOS
 
 from .namespaces import DIP, SDO
+from .pagecache import cached
 
 NAME_PROPERTIES = {str(RDFS.label): "label", str(SKOS.prefLabel): "label", str(SDO.name): "label",
                    str(SKOS.altLabel): "alias", str(SDO.alternateName): "alias"}
@@ -85,18 +86,20 @@ class NameIndex:
 
     @classmethod
     def load(cls, store) -> "NameIndex":
-        props = " ".join(f"<{p}>" for p in NAME_PROPERTIES)
-        query = f"""SELECT ?s ?p ?n ?t WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?n .
-          FILTER(isIRI(?s)) OPTIONAL {{ ?s <{RDF.type}> ?t }} }}"""
-        rows, types, labels = set(), {}, {}
-        for row in store.query(query, union_default_graph=True):
+        """Two scans: every name of every IRI, then every typed IRI."""
+        props = ", ".join(f"<{p}>" for p in NAME_PROPERTIES)
+        names = f"SELECT DISTINCT ?s ?p ?n WHERE {{ ?s ?p ?n FILTER(?p IN ({props}) && isIRI(?s)) }}"
+        rows, labels = set(), {}
+        for row in store.query(names, union_default_graph=True):
             s, p, name = row["s"].value, row["p"].value, row["n"].value
             alias = NAME_PROPERTIES[p] == "alias"
             rows.add((s, name, normalize(name), alias))
             if not alias and (s not in labels or getattr(row["n"], "language", None) in ("en", None)):
                 labels[s] = name
-            if row["t"] is not None:
-                types.setdefault(s, set()).add(row["t"].value)
+        types: dict[str, set] = {}
+        for row in store.query("SELECT DISTINCT ?s ?t WHERE { ?s a ?t FILTER(isIRI(?s)) }", union_default_graph=True):
+            if row["s"].value in labels:
+                types.setdefault(row["s"].value, set()).add(row["t"].value)
         index = cls(sorted(rows))
         index.labels, index.types = labels, types
         return index
@@ -117,17 +120,6 @@ class NameIndex:
         return hits[:limit]
 
 
-_CACHE: dict[int, tuple[int, NameIndex]] = {}
-
-
 def search(store, q: str, limit: int = MAX_RESULTS) -> list[Hit]:
     """Search ``store``; the index is rebuilt when the store's size changes."""
-    try:
-        size = len(store)
-    except TypeError:
-        size = -1
-    cached = _CACHE.get(id(store))
-    if cached is None or cached[0] != size or size < 0:
-        cached = (size, NameIndex.load(store))
-        _CACHE[id(store)] = cached
-    return cached[1].search(q, limit)
+    return cached(store, "names", lambda: NameIndex.load(store)).search(q, limit)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDFS
 
+from .labels import Labels
 from .namespaces import DIP
 from .terms import literal_value
 
@@ -52,39 +53,56 @@ class TimelineEvent:
         return self.inferred or self.precision not in ("day",)
 
 
-QUERY = f"""SELECT ?e ?label ?tlabel ?date ?year ?eb ?le ?phrase ?inferred ?slabel WHERE {{
-  ?e a ?type . ?type <{RDFS.subClassOf}>* <{DIP.Event}> .
-  FILTER NOT EXISTS {{ ?e a ?hidden . ?hidden <{RDFS.subClassOf}>* <{HIDDEN_CLASSES[0]}> }}
-  OPTIONAL {{ ?e <{RDFS.label}> ?label }}
-  OPTIONAL {{ ?type <{RDFS.label}> ?tlabel }}
-  OPTIONAL {{ ?e <{DIP.date}> ?date }} OPTIONAL {{ ?e <{DIP.year}> ?year }}
-  OPTIONAL {{ ?e <{DIP.earliestBegin}> ?eb }} OPTIONAL {{ ?e <{DIP.latestEnd}> ?le }}
-  OPTIONAL {{ ?e <{DIP.timePhrase}> ?phrase }} OPTIONAL {{ ?e <{DIP.timeInferred}> ?inferred }}
-  OPTIONAL {{ ?e <{DIP.status}>/<{RDFS.label}> ?slabel }}
-}}"""
+EVENTS = f"""SELECT DISTINCT ?e ?type WHERE {{ ?type <{RDFS.subClassOf}>* <{DIP.Event}> . ?e a ?type .
+  FILTER(isIRI(?e)) }}"""
+HIDDEN = f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf}>* <{HIDDEN_CLASSES[0]}> }}"
+FIELDS = {str(RDFS.label): "label", str(DIP.date): "date", str(DIP.year): "year", str(DIP.earliestBegin): "earliest",
+          str(DIP.latestEnd): "latest", str(DIP.timePhrase): "phrase", str(DIP.timeInferred): "inferred", str(DIP.status): "status"}
+VALUES_OF_EVENTS = f"""SELECT DISTINCT ?e ?p ?o WHERE {{
+  {{ SELECT DISTINCT ?e WHERE {{ ?type <{RDFS.subClassOf}>* <{DIP.Event}> . ?e a ?type }} }}
+  ?e ?p ?o FILTER(?p IN ({", ".join(f"<{p}>" for p in FIELDS)})) }}"""
+
+
+def _set(ev: TimelineEvent, field_name: str, term) -> None:
+    """Fill one field of ``ev`` from a term (first value wins; English labels)."""
+    if field_name == "label":
+        if ev.label == ev.iri.rsplit("/", 1)[-1] or getattr(term, "language", None) == "en":
+            ev.label = term.value
+    elif field_name == "year":
+        year = term.value[:4]
+        ev.year = ev.year or (int(year) if year.isdigit() else None)
+    elif field_name == "inferred":
+        ev.inferred = ev.inferred or term.value == "true"
+    elif field_name == "phrase":
+        ev.phrase = ev.phrase or term.value
+    elif field_name == "status":
+        ev.status = ev.status or term.value
+    elif getattr(ev, field_name) is None:
+        setattr(ev, field_name, _value(term))
+
+
+def events(store) -> list[TimelineEvent]:
+    """Events in date order, undated ones last (three queries plus labels).
+
+    Each query is DISTINCT over single patterns: an event repeated in many
+    article graphs is one event, not one per graph.
+    """
+    hidden = {row["c"].value for row in store.query(HIDDEN, union_default_graph=True)}
+    types: dict[str, set] = {}
+    for row in store.query(EVENTS, union_default_graph=True):
+        types.setdefault(row["e"].value, set()).add(row["type"].value)
+    found = {iri: TimelineEvent(iri, iri.rsplit("/", 1)[-1], "event") for iri, ts in types.items() if not ts & hidden}
+    for row in store.query(VALUES_OF_EVENTS, union_default_graph=True):
+        ev = found.get(row["e"].value)
+        if ev is not None:
+            _set(ev, FIELDS[row["p"].value], row["o"])
+    labels = Labels.load(store, {t for ts in types.values() for t in ts} | {e.status for e in found.values() if e.status})
+    for ev in found.values():
+        specific = sorted(types[ev.iri] - {str(DIP.Event)}, key=lambda t: labels.label(t))
+        ev.type_label = labels.label(specific[0]) if specific else "event"
+        ev.status = labels.label(ev.status) if ev.status else ""
+    return sorted(found.values(), key=lambda e: e.sort_key)
 
 
 def _value(term):
     return literal_value(term.value, term.datatype.value) if term is not None and term.datatype else None
-
-
-def events(store) -> list[TimelineEvent]:
-    """Events in date order; undated ones last (one query)."""
-    found: dict[str, TimelineEvent] = {}
-    for row in store.query(QUERY, union_default_graph=True):
-        iri = row["e"].value
-        ev = found.get(iri)
-        if ev is None:
-            label = row["label"].value if row["label"] is not None else iri.rsplit("/", 1)[-1]
-            ev = found[iri] = TimelineEvent(iri, label, row["tlabel"].value if row["tlabel"] is not None else "event")
-        elif row["tlabel"] is not None and ev.type_label == "event":
-            ev.type_label = row["tlabel"].value
-        ev.date = ev.date or _value(row["date"])
-        year = row["year"].value[:4] if row["year"] is not None else None
-        ev.year = ev.year or (int(year) if year and year.isdigit() else None)
-        ev.earliest = ev.earliest or _value(row["eb"])
-        ev.latest = ev.latest or _value(row["le"])
-        ev.phrase = ev.phrase or (row["phrase"].value if row["phrase"] is not None else "")
-        ev.inferred = ev.inferred or (row["inferred"] is not None and row["inferred"].value == "true")
-        ev.status = ev.status or (row["slabel"].value if row["slabel"] is not None else "")
-    return sorted(found.values(), key=lambda e: e.sort_key)

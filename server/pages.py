@@ -33,6 +33,15 @@ RDF_FORMATS = (F.TURTLE, JSONLD, F.NTRIPLES, F.RDFXML)
 PAGE_FORMATS = (F.HTML, *RDF_FORMATS)
 SUFFIXES = {f.extension: f for f in PAGE_FORMATS}
 LINKS_PER_PAGE = 100
+EVENTS_PER_PAGE = 200
+
+
+def page_number() -> int:
+    """The ``page`` argument (1 when absent); 400 when it is not a number."""
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError as exc:
+        raise BadRequest("page must be a whole number") from exc
 
 
 def store():
@@ -158,10 +167,7 @@ def incoming_links():
     """Every incoming link of one property, a page at a time."""
     iri = check_iri(request.args.get("iri", ""))
     prop = check_iri(request.args.get("property", ""))
-    try:
-        page_no = max(1, int(request.args.get("page", "1")))
-    except ValueError as exc:
-        raise BadRequest("page must be a whole number") from exc
+    page_no = page_number()
     total = views.count_incoming(store(), iri, prop)
     if not total:
         raise NotFound(f"No <{prop}> links to <{iri}>.")
@@ -197,7 +203,12 @@ def timeline():
     events = views.timeline_events(store())
     if request.path.endswith(".json"):
         return jsonify({"events": [views.event_json(e) for e in events]})
-    return render_template("timeline.html", events=events)
+    page_no = page_number()
+    pages = max(1, math.ceil(len(events) / EVENTS_PER_PAGE))
+    if page_no > pages:
+        raise NotFound(f"The timeline has {pages} page(s).")
+    shown = events[(page_no - 1) * EVENTS_PER_PAGE: page_no * EVENTS_PER_PAGE]
+    return render_template("timeline.html", events=shown, total=len(events), page_no=page_no, pages=pages)
 
 
 @bp.get("/ontology")

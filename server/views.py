@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from kg import article_view as articles
 from kg import ontology_doc, profiles, search as search_mod, timeline as timeline_mod
 from kg.errors import BadRequest
 from kg.labels import Labels
 from kg.namespaces import DIP, NIF, SDO
+from kg.pagecache import cached
 from kg.terms import sparql_iri
 
 from . import diagram, links
+
+MAX_ARTICLES = 50  # listed on the home page; the class index links to all
 
 
 def neighbourhood(page) -> dict:
@@ -41,19 +44,32 @@ def graph_size(store, iri: str) -> int:
 
 def home_data(store) -> dict:
     """Articles, counts per class, statements, the timeline's first events."""
+    data = dict(cached(store, "home", lambda: _dataset_figures(store)))
+    data["events"] = timeline_mod.events(store)[:8]
+    return data
+
+
+def _dataset_figures(store) -> dict:
+    """Whole-dataset counts for the home page (four grouped queries)."""
     classes = [(row["c"].value, int(row["n"].value)) for row in store.query(
         "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n)", union_default_graph=True)]
     graphs = {row["g"].value: int(row["n"].value) for row in store.query(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", union_default_graph=False)}
     arts = [(row["a"].value, row["l"].value if row["l"] is not None else row["a"].value, row["d"].value if row["d"] is not None else "")
-            for row in store.query(f"SELECT ?a ?l ?d WHERE {{ ?a <{NIF.isString}> ?t OPTIONAL {{ ?a <http://www.w3.org/2000/01/rdf-schema#label> ?l }} "
-                                   f"OPTIONAL {{ ?a <{SDO.datePublished}> ?d }} }} ORDER BY ?a", union_default_graph=True)]
+            for row in store.query(f"SELECT ?a (SAMPLE(?l0) AS ?l) (SAMPLE(?d0) AS ?d) WHERE {{ ?a <{NIF.isString}> ?t "
+                                   f"OPTIONAL {{ ?a <{RDFS.label}> ?l0 }} OPTIONAL {{ ?a <{SDO.datePublished}> ?d0 }} }} "
+                                   f"GROUP BY ?a ORDER BY ?a LIMIT {MAX_ARTICLES}", union_default_graph=True)]
     labels = Labels.load(store, [c for c, _ in classes])
     typed = next(iter(store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c }", union_default_graph=True)))["n"]
     own = sorted(((c, n) for c, n in classes if c.startswith(str(DIP))), key=lambda cn: labels.label(cn[0]).lower())
     other = [(c, n) for c, n in classes if not c.startswith(str(DIP))]
-    return {"classes": own, "other_classes": other, "labels": labels, "graphs": graphs,
-            "statements": sum(graphs.values()), "typed": int(typed.value), "articles": arts, "events": timeline_mod.events(store)[:8]}
+    return {"classes": own, "other_classes": other, "labels": labels, "graphs": graphs, "typed": int(typed.value),
+            "statements": sum(graphs.values()), "articles": arts, "article_count": _count_articles(store)}
+
+
+def _count_articles(store) -> int:
+    rows = store.query(f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a <{NIF.isString}> ?t }}", union_default_graph=True)
+    return int(next(iter(rows))["n"].value)
 
 
 def run_search(store, q: str):

@@ -429,3 +429,13 @@ def test_named_graph_iris_dereference():
     assert re.search(r"<h1[^>]*>Facts of the fixture</h1>", page)
     count = len(list(store.quads("https://kg.example.org/graph/article/fixture")))
     assert f'A named graph of <data value="{count}">' in page
+
+
+def test_a_much_mentioned_entity_shows_a_few_sentences_and_counts_the_rest():
+    store = fixture_store()
+    spans = " , ".join(f"<{ARTICLE}#char=11,{24 + i}>" for i in range(1, 8))
+    store.load(f"<{ID}person/sergey-lavrov> <{DIP}evidence> {spans} .".encode(), F.TURTLE)
+    client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    own = section(html(client, "/id/person/sergey-lavrov.html"), "In the article’s words")
+    assert own.count('<blockquote class="evidence"') == 5
+    assert "And 4 more mentions in the articles." in own  # 9 spans in all

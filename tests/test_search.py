@@ -75,7 +75,8 @@ def test_one_hit_per_entity_with_its_preferred_label(store):
     assert "https://kg.example.org/ontology/Person" in lavrov[0].types
 
 
-def test_index_follows_the_store_when_it_grows():
+def test_index_follows_the_store_when_it_grows(monkeypatch):
+    monkeypatch.setattr("kg.pagecache.CHECK_EVERY", 0.0)
     store = fixture_store()
     assert search(store, "zelenskyy") == []
     store.load(f'<{ID}person/volodymyr-zelenskyy> <http://www.w3.org/2000/01/rdf-schema#label> "Volodymyr Zelenskyy"@en .'.encode(),

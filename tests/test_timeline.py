@@ -56,3 +56,14 @@ def test_timeline_page_shows_uncertain_dates_as_such(store):
     assert "uncertain date" in strike and "“overnight”" in strike
     assert not talks_flag and '<time datetime="2025-02-18">18 February 2025</time>' in talks
     assert 'href="/id/event/riyadh-talks"' in talks
+
+
+def test_timeline_pages_a_long_history(store, monkeypatch):
+    monkeypatch.setattr("server.pages.EVENTS_PER_PAGE", 1)
+    client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    first = client.get("/timeline").get_data(as_text=True)
+    assert "Drone strike on Dolynska" in first and "Riyadh talks" not in first and "page 1 of 2" in first
+    second = client.get("/timeline?page=2").get_data(as_text=True)
+    assert "Riyadh talks" in second and 'rel="prev" href="/timeline?page=1"' in second
+    assert client.get("/timeline?page=3", headers={"Accept": "application/json"}).status_code == 404
+    assert client.get("/timeline?page=x", headers={"Accept": "application/json"}).status_code == 400
