@@ -110,3 +110,29 @@ def test_a_failed_dump_leaves_no_file_behind(tmp_path, monkeypatch):
     monkeypatch.undo()
     info = cache.ensure(file)
     assert open(info.path, "rb").read().startswith(b"@prefix dip:")
+
+
+class _RemoteLike:
+    """A store behind a URL: reading its quads is what costs."""
+
+    def __init__(self, store):
+        self.store, self.location, self.reads = store, "http://127.0.0.1:1/query", 0
+
+    def quads(self, graph=None):
+        self.reads += graph is None
+        return self.store.quads(graph)
+
+    def named_graphs(self):
+        return self.store.named_graphs()
+
+
+def test_remote_store_fingerprint_is_reused_for_a_while(tmp_path, monkeypatch):
+    import sys
+
+    catalog_module = sys.modules["kg.dumps.catalog"]  # kg.dumps.catalog is also the function's name
+    remote = _RemoteLike(load_store())
+    cache = DumpCache(remote, tmp_path)
+    first = cache.directory()
+    assert cache.directory() == first and remote.reads == 1, "not read again within the recheck time"
+    monkeypatch.setattr(catalog_module, "REMOTE_RECHECK", -1.0)
+    assert cache.directory() == first and remote.reads == 2

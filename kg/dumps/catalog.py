@@ -18,6 +18,7 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -33,6 +34,8 @@ from .writers import WRITERS
 DUMP_VERSION = "3"
 DOWNLOAD_PREFIX = "diplomacy-kg-"
 GZIP = "application/gzip"
+# Seconds a remote store's fingerprint is trusted before it is computed again.
+REMOTE_RECHECK = 60.0
 
 _ARTICLE = re.compile(r"/graph/article/([^/]+)$")
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
@@ -221,6 +224,7 @@ class DumpCache:
         self.base = base
         self._known: dict[str, DumpInfo] = {}  # record path -> made file
         self._files: tuple[str, list[DumpFile]] | None = None  # (fingerprint, catalogue)
+        self._remote: tuple[str, float] | None = None  # (fingerprint, when)
 
     def files(self, folder: Path | None = None) -> list[DumpFile]:
         """The catalogue, listed once per store version (``folder``)."""
@@ -229,9 +233,20 @@ class DumpCache:
             self._files = (folder.name, catalog(self.store))
         return self._files[1]
 
+    def _fingerprint(self) -> str:
+        """The store's fingerprint; a remote store's is reused for
+        ``REMOTE_RECHECK`` seconds (computing it reads every quad)."""
+        location = str(getattr(self.store, "location", "") or "")
+        if not location.startswith(("http://", "https://")):
+            return fingerprint(self.store, self.base)
+        now = time.monotonic()
+        if self._remote is None or now - self._remote[1] > REMOTE_RECHECK:
+            self._remote = (fingerprint(self.store, self.base), now)
+        return self._remote[0]
+
     def directory(self) -> Path:
         """This store version's folder (made if missing)."""
-        path = self.root / fingerprint(self.store, self.base)
+        path = self.root / self._fingerprint()
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
