@@ -51,3 +51,18 @@ def test_the_article_service_serves_the_article_graph(live_server, article_store
         file = next(f for f in catalog(article_store) if f.name == name)
         with urllib.request.urlopen(f"{live_server.url}downloads/{name}", timeout=120) as resp:
             _check(file, resp.read(), reference)
+
+
+def test_two_builds_of_the_article_give_byte_identical_files(article_store, tmp_path):
+    """`kg build` twice, into two stores: every file, and its .gz, the same bytes."""
+    from kg.dumps import make_file
+
+    again = tmp_path / "again"
+    build_store(str(again), data_dir=str(REPO / "data"), ontology_dir=str(REPO / "ontology"))
+    second = Store.open(again)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for file in catalog(article_store):
+        a = make_file(article_store, file, tmp_path / "a")
+        b = make_file(second, file, tmp_path / "b")
+        assert (a.sha256, a.gz_sha256, a.triples) == (b.sha256, b.gz_sha256, b.triples), file.name
