@@ -80,7 +80,7 @@ def downloads():
         raise NotFound(f"There are {pages} pages of downloads; page {page} is past the end.")
     shown = set(graphs[(page - 1) * GRAPHS_PER_PAGE: page * GRAPHS_PER_PAGE])
     made = made_files([f for f in files if f.graph is None or f.graph in shown], folder)
-    html = render_template("downloads.html", void_path="/" + VOID_PATH, page=page, pages=pages,
+    html = render_template("downloads.html", void_path="/" + VOID_PATH, page=page, pages=pages, site=site_url(),
                            graph_count=len(graphs), first=(page - 1) * GRAPHS_PER_PAGE + 1,
                            dataset=[m for m in made if m[0].graph is None],
                            graphs=[m for m in made if m[0].graph is not None])
