@@ -45,7 +45,7 @@ def graph_size(store, iri: str) -> int:
 def home_data(store) -> dict:
     """Articles, counts per class, statements, the timeline's first events."""
     data = dict(cached(store, "home", lambda: _dataset_figures(store)))
-    data["events"] = timeline_mod.events(store)[:8]
+    data["events"] = timeline_events(store)[:8]
     return data
 
 
@@ -88,7 +88,8 @@ def hit_json(hit) -> dict:
 
 
 def timeline_events(store):
-    return timeline_mod.events(store)
+    """Every event in date order (computed once per store version)."""
+    return cached(store, "timeline", lambda: timeline_mod.events(store))
 
 
 def event_json(ev) -> dict:
@@ -99,6 +100,11 @@ def event_json(ev) -> dict:
 
 
 def ontology_data(store) -> dict:
+    """The ontology documentation (computed once per store version)."""
+    return cached(store, "ontology", lambda: _ontology_data(store))
+
+
+def _ontology_data(store) -> dict:
     found = ontology_doc.terms(store)
     refs = {i for t in found for i in (*t.domain, *t.range, *(a[1] for a in t.alignments), *t.types)}
     return {"terms": found, "labels": Labels.load(store, refs),
