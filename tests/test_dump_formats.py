@@ -215,3 +215,16 @@ def test_blank_nodes_used_once_are_nested_and_others_keep_labels():
     first, second = blocks["edge-cases"], blocks["edge-cases-2"]
     cross = re.search(r'(_:\S+)\n\s+schema:name "one blank node in two graphs"', first).group(1)
     assert f"schema:about {cross} ." in second, "a node shared by two graphs keeps its label in TriG"
+
+
+def test_a_failing_read_leaves_no_spilled_run(tmp_path):
+    class Failing:
+        def quads(self, graph=None):
+            for i, quad in enumerate(load_store(*FIXTURES).quads(None)):
+                if i == 20:
+                    raise OSError("store went away")
+                yield quad
+
+    with pytest.raises(OSError, match="went away"):
+        list(ordered_rows(Failing(), DATASET, chunk=5, tmpdir=str(tmp_path)))
+    assert list(tmp_path.iterdir()) == []

@@ -89,17 +89,16 @@ def _source(store, scope: Scope) -> Iterator[ox.Quad]:
     return store.quads(None)
 
 
-def _runs(rows: Iterable[Row], chunk: int, tmpdir: str | None) -> tuple[list[Row], list[str]]:
-    """Sorted in-memory tail plus the paths of sorted spilled runs."""
+def _runs(rows: Iterable[Row], chunk: int, tmpdir: str | None, paths: list[str]) -> list[Row]:
+    """The sorted in-memory tail; sorted spilled runs are added to ``paths``."""
     buffer: list[Row] = []
-    paths: list[str] = []
     for row in rows:
         buffer.append(row)
         if len(buffer) >= chunk:
             paths.append(_spill(buffer, tmpdir))
             buffer = []
     buffer.sort()
-    return buffer, paths
+    return buffer
 
 
 def _spill(buffer: list[Row], tmpdir: str | None) -> str:
@@ -191,8 +190,9 @@ class OrderedRows:
 
     def __iter__(self) -> Iterator[Row]:
         blank = ox.Dataset()
-        tail, paths = _runs(self._plain(blank), self.chunk, self.tmpdir)
+        paths: list[str] = []
         try:
+            tail = _runs(self._plain(blank), self.chunk, self.tmpdir, paths)
             if len(blank):
                 self.blank = sorted(_blank_rows(blank, self.scope.keeps_graphs))
             previous = None
