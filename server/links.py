@@ -55,7 +55,7 @@ def href(iri: str) -> str:
         return "/graph/" + quote(doc[len(graphs):], safe=PATH_SAFE)
     if iri.startswith(str(DIP)) and "/" not in iri[len(str(DIP)):]:
         name = iri[len(str(DIP)):]
-        return f"/ontology/{quote(name, safe=PATH_SAFE)}" if name else "/ontology"
+        return f"/ontology/{quote(name, safe=PATH_SAFE)}" if name else "/ontology/"
     return "/resource?" + urlencode({"iri": iri})
 
 

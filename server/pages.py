@@ -211,10 +211,40 @@ def timeline():
     return render_template("timeline.html", events=shown, total=len(events), page_no=page_no, pages=pages)
 
 
+@bp.get("/ontology/")
+def ontology_iri():
+    """The ontology's own IRI (``dip:`` itself): 303 to the negotiated document."""
+    fmt = F.negotiate(request.headers.get("Accept"), PAGE_FORMATS)
+    resp = redirect(f"/ontology.{fmt.extension}", code=303)
+    resp.headers["Vary"] = "Accept"
+    resp.headers["Link"] = link_header(alternates("/ontology"))
+    return resp
+
+
 @bp.get("/ontology")
-def ontology():
-    """Documentation of every class and property."""
-    return render_template("ontology.html", **views.ontology_data(store()))
+@bp.get("/ontology.<ext>")
+def ontology(ext: str | None = None):
+    """Documentation of every class and property; as RDF, the ontology.
+
+    ``/ontology`` is a document: it negotiates directly (``Vary: Accept``).
+    """
+    alts = alternates("/ontology")
+    if ext is not None:
+        fmt = SUFFIXES.get(ext)
+        if fmt is None:
+            raise NotFound(f"No /ontology.{ext}: offered are " + ", ".join(f".{e}" for e in SUFFIXES))
+    elif "format" in request.args:
+        fmt = F.by_name(request.args["format"], PAGE_FORMATS)
+    else:
+        fmt = F.negotiate(request.headers.get("Accept"), PAGE_FORMATS)
+    if fmt is F.HTML:
+        body = render_template("ontology.html", alts=alts, **views.ontology_data(store()))
+    else:
+        body = serialize(views.ontology_graph(store(), links.data_base()), fmt)
+    resp = Response(body, content_type=fmt.content_type())
+    resp.headers["Link"] = link_header(alts)
+    resp.headers["Vary"] = "Accept"
+    return resp
 
 
 @bp.get("/article/<path:slug>")

@@ -99,6 +99,27 @@ def event_json(ev) -> dict:
             "inferred": ev.inferred, "phrase": ev.phrase, "status": ev.status, "page": links.href(ev.iri)}
 
 
+def ontology_graph(store, base: str):
+    """The ontology as an rdflib graph: its named graph, else the ``dip:``
+    subjects wherever they are (a store loaded from plain files)."""
+    from rdflib import Graph
+
+    from kg.namespaces import ontology_graph as ontology_graph_iri, prefixes
+    from kg.terms import to_rdflib
+
+    g = Graph()
+    for prefix, ns in prefixes(base).items():
+        g.bind(prefix, ns, override=True)
+    name = str(ontology_graph_iri(base))
+    triples = list(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"))
+    if not triples:
+        triples = list(store.query(f'CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{DIP}")) }}',
+                                   union_default_graph=True))
+    for t in triples:
+        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return g
+
+
 def ontology_data(store) -> dict:
     """The ontology documentation (computed once per store version)."""
     return cached(store, "ontology", lambda: _ontology_data(store))

@@ -439,3 +439,16 @@ def test_a_much_mentioned_entity_shows_a_few_sentences_and_counts_the_rest():
     own = section(html(client, "/id/person/sergey-lavrov.html"), "In the article’s words")
     assert own.count('<blockquote class="evidence"') == 5
     assert "And 4 more mentions in the articles." in own  # 9 spans in all
+
+
+def test_the_ontology_as_a_whole_dereferences():
+    client = create_app({"STORE_OBJECT": fixture_store(), "TESTING": True}).test_client()
+    resp = client.get("/ontology/", headers={"Accept": "text/turtle"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/ontology.ttl")
+    direct = client.get("/ontology", headers={"Accept": "text/turtle"})
+    assert direct.status_code == 200 and direct.headers["Vary"] == "Accept"
+    g = Graph().parse(data=direct.get_data(), format="turtle")
+    assert (URIRef(DIP + "Talks"), RDFS.subClassOf, URIRef(DIP + "Meeting")) in g
+    assert (URIRef(ID + "person/sergey-lavrov"), None, None) not in g  # the ontology only
+    assert isomorphic(g, Graph().parse(data=client.get("/ontology.nt").get_data(), format="nt"))
+    assert '<link rel="alternate" type="text/turtle" href="/ontology.ttl"' in html(client, "/ontology")
