@@ -1,7 +1,8 @@
 """Streaming writers: ordered rows (see ``order``) to bytes.
 
 Each writer takes the sorted rows of one scope and a binary stream, writes
-as it reads (one subject in memory at a time) and returns the number of
+as it reads (one subject in memory at a time, plus, for Turtle and TriG,
+the blank-node rows that ``order`` keeps anyway) and returns the number of
 triples (or quads) written. Output depends only on the rows, so it is
 byte-stable.
 """
