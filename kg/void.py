@@ -33,6 +33,15 @@ TITLE = "Diplomacy KG"
 DESCRIPTION = ("Diplomatic news turned into an RDF knowledge graph: events, people, "
                "organisations and places, each fact linked to the words of the article that state it.")
 VOID_PATH = ".well-known/void"
+KEYWORDS = ("diplomacy", "news", "international relations", "knowledge graph")
+# void:feature of each dump format: the W3C's unique URIs for RDF formats.
+W3C_FORMATS = {
+    "ttl": "http://www.w3.org/ns/formats/Turtle",
+    "nt": "http://www.w3.org/ns/formats/N-Triples",
+    "nq": "http://www.w3.org/ns/formats/N-Quads",
+    "trig": "http://www.w3.org/ns/formats/TriG",
+    "jsonld": "http://www.w3.org/ns/formats/JSON-LD",
+}
 
 
 @dataclass(frozen=True)
@@ -269,6 +278,16 @@ def describe(store, made: Iterable[tuple[DumpFile, DumpInfo]], *, site_url: str,
     b.add(service, SD + "endpoint", ox.NamedNode(site + "sparql"))
     b.add(service, DCAT + "servesDataset", dataset)
     b.add(dataset, DCAT + "accessService", service)
+
+    catalog = ox.NamedNode(doc + "#catalog")
+    b.add(catalog, a, ox.NamedNode(DCAT + "Catalog"))
+    b.add(catalog, DCT + "title", f"{TITLE} data catalogue")
+    b.add(catalog, DCAT + "dataset", dataset)
+    b.add(catalog, DCAT + "service", service)
+    b.add(catalog, str(FOAF_HOMEPAGE.value), ox.NamedNode(site))
+    b.add(dataset, DCAT + "keyword", *KEYWORDS)
+    formats = sorted({f.fmt.name for f, _ in made})
+    b.add(dataset, VOID + "feature", *(ox.NamedNode(W3C_FORMATS[name]) for name in formats if name in W3C_FORMATS))
 
     by_graph: dict[str, list[tuple[DumpFile, DumpInfo]]] = {}
     for f, i in made:

@@ -106,6 +106,10 @@ def test_dataset_metadata(void):
     assert {"https://kg.example.org/ontology/", "https://schema.org/", "http://www.w3.org/ns/oa#"} <= vocabularies
     service = void.value(None, DCAT.servesDataset, dataset)
     assert void.value(service, DCAT.endpointURL) == rdflib.URIRef(SITE + "sparql")
+    catalog_node = void.value(None, DCAT.dataset, dataset)
+    assert (catalog_node, RDF.type, DCAT.Catalog) in void and void.value(catalog_node, DCAT.service) == service
+    features = {str(f).rsplit("/", 1)[1] for f in void.objects(dataset, VOID.feature)}
+    assert features == {"Turtle", "N-Triples", "N-Quads", "TriG", "JSON-LD"}
 
 
 def test_article_subset_names_its_graph_and_source(void):
