@@ -20,7 +20,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from kg.dumps import GZIP, DumpCache, DumpFile, DumpInfo, UNION, find, write_dump
 from kg.errors import BadRequest, NotFound
 from kg.formats import HTML, JSONLD, NTRIPLES, TURTLE, by_extension, negotiate
-from kg.void import VOID_PATH, describe, description_prefixes
+from kg.void import VOID_PATH, articles, describe, description_prefixes
 
 from .state import current_state
 
@@ -81,12 +81,22 @@ def downloads():
     shown = set(graphs[(page - 1) * GRAPHS_PER_PAGE: page * GRAPHS_PER_PAGE])
     made = made_files([f for f in files if f.graph is None or f.graph in shown], folder)
     html = render_template("downloads.html", void_path="/" + VOID_PATH, page=page, pages=pages, site=site_url(),
+                           titles=_article_titles(folder.name),
                            graph_count=len(graphs), first=(page - 1) * GRAPHS_PER_PAGE + 1,
                            dataset=[m for m in made if m[0].graph is None],
                            graphs=[m for m in made if m[0].graph is not None])
     resp = Response(html, mimetype="text/html")
     resp.headers["Link"] = VOID_LINK
     return resp
+
+
+def _article_titles(version: str) -> dict[str, str]:
+    """Article graph IRI -> the article's headline, once per store version."""
+    memo = current_app.extensions.setdefault("kg_article_titles", {})
+    if version not in memo:
+        memo.clear()
+        memo[version] = {g: m["title"].value for g, m in articles(current_state().store).items() if m.get("title")}
+    return memo[version]
 
 
 def _accepts_gzip() -> bool:

@@ -39,6 +39,7 @@ def test_page_lists_every_file_with_size_and_triple_count(client):
         parsed = parse(body, file.fmt)
         assert triples == (len(list(quads(parsed))) if file.scope.keeps_graphs else len(parsed)), file.name
     assert 'href="/.well-known/void"' in html
+    assert "<cite>US and Russia agree to work towards ending the war in Ukraine</cite>" in html
     assert 'rel="describedby"' in page.headers["Link"]
 
 
