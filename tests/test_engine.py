@@ -108,13 +108,25 @@ def test_all_workers_busy_is_a_clear_error(tmp_path):
         assert eng.wait_ready()
         import threading
 
-        blocker = threading.Thread(target=lambda: pytest.raises(QueryTimeout, eng.run, job(RUNAWAY), 3))
+        # Six patterns over 50 triples: 50**6 rows, far past the budget.
+        endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r }"
+        outcome: list = []
+
+        def hold_the_only_worker():
+            try:
+                eng.run(job(endless), 3)
+                outcome.append("answered")
+            except QueryTimeout:
+                outcome.append("timeout")
+
+        blocker = threading.Thread(target=hold_the_only_worker)
         blocker.start()
         time.sleep(0.3)
         with pytest.raises(EngineUnavailable, match="busy") as busy:
             eng.run(job("ASK {}"), 0.5)
         assert busy.value.headers == {"Retry-After": "1"}
         blocker.join()
+        assert outcome == ["timeout"]
     finally:
         eng.close()
 
