@@ -13,7 +13,8 @@ import pyoxigraph as ox
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .describe import Description
-from .evidence_view import EVIDENCE, Span, evidence_for, parse_span
+from .evidence_view import EVIDENCE, Span, SpanList, article_texts, evidence_for, joint, parse_span
+from .evidence_view import all_spans as all_span_tuples
 from .labels import Labels
 from .namespaces import GAF, SDO, WD
 from .terms import humanize, literal_value
@@ -27,6 +28,7 @@ LONG_TEXT = 240  # literals longer than this are shown as a block, not inline
 DATE_TYPES = {str(XSD.date), str(XSD.dateTime), str(XSD.gYear), str(XSD.gYearMonth)}
 NUMBER_TYPES = {str(XSD[t]) for t in ("integer", "int", "long", "decimal", "double", "float", "nonNegativeInteger", "positiveInteger")}
 
+JOINT_SPANS = 50  # spans of the entity searched for sentences shared with a link
 GROUP_ORDER = ("When", "Where", "Connections", "Figures", "Details", "Evidence and provenance", "Elsewhere on the web")
 
 
@@ -173,25 +175,37 @@ def build_page(desc: Description, store=None) -> EntityPage:
     return page
 
 
-def _linked_values(page: EntityPage):
-    for group in page.groups:
-        for row in group.rows:
-            yield from (v for v in row.values if v.kind == "iri")
-    for inc in page.incoming:
-        yield from (v for v in inc.subjects if v.kind == "iri")
-
-
 def attach_evidence(page: EntityPage, store) -> None:
-    """Resolve evidence of the entity and of every linked fact node."""
-    linked = list(_linked_values(page))
-    found = evidence_for(store, {page.iri, *(v.text for v in linked)})
-    page.evidence = found.get(page.iri, [])
+    """Evidence of the entity, and of each link on the page.
+
+    A link to or from another node is shown in the sentences where both
+    are named (both marked); a node pointing here without such a sentence
+    (a participation, a quote) shows its own evidence; a thing the entity
+    points to shows none rather than sentences about something else.
+    """
+    outgoing = [v for g in page.groups for r in g.rows for v in r.values if v.kind == "iri" and not v.is_span]
+    incoming = [v for inc in page.incoming for v in inc.subjects if v.kind == "iri"]
+    spans = all_span_tuples(store, {page.iri, *(v.text for v in outgoing + incoming)})
+    mine = sorted(spans.get(page.iri, []))[:JOINT_SPANS]
+    texts = article_texts(store, {doc for doc, *_ in mine})
+    own = evidence_for(store, [page.iri], spans=spans, texts=texts)
+    page.evidence = own.get(page.iri, [])
+    theirs = evidence_for(store, [v.text for v in incoming], spans=spans, texts=texts)
+    for value in outgoing:
+        value.evidence = _spanlist(joint(mine, spans.get(value.text, []), texts))
+    for value in incoming:
+        value.evidence = _spanlist(joint(spans.get(value.text, []), mine, texts)) or theirs.get(value.text, [])
     seen = set()
-    for value in linked:
-        value.evidence = found.get(value.text, [])
+    for value in outgoing + incoming:
         if value.evidence and value.text not in seen:
             seen.add(value.text)
             page.facts.append((value, value.evidence))
+
+
+def _spanlist(spans: list) -> SpanList:
+    found = SpanList(spans)
+    found.total = len(spans)
+    return found
 
 
 def all_spans(page: EntityPage) -> list[Span]:

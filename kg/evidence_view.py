@@ -36,10 +36,16 @@ class Span:
     before: str = ""
     exact: str = ""
     after: str = ""
+    parts: tuple = ()  # (text, marked) pieces of the sentence, in order
 
     @property
     def fragment(self) -> str:
         return f"char={self.start},{self.end}"
+
+    @property
+    def pieces(self) -> tuple:
+        """The sentence as (text, marked) pieces (one mark unless joint)."""
+        return self.parts or ((self.before, False), (self.exact, True), (self.after, False))
 
 
 def parse_span(iri: str) -> tuple[str, int, int] | None:
@@ -89,6 +95,60 @@ def resolve(iri: str, text: str) -> Span | None:
     return Span(iri, doc, start, end, before.lstrip(), text[start:end], after.rstrip())
 
 
+def joint(first: list, second: list, texts: dict[str, str], limit: int = 3) -> list[Span]:
+    """Sentences where a span of ``first`` and one of ``second`` meet, both
+    marked: the evidence of a link between two things each with its own
+    spans. ``first``/``second`` are ``(article, start, end, iri)`` tuples.
+
+    >>> t = "Lavrov met Rubio. Rubio left."
+    >>> [s.pieces for s in joint([("a", 0, 6, "a#char=0,6")], [("a", 11, 16, "a#char=11,16"), ("a", 18, 23, "x")], {"a": t})]
+    [(('Lavrov', True), (' met ', False), ('Rubio', True), ('.', False))]
+    """
+    found: list[Span] = []
+    for doc, s1, e1, iri in sorted(first):
+        text = texts.get(doc)
+        if text is None or e1 > len(text):
+            continue
+        lo, hi = sentence_bounds(text, s1, e1)
+        partners = [(s2, e2) for d2, s2, e2, _ in second if d2 == doc and lo <= s2 and e2 <= hi and (s2, e2) != (s1, e1)]
+        if not partners:
+            continue
+        found.append(Span(iri, doc, s1, e1, exact=text[s1:e1], parts=_marked(text, lo, hi, [(s1, e1), *partners])))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _marked(text: str, lo: int, hi: int, ranges: list) -> tuple:
+    """``text[lo:hi]`` as (piece, marked) with ``ranges`` merged and marked."""
+    merged: list[list[int]] = []
+    for s, e in sorted(ranges):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    pieces, pos = [], lo
+    for s, e in merged:
+        pieces += [(text[pos:s], False), (text[s:e], True)]
+        pos = e
+    pieces.append((text[pos:hi], False))
+    return tuple((p, m) for p, m in pieces if p)
+
+
+def all_spans(store, nodes) -> dict[str, list]:
+    """Node IRI -> every evidence span as ``(article, start, end, iri)``."""
+    nodes = sorted(n for n in set(nodes) if n)
+    if not nodes:
+        return {}
+    query = f"SELECT DISTINCT ?n ?span WHERE {{ {values_clause('n', nodes)} ?n <{EVIDENCE}> ?span }}"
+    found: dict[str, list] = defaultdict(list)
+    for row in store.query(query, union_default_graph=True):
+        parsed = parse_span(row["span"].value)
+        if parsed:
+            found[row["n"].value].append((*parsed, row["span"].value))
+    return dict(found)
+
+
 def article_texts(store, articles) -> dict[str, str]:
     """Article IRI -> full text, in one query."""
     articles = sorted(set(articles))
@@ -108,24 +168,20 @@ class SpanList(list):
         return self.total - len(self)
 
 
-def evidence_for(store, nodes, per_node: int = PER_NODE) -> dict[str, SpanList]:
+def evidence_for(store, nodes, per_node: int = PER_NODE, spans: dict | None = None,
+                 texts: dict | None = None) -> dict[str, SpanList]:
     """Node IRI -> its first ``per_node`` evidence spans (in text order)
-    resolved to sentences, with the total count (two queries)."""
-    nodes = sorted(n for n in set(nodes) if n)
-    if not nodes:
-        return {}
-    query = f"SELECT DISTINCT ?n ?span WHERE {{ {values_clause('n', nodes)} ?n <{EVIDENCE}> ?span }}"
-    by_node: dict[str, list] = defaultdict(list)
-    for row in store.query(query, union_default_graph=True):
-        parsed = parse_span(row["span"].value)
-        if parsed:
-            by_node[row["n"].value].append((parsed, row["span"].value))
-    chosen = {node: sorted(spans)[:per_node] for node, spans in by_node.items()}
-    texts = article_texts(store, {parsed[0] for spans in chosen.values() for parsed, _ in spans})
-    found: dict[str, SpanList] = {}
-    for node, spans in chosen.items():
-        resolved = SpanList(span for parsed, iri in spans if parsed[0] in texts and (span := resolve(iri, texts[parsed[0]])))
-        resolved.total = len(by_node[node])
+    resolved to sentences, with the total count (two queries; none when
+    ``spans`` from ``all_spans`` and the ``texts`` needed are given)."""
+    spans = all_spans(store, nodes) if spans is None else spans
+    chosen = {node: sorted(found)[:per_node] for node, found in spans.items() if node in set(nodes)}
+    texts = dict(texts or {})
+    missing = {doc for found in chosen.values() for doc, *_ in found} - set(texts)
+    texts.update(article_texts(store, missing))
+    result: dict[str, SpanList] = {}
+    for node, found in chosen.items():
+        resolved = SpanList(span for doc, _, _, iri in found if doc in texts and (span := resolve(iri, texts[doc])))
+        resolved.total = len(spans[node])
         if resolved:
-            found[node] = resolved
-    return found
+            result[node] = resolved
+    return result

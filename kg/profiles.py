@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib.namespace import RDFS
 
-from .entity_page import EntityPage, make_value
-from .evidence_view import evidence_for
+from .entity_page import JOINT_SPANS, EntityPage, make_value
+from .evidence_view import all_spans, article_texts, evidence_for, joint
 from .labels import Labels
 from .namespaces import DIP
 from .terms import sparql_iri, values_clause
@@ -43,6 +43,7 @@ class Spec:
     columns: tuple
     required: tuple = ()
     exclude_self: bool = False  # drop the entity itself from column values
+    joint: bool = False  # evidence: sentences naming both the entity and the node
 
 
 @dataclass
@@ -66,7 +67,7 @@ EVENT = (
     Spec("when", "When", ("self",), (("date", ("date",)), ("year", ("year",)), ("earliest begin", ("earliestBegin",)),
          ("latest end", ("latestEnd",)), ("in the article's words", ("timePhrase",)), ("status", ("status",)),
          ("inferred", ("timeInferred",)), ("how", ("timeResolution",))), required=(0, 1, 2, 3, 4)),
-    Spec("where", "Where", ("out", "place"), (("place", SELF), ("within", ("inPlace",)))),
+    Spec("where", "Where", ("out", "place"), (("place", SELF), ("within", ("inPlace",))), joint=True),
     Spec("who", "Who took part", ("in", "inEvent"), (("party", ("participant",)), ("role", ("role",)), ("represented by", ("representedBy",)))),
     Spec("outcomes", "What came of it", ("out", "outcome"), (("outcome", SELF), ("agreed by", ("agreedBy",)))),
     Spec("objectives", "Objectives", ("out", "objective"), (("objective", SELF),)),
@@ -170,21 +171,30 @@ def profile(store, page: EntityPage) -> dict:
     covered = {str(DIP[spec.columns[i][1][0]]) for spec, sec in runs if sec.rows and spec.anchor == ("self",)
                for i in range(len(spec.columns))}
     covered |= {str(DIP[spec.anchor[1]]) for spec, sec in runs if sec.rows and spec.anchor[0] == "out"}
-    _resolve(store, page, sections)
+    _resolve(store, page, sections, {spec.key for spec in specs if spec.joint})
     if not page.description:
         page.description = _offices_summary(sections)
     return {"kinds": sorted(kinds), "sections": sections, "covered": covered}
 
 
-def _resolve(store, page: EntityPage, sections: list[Section]) -> None:
-    """Labels and evidence for every section at once (two queries)."""
+def _resolve(store, page: EntityPage, sections: list[Section], joint_keys: set) -> None:
+    """Labels and evidence for every section at once (a few queries)."""
     iris = {t.value for s in sections for r in s.rows for c in r.cells for t in c if isinstance(t, ox.NamedNode)}
     labels = Labels.load(store, iris)
-    evidence = evidence_for(store, {r.node for s in sections for r in s.rows if r.node and r.node != page.iri})
+    nodes = {r.node for s in sections for r in s.rows if r.node and r.node != page.iri}
+    spans = all_spans(store, nodes | {page.iri})
+    mine = sorted(spans.get(page.iri, []))[:JOINT_SPANS]
+    texts = article_texts(store, {doc for doc, *_ in mine})
+    evidence = evidence_for(store, nodes, spans=spans, texts=texts)
     for section in sections:
         for row in section.rows:
             row.cells = [[make_value(t, labels) for t in cell] for cell in row.cells]
-            row.evidence = evidence.get(row.node, []) if row.node != page.iri else []
+            if row.node == page.iri:
+                row.evidence = []
+            elif section.key in joint_keys:
+                row.evidence = joint(mine, spans.get(row.node, []), texts)
+            else:
+                row.evidence = evidence.get(row.node, [])
         used = [i for i in range(len(section.columns)) if any(r.cells[i] for r in section.rows)]
         section.columns = [section.columns[i] for i in used]
         for row in section.rows:

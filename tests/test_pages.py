@@ -452,3 +452,12 @@ def test_the_ontology_as_a_whole_dereferences():
     assert (URIRef(ID + "person/sergey-lavrov"), None, None) not in g  # the ontology only
     assert isomorphic(g, Graph().parse(data=client.get("/ontology.nt").get_data(), format="nt"))
     assert '<link rel="alternate" type="text/turtle" href="/ontology.ttl"' in html(client, "/ontology")
+
+
+def test_a_link_between_two_things_shows_the_sentence_naming_both(client):
+    where = section(html(client, "/id/event/riyadh-talks.html"), "Where")
+    assert "In <mark>Riyadh</mark>, <mark>Sergey Lavrov met Marco Rubio</mark>, the U.S. Secretary of State." in where
+    quote = html(client, "/id/quote/lavrov-very-useful.html")
+    speaker = re.search(r'<a href="/ontology/speaker" class="prop"[^>]*>Speaker</a></dt>(.*?)</dd>', quote, re.S).group(1)
+    assert "<mark>Lavrov</mark> called the talks “<mark>very useful</mark>”." in speaker
+    assert "met Marco Rubio" not in speaker  # Lavrov's other mention says nothing of the quote
