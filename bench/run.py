@@ -239,7 +239,9 @@ def hot_pages(service, sample) -> list[dict]:
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
     mem = next((int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    # BENCH_COMMIT: the commit of a snapshot (``git archive``) run outside the repository.
+    commit = __import__("os").environ.get("BENCH_COMMIT") or subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     return {"cpu": cpu, "cores": __import__("os").cpu_count(), "memory_gb": round(mem / 1e6, 1), "python": platform.python_version(),
             "pyoxigraph": __import__("pyoxigraph").__version__, "commit": commit, "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "load_average": open("/proc/loadavg").read().split()[:3]}
