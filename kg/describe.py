@@ -3,7 +3,7 @@
 ``describe`` runs a handful of queries (outgoing triples with blank nodes
 closed, incoming links counted per property and capped, labels of every
 linked thing) and returns a ``Description``. ``to_graph`` turns it into the
-RDF twin of a page; ``page`` (in ``kg.page``) arranges it for people.
+RDF twin of a page; ``kg.entity_page.build_page`` arranges it for people.
 """
 
 from __future__ import annotations
@@ -40,10 +40,6 @@ class Description:
     @property
     def empty(self) -> bool:
         return not self.outgoing and not self.incoming_counts
-
-    def objects(self, prop: str) -> list:
-        """Objects of ``iri prop ?o`` in the order the store gave them."""
-        return [t.object for t in self.outgoing if t.subject.value == self.iri and isinstance(t.subject, ox.NamedNode) and t.predicate.value == prop]
 
 
 def _outgoing(store, iri: str) -> list:

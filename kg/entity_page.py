@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .describe import Description
-from .evidence_view import EVIDENCE, Span, SpanList, article_texts, evidence_for, joint, parse_span
+from .evidence_view import EVIDENCE, SpanList, article_texts, evidence_for, joint, parse_span
 from .evidence_view import all_spans as all_span_tuples
 from .labels import Labels
 from .namespaces import GAF, SDO, WD
@@ -87,12 +87,7 @@ class EntityPage:
     groups: list = field(default_factory=list)
     incoming: list = field(default_factory=list)
     evidence: list = field(default_factory=list)  # the entity's own spans
-    facts: list = field(default_factory=list)  # (Value, [Span]) of linked fact nodes
     wikidata: list = field(default_factory=list)
-
-    @property
-    def triple_count(self) -> int:
-        return sum(len(r.values) for g in self.groups for r in g.rows)
 
 
 def make_value(term, labels: Labels) -> Value:
@@ -195,25 +190,12 @@ def attach_evidence(page: EntityPage, store) -> None:
         value.evidence = _spanlist(joint(mine, spans.get(value.text, []), texts))
     for value in incoming:
         value.evidence = _spanlist(joint(spans.get(value.text, []), mine, texts)) or theirs.get(value.text, [])
-    seen = set()
-    for value in outgoing + incoming:
-        if value.evidence and value.text not in seen:
-            seen.add(value.text)
-            page.facts.append((value, value.evidence))
 
 
 def _spanlist(spans: list) -> SpanList:
     found = SpanList(spans)
     found.total = len(spans)
     return found
-
-
-def all_spans(page: EntityPage) -> list[Span]:
-    """Every span shown on the page, without duplicates, in text order."""
-    spans = {s.iri: s for s in page.evidence}
-    for _, ss in page.facts:
-        spans.update({s.iri: s for s in ss})
-    return sorted(spans.values(), key=lambda s: (s.article, s.start))
 
 
 def drop_rows(page: EntityPage, props) -> None:

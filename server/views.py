@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
 
 from kg import article_view as articles
 from kg import ontology_doc, profiles, search as search_mod, timeline as timeline_mod
 from kg.errors import BadRequest
 from kg.labels import Labels
-from kg.namespaces import DIP, NIF, SDO
+from kg.namespaces import DIP, NIF, SDO, prefixes
+from kg.namespaces import ontology_graph as ontology_graph_iri
 from kg.pagecache import cached
-from kg.terms import sparql_iri
+from kg.terms import sparql_iri, to_rdflib
 
 from . import diagram, links
 
@@ -102,11 +104,6 @@ def event_json(ev) -> dict:
 def ontology_graph(store, base: str):
     """The ontology as an rdflib graph: its named graph, else the ``dip:``
     subjects wherever they are (a store loaded from plain files)."""
-    from rdflib import Graph
-
-    from kg.namespaces import ontology_graph as ontology_graph_iri, prefixes
-    from kg.terms import to_rdflib
-
     g = Graph()
     for prefix, ns in prefixes(base).items():
         g.bind(prefix, ns, override=True)
