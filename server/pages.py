@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
@@ -73,6 +74,14 @@ def exists(iri: str) -> bool:
     return bool(store().query(f"ASK {{ {{ {s} ?p ?o }} UNION {{ ?x ?q {s} }} }}", union_default_graph=True))
 
 
+def not_found(iri: str) -> NotFound:
+    """A 404 for ``iri`` with the search its last path segment suggests."""
+    words = re.sub(r"[-_.]+", " ", iri.rstrip("/").rsplit("/", 1)[-1]).strip()
+    hits = views.run_search(store(), words)[:5] if words else []
+    return NotFound(f"Nothing is known about <{iri}>.", detail={
+        "iri": iri, "query": words, "suggestions": [{"label": h.label, "page": links.href(h.iri)} for h in hits]})
+
+
 def serve_thing(iri: str, thing_url: str, fmt: F.Format | None, html_view):
     """One view for every representation of ``iri``: 303, twin or page."""
     if fmt is None and "format" in request.args:
@@ -81,18 +90,20 @@ def serve_thing(iri: str, thing_url: str, fmt: F.Format | None, html_view):
     elif fmt is None:
         chosen = F.negotiate(request.headers.get("Accept"), PAGE_FORMATS)
         if not exists(iri):
-            raise NotFound(f"Nothing is known about <{iri}>.", detail={"iri": iri})
+            raise not_found(iri)
         resp = redirect(f"{thing_url}.{chosen.extension}", code=303)
         resp.headers["Vary"] = "Accept"
         resp.headers["Link"] = link_header(alternates(thing_url))
         return resp
     else:
         alts = alternates(thing_url)
-    if fmt is F.HTML:
-        body, status = html_view(iri, alts), 200
-    else:
-        body, status = rdf_twin(iri, fmt), 200
-    resp = Response(body, status=status, content_type=fmt.content_type())
+    try:
+        body = html_view(iri, alts) if fmt is F.HTML else rdf_twin(iri, fmt)
+    except NotFound as exc:
+        if exc.detail.get("iri") != iri:
+            raise
+        raise not_found(iri) from exc
+    resp = Response(body, content_type=fmt.content_type())
     resp.headers["Link"] = link_header(alts)
     return resp
 

@@ -167,6 +167,17 @@ def test_unknown_iri_is_a_404_page_with_a_search_box(client, url):
     assert "nobody" in page or "Nothing" in page
 
 
+@pytest.mark.parametrize("url", ["/id/person/lavrov", "/id/person/lavrov.html", "/id/person/lavrov.ttl"])
+def test_a_404_suggests_what_its_words_find(client, url):
+    resp = client.get(url, headers={"Accept": "text/html"})
+    assert resp.status_code == 404
+    page = resp.get_data(as_text=True)
+    assert 'value="lavrov"' in page
+    assert '<li><a href="/id/person/sergey-lavrov">Sergey Lavrov</a></li>' in section(page, "Perhaps you meant")
+    data = client.get(url, headers={"Accept": "application/json"}).get_json()
+    assert data["status"] == 404 and data["suggestions"][0]["page"] == "/id/person/sergey-lavrov"
+
+
 # -- what an entity page shows -------------------------------------------------
 
 def test_person_page(client):
