@@ -136,3 +136,24 @@ def test_remote_store_fingerprint_is_reused_for_a_while(tmp_path, monkeypatch):
     assert cache.directory() == first and remote.reads == 1, "not read again within the recheck time"
     monkeypatch.setattr(catalog_module, "REMOTE_RECHECK", -1.0)
     assert cache.directory() == first and remote.reads == 2
+
+
+def test_old_versions_are_removed_when_a_new_one_is_made(tmp_path):
+    import os
+
+    old = []
+    for i in range(4):
+        folder = tmp_path / f"{i:020x}"
+        folder.mkdir()
+        (folder / "union.ttl").write_text("old")
+        os.utime(folder, (1_000_000 + i, 1_000_000 + i))
+        old.append(folder)
+    recent = tmp_path / f"{99:020x}"
+    recent.mkdir()
+    os.utime(recent, (1_000_000, 1_000_000))
+    os.utime(recent)  # in use by another service just now
+    unrelated = tmp_path / "keep-me"
+    unrelated.mkdir()
+    current = DumpCache(load_store(), tmp_path).directory()
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([recent.name, old[3].name, current.name, "keep-me"]), "newest versions and recently used stay"

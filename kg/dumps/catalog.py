@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -37,6 +38,11 @@ GZIP = "application/gzip"
 # Seconds a remote store's fingerprint is trusted before it is computed again.
 REMOTE_RECHECK = 60.0
 
+# Version folders kept in the cache: the newest, and any used recently
+# (another service may share the folder); older idle ones are removed.
+KEEP_VERSIONS = 3
+IDLE_BEFORE_REMOVAL = 3600.0
+_VERSION = re.compile(r"[0-9a-f]{20}")
 _ARTICLE = re.compile(r"/graph/article/([^/]+)$")
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
@@ -225,6 +231,7 @@ class DumpCache:
         self._known: dict[str, DumpInfo] = {}  # record path -> made file
         self._files: tuple[str, list[DumpFile]] | None = None  # (fingerprint, catalogue)
         self._remote: tuple[str, float] | None = None  # (fingerprint, when)
+        self._touched = 0.0  # when this version's folder was last touched
 
     def files(self, folder: Path | None = None) -> list[DumpFile]:
         """The catalogue, listed once per store version (``folder``)."""
@@ -245,13 +252,36 @@ class DumpCache:
         return self._remote[0]
 
     def directory(self) -> Path:
-        """This store version's folder (made if missing)."""
+        """This store version's folder (made if missing).
+
+        A folder in use is touched (at most once a minute); making a new
+        one removes old version folders beyond the ``KEEP_VERSIONS`` newest
+        that nobody touched for ``IDLE_BEFORE_REMOVAL`` seconds.
+        """
         path = self.root / self._fingerprint()
+        now = time.time()
+        if path.is_dir():
+            if now - self._touched > 60:
+                os.utime(path)
+                self._touched = now
+            return path
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise KGError(f"Downloads are unavailable: cannot write the dump cache {self.root} ({exc.strerror})") from exc
+        self._touched = now
+        self._prune(keep=path, now=now)
         return path
+
+    def _prune(self, keep: Path, now: float) -> None:
+        versions = []
+        for entry in os.scandir(self.root):
+            if entry.is_dir() and _VERSION.fullmatch(entry.name) and entry.path != str(keep):
+                versions.append((entry.stat().st_mtime, entry.path))
+        versions.sort(reverse=True)
+        for mtime, old in versions[KEEP_VERSIONS - 1:]:
+            if now - mtime > IDLE_BEFORE_REMOVAL:
+                shutil.rmtree(old, ignore_errors=True)
 
     def ensure(self, file: DumpFile, *, folder: Path | None = None,
                on_read: Callable[[int], None] | None = None) -> DumpInfo:
