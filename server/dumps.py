@@ -127,6 +127,13 @@ def _send(path: str, content_type: str, download_name: str, etag: str, info: Dum
                      etag=etag, last_modified=info.modified)
     resp.headers["Content-Type"] = content_type
     resp.headers["Link"] = VOID_LINK
+    return _public(resp)
+
+
+def _public(resp: Response) -> Response:
+    """Open data: any web page may fetch it (no credentials involved)."""
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Expose-Headers"] = "ETag, Content-Disposition, Content-Encoding, Link"
     return resp
 
 
@@ -146,7 +153,7 @@ def _void_response(fmt) -> Response:
     resp = Response(memo[key], content_type=fmt.content_type())
     resp.vary.add("Accept")
     resp.headers["Link"] = '</downloads>; rel="alternate"; type="text/html"'
-    return resp
+    return _public(resp)
 
 
 @bp.get(f"/{VOID_PATH}")

@@ -55,6 +55,7 @@ def test_file_headers(client, file):
     assert "Accept-Encoding" in resp.headers["Vary"]
     assert "Content-Encoding" not in resp.headers
     assert resp.headers["Link"] == '</.well-known/void>; rel="describedby"; type="text/turtle"'
+    assert resp.headers["Access-Control-Allow-Origin"] == "*" and "Access-Control-Allow-Credentials" not in resp.headers
 
 
 def test_article_graph_served_is_the_store_graph(client):
