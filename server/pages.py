@@ -28,6 +28,20 @@ from .state import current_state
 
 bp = Blueprint("pages", __name__)
 links.register(bp)
+CACHE_SECONDS = 300
+
+
+@bp.after_request
+def conditional(resp: Response) -> Response:
+    """ETag, 304 on a matching If-None-Match, a short public cache, and CORS
+    for the data twins (they are public and carry no credentials)."""
+    if request.method in ("GET", "HEAD") and resp.status_code == 200 and not resp.direct_passthrough:
+        resp.add_etag()
+        resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+        if not resp.mimetype.startswith("text/html"):
+            resp.headers["Access-Control-Allow-Origin"] = "*"
+        resp.make_conditional(request)
+    return resp
 
 JSONLD = dataclasses.replace(F.JSONLD, aliases=("application/json",))
 RDF_FORMATS = (F.TURTLE, JSONLD, F.NTRIPLES, F.RDFXML)
@@ -203,8 +217,11 @@ def search():
     wants_json = request.path.endswith(".json") or request.args.get("format") == "json" or (
         F.negotiate(request.headers.get("Accept"), (F.HTML, F.JSON_RESULTS)) is F.JSON_RESULTS)
     if wants_json:
-        return jsonify({"query": q, "count": len(results), "results": [views.hit_json(h) for h in results]})
-    return render_template("search.html", q=q, results=results)
+        resp = jsonify({"query": q, "count": len(results), "results": [views.hit_json(h) for h in results]})
+    else:
+        resp = Response(render_template("search.html", q=q, results=results), content_type=F.HTML.content_type())
+    resp.headers["Vary"] = "Accept"
+    return resp
 
 
 @bp.get("/timeline")

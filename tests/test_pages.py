@@ -472,3 +472,15 @@ def test_a_link_between_two_things_shows_the_sentence_naming_both(client):
     speaker = re.search(r'<a href="/ontology/speaker" class="prop"[^>]*>Speaker</a></dt>(.*?)</dd>', quote, re.S).group(1)
     assert "<mark>Lavrov</mark> called the talks “<mark>very useful</mark>”." in speaker
     assert "met Marco Rubio" not in speaker  # Lavrov's other mention says nothing of the quote
+
+
+def test_documents_carry_an_etag_and_answer_304(client):
+    first = client.get("/id/person/sergey-lavrov.ttl")
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "public, max-age=300"
+    assert first.headers["Access-Control-Allow-Origin"] == "*"
+    again = client.get("/id/person/sergey-lavrov.ttl", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    page = client.get("/id/person/sergey-lavrov.html")
+    assert page.headers["ETag"] != etag and "Access-Control-Allow-Origin" not in page.headers
+    assert client.get("/search?q=x").headers["Vary"] == "Accept"
