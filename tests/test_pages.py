@@ -357,6 +357,7 @@ def test_article_view_links_every_mention(client):
     assert links["Dolynska"] == "/id/place/dolynska"
     assert links["Lavrov"] == "/id/person/sergey-lavrov"
     assert 'id="char=96,107"' in text  # the quote's span is addressable
+    assert '<link rel="alternate" type="text/turtle" href="/id/article/fixture.ttl">' in page
 
 
 def test_article_view_marks_the_requested_span(client):
