@@ -485,3 +485,30 @@ def test_documents_carry_an_etag_and_answer_304(client):
     page = client.get("/id/person/sergey-lavrov.html")
     assert page.headers["ETag"] != etag and "Access-Control-Allow-Origin" not in page.headers
     assert client.get("/search?q=x").headers["Vary"] == "Accept"
+
+
+class CountingStore(Store):
+    """A store that counts the queries it answers."""
+
+    queries = 0
+
+    def query(self, sparql, **kw):
+        CountingStore.queries += 1
+        return super().query(sparql, **kw)
+
+
+@pytest.mark.parametrize("url, most", [("/id/person/sergey-lavrov.html", 20), ("/id/event/riyadh-talks.html", 20),
+                                       ("/id/event/dolynska-strike.html", 20), ("/id/person/sergey-lavrov.ttl", 8),
+                                       ("/article/fixture", 6), ("/ontology/Person.html", 12)])
+def test_a_page_costs_a_few_queries_whatever_its_size(url, most):
+    """A remote engine will stand behind the store: pages must not fan out
+    into a query per link. The hub gets as many links as it likes."""
+    store = CountingStore(fixture_store().inner)
+    lines = [f'<{ID}participation/p{i}> <{DIP}inEvent> <{ID}event/riyadh-talks> ; <{DIP}participant> <{ID}state/s{i}> ; '
+             f'<{DIP}representedBy> <{ID}person/sergey-lavrov> ; <{DIP}evidence> <{ARTICLE}#char=11,24> .' for i in range(60)]
+    store.load("\n".join(lines).encode(), F.TURTLE)
+    client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    client.get("/")  # warm the whole-dataset caches
+    CountingStore.queries = 0
+    assert client.get(url).status_code == 200
+    assert CountingStore.queries <= most, f"{url}: {CountingStore.queries} queries"
