@@ -512,3 +512,16 @@ def test_a_page_costs_a_few_queries_whatever_its_size(url, most):
     CountingStore.queries = 0
     assert client.get(url).status_code == 200
     assert CountingStore.queries <= most, f"{url}: {CountingStore.queries} queries"
+
+
+def test_a_deployment_base_maps_paths_to_its_own_iris():
+    store = Store.in_memory()
+    store.load(b'<http://x.test/kg/id/person/a> <http://www.w3.org/2000/01/rdf-schema#label> "A" ; '
+               b'<http://x.test/kg/ontology-free/knows> <http://x.test/kg/id/person/b> . '
+               b'<http://x.test/kg/id/person/b> <http://www.w3.org/2000/01/rdf-schema#label> "B" .', F.TURTLE)
+    client = create_app({"STORE_OBJECT": store, "TESTING": True, "BASE": "http://x.test/kg/"}).test_client()
+    page = html(client, "/id/person/a.html")
+    assert re.search(r"<h1[^>]*>A</h1>", page) and '<a href="/id/person/b">B</a>' in page
+    assert client.get("/search.json?q=b").get_json()["results"][0]["page"] == "/id/person/b"
+    assert client.get("/id/person/a", headers={"Accept": "text/html"}).status_code == 303
+    assert client.get(f"/resource?iri={ID}person/a", headers={"Accept": "text/html"}).status_code == 404  # not this deployment's
