@@ -36,6 +36,12 @@ class TimelineEvent:
         return (day is None, day or dt.date.max, self.label.lower())
 
     @property
+    def period(self) -> str:
+        """The year the event falls in (its earliest possible), or ``Undated``."""
+        day = self.date or self.earliest or self.latest
+        return str(day.year) if day else (str(self.year) if self.year else "Undated")
+
+    @property
     def precision(self) -> str:
         """``day``, ``window``, ``before``, ``year`` or ``unknown``."""
         if self.date:
@@ -106,3 +112,18 @@ def events(store) -> list[TimelineEvent]:
 
 def _value(term):
     return literal_value(term.value, term.datatype.value) if term is not None and term.datatype else None
+
+
+def by_period(events: list[TimelineEvent]) -> list[tuple[str, list[TimelineEvent]]]:
+    """Consecutive events grouped by ``period``, order kept.
+
+    >>> [p for p, _ in by_period([TimelineEvent("a", "a", "e", year=2018), TimelineEvent("b", "b", "e")])]
+    ['2018', 'Undated']
+    """
+    groups: list[tuple[str, list[TimelineEvent]]] = []
+    for ev in events:
+        if groups and groups[-1][0] == ev.period:
+            groups[-1][1].append(ev)
+        else:
+            groups.append((ev.period, [ev]))
+    return groups

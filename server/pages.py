@@ -21,6 +21,7 @@ from kg.entity_page import build_page, drop_rows, make_value
 from kg.errors import BadRequest, NotFound
 from kg.labels import Labels
 from kg.namespaces import DIP
+from kg import timeline as timeline_mod
 from kg.terms import check_iri, sparql_iri
 
 from . import links, views
@@ -236,7 +237,8 @@ def timeline():
     if page_no > pages:
         raise NotFound(f"The timeline has {pages} page(s).")
     shown = events[(page_no - 1) * EVENTS_PER_PAGE: page_no * EVENTS_PER_PAGE]
-    return render_template("timeline.html", events=shown, total=len(events), page_no=page_no, pages=pages)
+    return render_template("timeline.html", periods=timeline_mod.by_period(shown), events=shown, total=len(events),
+                           page_no=page_no, pages=pages)
 
 
 @bp.get("/ontology/")

@@ -56,6 +56,7 @@ def test_timeline_page_shows_uncertain_dates_as_such(store):
     assert "uncertain date" in strike and "“overnight”" in strike
     assert not talks_flag and '<time datetime="2025-02-18">18 February 2025</time>' in talks
     assert 'href="/id/event/riyadh-talks"' in talks
+    assert re.findall(r"<h2[^>]*>(.*?)</h2>", page) == ["2025"]
 
 
 def test_timeline_pages_a_long_history(store, monkeypatch):
