@@ -29,6 +29,8 @@ class TimelineEvent:
     phrase: str = ""
     inferred: bool = False
     status: str = ""
+    parent: str = ""  # the event this one is part of
+    dated_by: str = ""  # label of the parent whose time this one takes
 
     @property
     def sort_key(self) -> tuple:
@@ -63,7 +65,8 @@ EVENTS = f"""SELECT DISTINCT ?e ?type WHERE {{ ?type <{RDFS.subClassOf}>* <{DIP.
   FILTER(isIRI(?e)) }}"""
 HIDDEN = f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf}>* <{HIDDEN_CLASSES[0]}> }}"
 FIELDS = {str(RDFS.label): "label", str(DIP.date): "date", str(DIP.year): "year", str(DIP.earliestBegin): "earliest",
-          str(DIP.latestEnd): "latest", str(DIP.timePhrase): "phrase", str(DIP.timeInferred): "inferred", str(DIP.status): "status"}
+          str(DIP.latestEnd): "latest", str(DIP.timePhrase): "phrase", str(DIP.timeInferred): "inferred", str(DIP.status): "status",
+          str(DIP.partOfEvent): "parent"}
 VALUES_OF_EVENTS = f"""SELECT DISTINCT ?e ?p ?o WHERE {{
   {{ SELECT DISTINCT ?e WHERE {{ ?type <{RDFS.subClassOf}>* <{DIP.Event}> . ?e a ?type }} }}
   ?e ?p ?o FILTER(?p IN ({", ".join(f"<{p}>" for p in FIELDS)})) }}"""
@@ -83,6 +86,8 @@ def _set(ev: TimelineEvent, field_name: str, term) -> None:
         ev.phrase = ev.phrase or term.value
     elif field_name == "status":
         ev.status = ev.status or term.value
+    elif field_name == "parent":
+        ev.parent = ev.parent or term.value
     elif getattr(ev, field_name) is None:
         setattr(ev, field_name, _value(term))
 
@@ -102,12 +107,23 @@ def events(store) -> list[TimelineEvent]:
         ev = found.get(row["e"].value)
         if ev is not None:
             _set(ev, FIELDS[row["p"].value], row["o"])
+    _inherit_times(found)
     labels = Labels.load(store, {t for ts in types.values() for t in ts} | {e.status for e in found.values() if e.status})
     for ev in found.values():
         specific = sorted(types[ev.iri] - {str(DIP.Event)}, key=lambda t: labels.label(t))
         ev.type_label = labels.label(specific[0]) if specific else "event"
         ev.status = labels.label(ev.status) if ev.status else ""
     return sorted(found.values(), key=lambda e: e.sort_key)
+
+
+def _inherit_times(found: dict[str, TimelineEvent]) -> None:
+    """An undated event that is part of a dated one takes its time, marked
+    as such (``dated_by``), so it sits where it happened."""
+    for ev in found.values():
+        parent = found.get(ev.parent)
+        if ev.precision == "unknown" and parent is not None and parent.precision != "unknown":
+            ev.date, ev.year, ev.earliest, ev.latest = parent.date, parent.year, parent.earliest, parent.latest
+            ev.inferred, ev.dated_by = True, parent.label
 
 
 def _value(term):

@@ -68,3 +68,17 @@ def test_timeline_pages_a_long_history(store, monkeypatch):
     assert "Riyadh talks" in second and 'rel="prev" href="/timeline?page=1"' in second
     assert client.get("/timeline?page=3", headers={"Accept": "application/json"}).status_code == 404
     assert client.get("/timeline?page=x", headers={"Accept": "application/json"}).status_code == 400
+
+
+def test_an_undated_part_takes_its_parents_time_marked_as_inferred():
+    store = fixture_store()
+    store.load(f"<{ID}event/dolynska-strike> <https://kg.example.org/ontology/partOfEvent> <{ID}event/wave> . "
+               f"<{ID}event/wave> a <https://kg.example.org/ontology/Strike> ; <http://www.w3.org/2000/01/rdf-schema#label> \"Wave\" ; "
+               f"<https://kg.example.org/ontology/date> \"2025-02-17\"^^<http://www.w3.org/2001/XMLSchema#date> . "
+               f"<{ID}event/part> a <https://kg.example.org/ontology/Strike> ; <http://www.w3.org/2000/01/rdf-schema#label> \"Part\" ; "
+               f"<https://kg.example.org/ontology/partOfEvent> <{ID}event/wave> .".encode(), __import__("kg.formats", fromlist=["TURTLE"]).TURTLE)
+    found = {e.label: e for e in events(store)}
+    part = found["Part"]
+    assert part.date == dt.date(2025, 2, 17) and part.inferred and part.dated_by == "Wave" and part.uncertain
+    assert found["Drone strike on Dolynska"].earliest == dt.date(2025, 2, 18)  # its own dates stay
+    assert found["Drone strike on Dolynska"].dated_by == ""
