@@ -525,3 +525,15 @@ def test_a_deployment_base_maps_paths_to_its_own_iris():
     assert client.get("/search.json?q=b").get_json()["results"][0]["page"] == "/id/person/b"
     assert client.get("/id/person/a", headers={"Accept": "text/html"}).status_code == 303
     assert client.get(f"/resource?iri={ID}person/a", headers={"Accept": "text/html"}).status_code == 404  # not this deployment's
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/id/a b", 400), ("/id/%3E", 400), ("/id/person/%C3%A9", 404), ("/links", 400), ("/links?iri=x&property=y", 400),
+    ("/resource?iri=javascript:alert(1)", 404), ("/resource", 400), ("/ontology/%3Cx", 400), ("/graph/x", 404),
+    ("/id/person/sergey-lavrov?format=", 400), ("/article/fixture?span=5,2", 200), ("/article/fixture?span=-1,500", 200),
+])
+def test_bad_input_gets_a_clear_status_not_a_500(client, url, status):
+    resp = client.get(url, headers={"Accept": "application/json"})
+    assert resp.status_code == status, url
+    if status >= 400:
+        assert resp.get_json()["message"]
