@@ -27,6 +27,7 @@ class Segment:
     end: int
     link: str | None = None  # entity IRI the words name
     title: str = ""  # that entity's label
+    kind: str = ""  # "thing" or "quote" when linked
     anchors: list = field(default_factory=list)  # span fragments starting here
     marked: bool = False
 
@@ -55,20 +56,23 @@ def _span_nodes(store, iri: str) -> list[tuple[str, str]]:
     return [(row["span"].value, row["n"].value) for row in store.query(by_prefix, union_default_graph=True)]
 
 
-def _spans(store, iri: str) -> dict[tuple[int, int], list[tuple[str, bool]]]:
-    """(start, end) -> [(node IRI, node is a thing not a fact)] for one article."""
+def _spans(store, iri: str) -> dict[tuple[int, int], list[tuple[str, str]]]:
+    """(start, end) -> [(node IRI, kind)] for one article; kind is ``thing``,
+    ``quote`` (a quotation: its words) or ``fact`` (any other fact node)."""
     pairs = _span_nodes(store, iri)
     nodes = sorted({n for _, n in pairs})
-    facts = set()
+    kinds: dict[str, str] = {}
     if nodes:
-        types_q = (f"SELECT DISTINCT ?n WHERE {{ {values_clause('n', nodes)} ?n a ?t "
+        types_q = (f"SELECT DISTINCT ?n ?t WHERE {{ {values_clause('n', nodes)} ?n a ?t "
                    f"FILTER(?t IN ({', '.join(f'<{c}>' for c in sorted(FACT_CLASSES))})) }}")
-        facts = {row["n"].value for row in store.query(types_q, union_default_graph=True)}
+        for row in store.query(types_q, union_default_graph=True):
+            quote = row["t"].value == str(DIP.Quotation)
+            kinds[row["n"].value] = "quote" if quote or kinds.get(row["n"].value) == "quote" else "fact"
     found: dict = defaultdict(list)
     for span, node in pairs:
         parsed = parse_span(span)
         if parsed and parsed[0] == iri:
-            found[(parsed[1], parsed[2])].append((node, node not in facts))
+            found[(parsed[1], parsed[2])].append((node, kinds.get(node, "thing")))
     return found
 
 
@@ -87,16 +91,27 @@ def load(store, iri: str, mark: tuple[int, int] | None = None) -> Article:
     labels = Labels.load(store, {n for nodes in spans.values() for n, _ in nodes})
     art.segments = segment(text, spans, labels, mark)
     for nodes in spans.values():
-        for node, thing in nodes:
-            if thing:
+        for node, kind in nodes:
+            if kind == "thing":
                 art.mentions[node] = art.mentions.get(node, 0) + 1
                 art.mention_labels[node] = labels.label(node)
     return art
 
 
+def _link_for(spans: dict, a: int, b: int) -> tuple[str, str] | None:
+    """(node, kind) the piece ``[a, b)`` links to: the thing named by the
+    shortest covering span, else the quotation whose words it is part of."""
+    for wanted in ("thing", "quote"):
+        covering = sorted((e - s, s, e) for s, e in spans if s <= a and e >= b and any(k == wanted for _, k in spans[(s, e)]))
+        if covering:
+            _, s, e = covering[0]
+            return next(n for n, k in spans[(s, e)] if k == wanted), wanted
+    return None
+
+
 def segment(text: str, spans: dict, labels: Labels, mark=None) -> list[Segment]:
     """Cut ``text`` at every span boundary; link each piece to the thing
-    named by the shortest span covering it."""
+    named by the shortest span covering it (or to the quotation it is in)."""
     cuts = {0, len(text)}
     for s, e in spans:
         cuts.update((s, e))
@@ -108,12 +123,11 @@ def segment(text: str, spans: dict, labels: Labels, mark=None) -> list[Segment]:
         starts[s].append(f"char={s},{e}")
     out = []
     for a, b in zip(cuts, cuts[1:]):
-        covering = sorted(((e - s, s, e) for s, e in spans if s <= a and e >= b and any(t for _, t in spans[(s, e)])))
         seg = Segment(text[a:b], a, b, anchors=starts.get(a, []))
-        if covering:
-            _, s, e = covering[0]
-            node = next(n for n, thing in spans[(s, e)] if thing)
-            seg.link, seg.title = node, labels.label(node)
+        link = _link_for(spans, a, b)
+        if link:
+            seg.link, seg.kind = link
+            seg.title = labels.label(seg.link)
         seg.marked = bool(mark and mark[0] <= a and b <= mark[1] and a < b)
         out.append(seg)
     return out

@@ -357,12 +357,14 @@ def test_article_view_links_every_mention(client):
     assert links["Dolynska"] == "/id/place/dolynska"
     assert links["Lavrov"] == "/id/person/sergey-lavrov"
     assert 'id="char=96,107"' in text  # the quote's span is addressable
+    assert '<a href="/id/quote/lavrov-very-useful" class="mention quote" title="Lavrov: very useful">very useful</a>' in text
     assert '<link rel="alternate" type="text/turtle" href="/id/article/fixture.ttl">' in page
 
 
 def test_article_view_marks_the_requested_span(client):
     page = html(client, "/article/fixture?span=96,107")
-    assert "<mark>very useful</mark>" in page
+    assert re.search(r'<mark><a href="/id/quote/lavrov-very-useful"[^>]*>very useful</a></mark>', page)
+    assert page.count("<mark>") == 1
     assert client.get("/article/fixture?span=x", headers={"Accept": "application/json"}).status_code == 400
     assert client.get("/article/nope", headers={"Accept": "application/json"}).status_code == 404
 
