@@ -95,6 +95,8 @@ def build_store(store_dir, *, data_dir="data", ontology_dir="ontology", base=Non
     A failed build (bad input, failed validation) raises and leaves any
     previous store untouched. Returns the statistics of the new store.
     """
+    target = Path(store_dir)
+    _check_replaceable(target)
     dataset = build_dataset(data_dir, ontology_dir, base)
     if validate:
         from .validate import shacl_problems
@@ -102,7 +104,6 @@ def build_store(store_dir, *, data_dir="data", ontology_dir="ontology", base=Non
         problems = shacl_problems(dataset, ontology_dir)
         if problems:
             raise ValidationFailed(f"{len(problems)} SHACL violation(s)", problems)
-    target = Path(store_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = target.parent / f".{target.name}.new-{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
@@ -113,6 +114,20 @@ def build_store(store_dir, *, data_dir="data", ontology_dir="ontology", base=Non
     del store
     _swap(fresh, target)
     return stats
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse to build over anything that is not an earlier store.
+
+    The swap replaces ``target`` whole, so a file or a folder with other
+    content (a typo in ``--store``) would be lost.
+    """
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise BuildError("exists and is not a store directory; refusing to replace it", where=str(target))
+    if any(target.iterdir()) and not (target / "CURRENT").is_file():
+        raise BuildError("is a folder that does not hold a store; refusing to replace it", where=str(target))
 
 
 def _swap(fresh: Path, target: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -37,10 +38,14 @@ def build(store, out, no_validate, data_dir, ontology_dir, base):
     """
     from ..build import build_dataset, build_store
 
+    fmt = _out_format(out) if out else None
     stats = build_store(store, data_dir=data_dir, ontology_dir=ontology_dir, base=base, validate=not no_validate)
     if out:
-        fmt = NQUADS if out.endswith(".nq") else TRIG
-        Path(out).write_bytes(build_dataset(data_dir, ontology_dir, base).serialize(format=fmt.rdflib, encoding="utf-8"))
+        data = build_dataset(data_dir, ontology_dir, base).serialize(format=fmt.rdflib, encoding="utf-8")
+        try:
+            Path(out).write_bytes(data)
+        except OSError as exc:
+            raise BuildError(f"cannot write the dataset file: {exc.strerror}", where=out) from exc
         click.echo(f"wrote {out}")
     click.echo(f"built {store}: {stats['quads']} quads in {len(stats['graphs'])} named graphs")
 
@@ -93,10 +98,14 @@ def query(sparql, query_file, example, list_examples, fmt, store, base):
         sparql = Path(query_file).read_text(encoding="utf-8")
     if not sparql:
         raise BadQuery("give a query, --file or --example")
+    if UPDATE.match(_strip_prologue(sparql)):
+        raise BadQuery("kg query runs read-only queries (SELECT, ASK, CONSTRUCT, DESCRIBE), not updates; "
+                       "change the mapping or background files and run kg build")
+    full, added = _with_prefixes(sparql, base)
     try:
-        result = _open(store).query(_with_prefixes(sparql, base))
+        result = _open(store).query(full)
     except SyntaxError as exc:
-        raise BadQuery(f"the query does not parse: {exc}") from exc
+        raise BadQuery(f"the query does not parse: {_user_position(str(exc), added)}") from exc
     _print_result(result, fmt, base)
 
 
@@ -136,13 +145,46 @@ def span(article, text, nth):
 def _open(store):
     from ..store import Store
 
-    return Store.open(store)
+    try:
+        return Store.open(store)
+    except OSError as exc:
+        raise BuildError(f"not a readable store ({exc}); run `kg build --store {store}`", where=str(store)) from exc
 
 
-def _with_prefixes(sparql: str, base: str | None) -> str:
+def _out_format(out: str):
+    """The format of ``kg build --out`` from its extension, checked before building."""
+    fmt = {".nq": NQUADS, ".trig": TRIG}.get(Path(out).suffix.lower())
+    if fmt is None:
+        raise BuildError("--out must end in .trig or .nq", where=out)
+    if not Path(out).resolve().parent.is_dir():
+        raise BuildError("--out: the folder does not exist", where=out)
+    return fmt
+
+
+UPDATE = re.compile(r"(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
+_PROLOGUE = re.compile(r"\s*(#[^\n]*\n|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)", re.IGNORECASE)
+
+
+def _strip_prologue(sparql: str) -> str:
+    """The query without its leading comments, PREFIX and BASE declarations."""
+    rest, match = sparql, _PROLOGUE.match(sparql)
+    while match and match.end() > 0:
+        rest = rest[match.end():]
+        match = _PROLOGUE.match(rest)
+    return rest.lstrip()
+
+
+def _with_prefixes(sparql: str, base: str | None) -> tuple[str, int]:
+    """The query with the project's prefixes it does not declare itself,
+    and how many lines were added in front."""
     declared = {line.split()[1].rstrip(":").lower() for line in sparql.splitlines() if line.strip().upper().startswith("PREFIX") and len(line.split()) > 1}
-    missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes(base).items() if p not in declared)
-    return missing + sparql
+    missing = [f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes(base).items() if p not in declared]
+    return "".join(missing) + sparql, len(missing)
+
+
+def _user_position(message: str, added: int) -> str:
+    """A parser message with its line number counted in the user's query."""
+    return re.sub(r"error at (\d+):(\d+)", lambda m: f"error at line {int(m[1]) - added}, column {m[2]}", message, count=1)
 
 
 def _print_result(result, fmt: str, base: str | None) -> None:

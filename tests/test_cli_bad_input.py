@@ -1,0 +1,113 @@
+"""Bad input to the kg commands as a user types it: a clear one-line
+message naming the file or the place in the query, exit code 2, no
+traceback, and nothing the user already had is lost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+GRAPH = ["--data", str(REPO / "data"), "--ontology", str(REPO / "ontology")]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("bad") / "store"
+    result = run("build", "--store", str(path), "--no-validate", *GRAPH)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_build_refuses_to_replace_a_file(tmp_path):
+    precious = tmp_path / "README.md"
+    precious.write_text("# my notes\n", encoding="utf-8")
+    result = run("build", "--store", str(precious), "--no-validate", *GRAPH)
+    assert result.exit_code == 2
+    assert f"error: {precious}: exists and is not a store directory" in result.output
+    assert precious.read_text(encoding="utf-8") == "# my notes\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+
+
+def test_build_refuses_to_replace_a_folder_that_is_not_a_store(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = run("build", "--store", str(folder), "--no-validate", *GRAPH)
+    assert result.exit_code == 2
+    assert "does not hold a store; refusing to replace it" in result.output
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_build_replaces_an_earlier_store_and_an_empty_folder(store, tmp_path):
+    again = run("build", "--store", str(store), "--no-validate", *GRAPH)
+    assert again.exit_code == 0, again.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    fresh = run("build", "--store", str(empty), "--no-validate", *GRAPH)
+    assert fresh.exit_code == 0, fresh.output
+    assert (empty / "CURRENT").is_file()
+
+
+def test_out_file_is_checked_before_the_store_is_touched(store, tmp_path):
+    before = run("stats", "--store", str(store), "--json").output
+    missing = run("build", "--store", str(store), "--out", str(tmp_path / "no" / "x.trig"), *GRAPH)
+    assert missing.exit_code == 2
+    assert "x.trig: --out: the folder does not exist" in missing.output
+    unknown = run("build", "--store", str(store), "--out", str(tmp_path / "x.ttl"), *GRAPH)
+    assert unknown.exit_code == 2
+    assert "--out must end in .trig or .nq" in unknown.output
+    assert not (tmp_path / "x.ttl").exists()
+    assert run("stats", "--store", str(store), "--json").output == before
+
+
+def test_query_on_something_that_is_not_a_store(tmp_path):
+    not_a_store = tmp_path / "file.txt"
+    not_a_store.write_text("x", encoding="utf-8")
+    result = run("query", "--store", str(not_a_store), "ASK { ?s ?p ?o }")
+    assert result.exit_code == 2
+    assert f"error: {not_a_store}: not a readable store" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_update_is_refused_with_a_reason(store):
+    result = run("query", "--store", str(store), "PREFIX x: <http://x/>\n# note\ninsert data { <a:b> <a:c> <a:d> }")
+    assert result.exit_code == 2
+    assert "kg query runs read-only queries" in result.output and "not updates" in result.output
+
+
+def test_parse_error_names_the_line_of_the_users_query(store):
+    result = run("query", "--store", str(store), "SELECT * WHERE {\n  ?s ?p ?o\n  FILTER(}")
+    assert result.exit_code == 2
+    assert "the query does not parse: error at line 3, column" in result.output
+
+
+def test_unknown_format_lists_the_known_ones(store):
+    result = run("query", "--store", str(store), "--format", "yaml", "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    assert result.exit_code == 2
+    assert "unknown format 'yaml'" in result.output and "json, xml, csv, tsv" in result.output
+
+
+def test_real_process_never_prints_a_traceback(tmp_path):
+    not_a_store = tmp_path / "file.txt"
+    not_a_store.write_text("x", encoding="utf-8")
+    cases = [
+        ["query", "--store", str(not_a_store), "ASK { ?s ?p ?o }"],
+        ["build", "--store", str(not_a_store), "--no-validate"],
+        ["build", "--store", str(tmp_path / "s"), "--out", str(tmp_path / "no" / "x.nq")],
+    ]
+    for args in cases:
+        done = subprocess.run([sys.executable, "-m", "kg", *args], cwd=REPO, capture_output=True, text=True)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "Traceback" not in done.stderr and done.stderr.startswith("error: ")
+    assert not_a_store.read_text(encoding="utf-8") == "x"
