@@ -81,6 +81,14 @@ def test_cq04_outcomes_and_descriptions(ask):
     assert lavrov and lavrov[0]["quote"] == "very useful"
     unattributed = [r for r in rows if "constructive and forward-looking" in r["label"]]
     assert unattributed and unattributed[0]["who"] is None
+    # each negotiating side: Rubio spoke "after the talks", Lavrov "echoed" him
+    rubio = [r for r in rows if r["who"] == "Marco Rubio" and r["kind"] == "description"]
+    assert rubio and rubio[0]["quote"].startswith("There are incredible opportunities that exist to partner with the Russians")
+    assert {r["who"] for r in rows if r["label"].startswith("Both sides acknowledge")} == {"Russia", "United States"}
+    pivotal = [r for r in rows if "pivotal moment" in (r["evidence"] or "")]
+    assert pivotal and {r["who"] for r in pivotal} == {None}
+    # positions on other matters are not descriptions of the talks
+    assert not any(r["who"] in ("Pete Hegseth", "European leaders") for r in rows)
 
 
 def test_cq05_absent_party_and_responses(ask):
@@ -125,6 +133,8 @@ def test_cq08_states_and_organisations_and_their_relation(ask):
     assert "excluded party" in rows["Ukraine"] and "subject" in rows["Ukraine"]
     assert "has allies" in rows["Ukraine"]
     assert "convener" in rows["France"]
+    assert "invitee of Emergency meeting of European leaders called by France" in rows["European Union"]
+    assert "European Union leaders" in rows["European Union"]
 
 
 def test_cq09_saudi_arabia_role(ask):
@@ -139,7 +149,8 @@ def test_cq09_saudi_arabia_role(ask):
 
 def test_cq10_every_position_with_holder_stance_and_quote(ask):
     rows = {r["position"].rsplit("/", 1)[1]: r for r in ask("10")}
-    assert len(rows) == 24
+    assert len(rows) == 25
+    assert rows["pivotal-moment-in-global-geopolitics"]["holders"] == "(unattributed)"
     hegseth = rows["hegseth-nato-membership-unrealistic"]
     assert (hegseth["holders"], hegseth["stance"], hegseth["quote"]) == ("Pete Hegseth", "rejects", "unrealistic")
     territory = rows["hegseth-kyiv-may-abandon-lost-territory"]
@@ -158,6 +169,7 @@ def test_cq11_positions_aligned_with_russian_demands(ask):
         "Kyiv may need to abandon hopes of reclaiming all its lost territory",
     }
     assert "two key conditions that align with Moscow’s demands" in column(rows, "evidence")
+    assert column(rows, "conditions") == {"2"} and column(rows, "conditionsPhrase") == {"two key conditions"}
 
 
 def test_cq12_security_territory_nato(ask):
@@ -229,6 +241,9 @@ def test_cq17_facts_not_in_the_article(ask):
     inferred = {(r["subject"].rsplit("/", 1)[-1], r["value"]) for r in rows if r["kind"] == "inferred date"}
     assert ("zelenskyy-visit-to-saudi-arabia", "2025-03-10") in inferred
     assert ("riyadh-talks", "2025-02-19") in inferred
+    implied = {(r["subject"].rsplit("/", 1)[-1], r["value"].rsplit("/", 1)[-1]): r["source"] for r in rows if r["kind"] == "inferred fact"}
+    assert set(implied) == {("donald-trump-us-president", "us-president")}
+    assert "back in office" in implied[("donald-trump-us-president", "us-president")]
     derived = [r for r in rows if r["kind"] == "derived count"]
     assert [(r["value"], r["source"]) for r in derived] == [("3", 'derived from the words "a mother and her two children"')]
     # nothing about Lavrov or Zelenskyy comes from Wikidata (their IDs are unverified)
