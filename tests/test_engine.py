@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.engine import QueryEngine
-from kg.errors import BadQuery, EngineUnavailable, KGError, QueryTimeout, ResultTooLarge
+from kg.errors import BadQuery, EngineUnavailable, Forbidden, KGError, QueryTimeout, ResultTooLarge
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
@@ -167,8 +167,9 @@ def test_workers_cannot_open_network_connections(engine):
     heard = []
     threading.Thread(target=lambda: heard.append(_accept(listener)), daemon=True).start()
     port = listener.getsockname()[1]
-    with pytest.raises(KGError, match="Permission denied"):
+    with pytest.raises(Forbidden, match="tried to connect to another server") as refused:
         engine.run(job(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"), 10)
+    assert refused.value.status == 403 and refused.value.detail["refused"] == "SERVICE"
     time.sleep(0.5)
     assert heard in ([], [None])
     listener.close()

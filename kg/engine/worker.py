@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from ..errors import BadQuery, KGError
+from ..errors import BadQuery, Forbidden, KGError
 from ..results import write_boolean, write_solutions, write_triples, table
 from ..store import Store
 
@@ -110,12 +110,36 @@ def run(store: Store, request: dict, spool: Spool) -> dict:
     return {**spool.finish(), "rows": rows}
 
 
+def blocked_connection(exc: BaseException) -> Forbidden | None:
+    """The error for a query the engine tried to answer over the network.
+
+    The sandbox (``deny_network``) makes opening a socket fail with EACCES;
+    the engine reports that as an ``OSError`` with no file name (a file the
+    worker cannot open has one), or refuses the port itself. Either way only
+    a SERVICE call can cause it, and the client should hear why.
+    """
+    if not isinstance(exc, OSError) or exc.filename is not None:
+        return None
+    message = str(exc)
+    if "Permission denied" not in message and "not allowed for HTTP" not in message:
+        return None
+    return Forbidden(
+        "The query tried to connect to another server (a federated SERVICE call) and was stopped: "
+        "this endpoint never connects out. Query only this dataset.",
+        detail={"refused": "SERVICE", "engine": message},
+    )
+
+
 def error_reply(exc: BaseException) -> tuple:
+    """The reply to the parent for a failed request: a typed error's name, message, detail."""
     if isinstance(exc, KGError):
         return ("error", type(exc).__name__, exc.message, exc.detail)
     if isinstance(exc, SyntaxError):
         err = syntax_error(exc)
         return ("error", "BadQuery", err.message, err.detail)
+    blocked = blocked_connection(exc)
+    if blocked is not None:
+        return ("error", "Forbidden", blocked.message, blocked.detail)
     return ("error", "EngineError", f"{type(exc).__name__}: {exc}", {})
 
 
