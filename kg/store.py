@@ -64,14 +64,16 @@ class Store:
         """Run a SPARQL query; ``default_graphs``/``named_graphs`` are IRIs.
 
         Given ``default_graphs`` (the protocol's ``default-graph-uri``), the
-        default graph is their merge and ``union_default_graph`` is ignored.
+        default graph is their merge and ``union_default_graph`` is ignored;
+        an empty list is an empty default graph. ``named_graphs=[]`` leaves
+        no named graph; ``None`` (either) keeps the store's own.
         """
         kwargs: dict = {}
-        if default_graphs:
+        if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         elif self.union_default_graph if union_default_graph is None else union_default_graph:
             kwargs["use_default_graph_as_union"] = True
-        if named_graphs:
+        if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         if base_iri:
             kwargs["base_iri"] = base_iri

@@ -195,6 +195,21 @@ def test_named_graph_uri_is_honoured(endpoint):
     assert names_of(body) == ["Dave"]
 
 
+def test_protocol_graphs_make_the_whole_dataset(endpoint):
+    """SPARQL 1.1 Protocol 2.1.4: default-graph-uri and named-graph-uri
+    together are the dataset; naming only named graphs leaves the default
+    graph empty, naming only default graphs leaves no named graph."""
+    in_graphs = PREFIX + "SELECT ?name WHERE { GRAPH ?g { ?s ex:name ?name } }"
+    _, _, body = get(endpoint, [("query", NAMES), ("named-graph-uri", EX + "g2")])
+    assert names_of(body) == []
+    _, _, body = get(endpoint, [("query", in_graphs), ("default-graph-uri", EX + "g1")])
+    assert names_of(body) == []
+    _, _, body = get(endpoint, [("query", NAMES), ("default-graph-uri", EX + "g1"), ("named-graph-uri", EX + "g2")])
+    assert names_of(body) == ["Carol"]
+    _, _, body = get(endpoint, [("query", in_graphs), ("default-graph-uri", EX + "g1"), ("named-graph-uri", EX + "g2")])
+    assert names_of(body) == ["Dave"]
+
+
 def test_from_a_local_graph(endpoint):
     query = PREFIX + "SELECT ?name FROM ex:g2 WHERE { ?s ex:name ?name }"
     _, _, body = get(endpoint, {"query": query})

@@ -85,14 +85,30 @@ def syntax_error(exc: SyntaxError) -> BadQuery:
     return BadQuery(f"SPARQL syntax error: {message}", detail=detail)
 
 
+def protocol_dataset(request: dict) -> tuple[list[str] | None, list[str] | None]:
+    """(default graphs, named graphs) of the request's dataset, or (None, None).
+
+    As the SPARQL 1.1 Protocol says (2.1.4), ``default-graph-uri`` and
+    ``named-graph-uri`` together make the whole dataset: naming only named
+    graphs leaves the default graph empty, naming only default graphs
+    leaves no named graph (like ``FROM`` / ``FROM NAMED`` in a query).
+    """
+    default_graphs = list(request.get("default_graphs") or [])
+    named_graphs = list(request.get("named_graphs") or [])
+    if not default_graphs and not named_graphs:
+        return None, None
+    return default_graphs, named_graphs
+
+
 def run(store: Store, request: dict, spool: Spool) -> dict:
     """Run one request; return what the parent needs to answer it."""
+    default_graphs, named_graphs = protocol_dataset(request)
     try:
         result = store.query(
             request["query"],
             union_default_graph=request.get("union"),
-            default_graphs=request.get("default_graphs") or None,
-            named_graphs=request.get("named_graphs") or None,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
             base_iri=request.get("base_iri"),
         )
     except SyntaxError as exc:
