@@ -93,3 +93,18 @@ def test_rubio_spoke_in_response_to_the_talks(graph, text):
     position = ID["position/rubio-cooperation-opportunities"]
     assert graph.value(position, DIP.respondsTo) == ID["event/riyadh-talks"]
     assert any("speaking after the talks" in text[s:e] for s, e in spans_of(graph, [position]))
+
+
+@pytest.mark.parametrize("phrase", ["overnight", "recently", "after the talks", "March 10", "in 2018"])
+def test_every_time_phrase_of_the_article_is_kept_on_the_node_it_dates(graph, text, phrase):
+    start = text.index(phrase)
+    nodes = [s for s, o in graph.subject_objects(DIP.timePhrase) if phrase in str(o)]
+    assert nodes, phrase
+    assert any(s <= start and start + len(phrase) <= e for s, e in spans_of(graph, nodes))
+
+
+def test_recently_dates_both_of_hegseths_statements_and_resolves_to_no_date(graph):
+    for slug in ("hegseth-nato-membership-unrealistic", "hegseth-kyiv-may-abandon-lost-territory"):
+        position = ID[f"position/{slug}"]
+        assert str(graph.value(position, DIP.timePhrase)) == "recently"
+        assert not any(graph.value(position, p) for p in TIME_OR_COUNT)

@@ -159,6 +159,10 @@ def test_cq10_every_position_with_holder_stance_and_quote(ask):
     assert rows["zelenskyy-rejects-deal-without-ukraine"]["stance"] == "rejects"
     assert rows["talks-constructive-and-forward-looking"]["holders"] == "(unattributed)"
     assert rows["waltz-pragmatic-discussions"]["quote"].startswith("The practical reality is that there is going to be some discussion of territory")
+    assert hegseth["when"] == "recently" and territory["when"] == "recently"
+    assert "Pete Hegseth recently stated that NATO membership for Ukraine is “unrealistic”" in hegseth["evidence"]
+    assert rows["rubio-cooperation-opportunities"]["when"] == "after the talks"
+    assert all(r["evidence"] for r in rows.values())
 
 
 def test_cq11_positions_aligned_with_russian_demands(ask):
