@@ -103,9 +103,17 @@ def _compact(iri: str, table: dict[str, str]) -> str:
     return iri
 
 
-def _href(iri: str, base: str) -> str:
-    """Entity IRIs of this dataset link to this server's pages."""
-    return "/" + iri[len(base):] if iri.startswith(base) else iri
+LINKED_SCHEMES = ("http://", "https://")
+
+
+def _href(iri: str, base: str) -> str | None:
+    """Entity IRIs of this dataset link to this server's pages; other web
+    IRIs link to themselves. Any other scheme (``javascript:``, ``data:``,
+    ...) is not linked: a query names its IRIs, so a link to one would let
+    a crafted query URL run script in the reader's browser."""
+    if iri.startswith(base):
+        return "/" + iri[len(base):]
+    return iri if iri.lower().startswith(LINKED_SCHEMES) else None
 
 
 def query_page(query: str | None, table: dict | None) -> Response:

@@ -427,3 +427,18 @@ def test_query_page_ask_and_construct_without_javascript(endpoint):
     page = body.decode()
     assert '<th scope="col">subject</th><th scope="col">predicate</th><th scope="col">object</th>' in page
     assert "<p>4 rows.</p>" in page and "<script" not in page
+
+
+def test_query_page_never_links_script_iris(endpoint):
+    """A crafted query URL must not put a javascript: (or data:) link into
+    the results page: those IRIs are shown, not linked; web IRIs still are."""
+    query = ('SELECT ?x ?y ?w ?d WHERE { BIND(IRI("javascript:alert(document.domain)") AS ?x) '
+             'BIND(IRI("JaVaScRiPt:alert(1)") AS ?y) BIND(<http://example.org/web> AS ?w) '
+             'BIND(STRDT("1", <javascript:alert(2)>) AS ?d) }')
+    status, _, body = get(endpoint, {"query": query, "format": "html"})
+    page = body.decode()
+    assert status == 200 and "<p>1 row.</p>" in page
+    assert 'href="javascript:' not in page.lower()
+    assert '<span class="iri" title="javascript:alert(document.domain)">javascript:alert(document.domain)</span>' in page
+    assert '<span class="datatype">^^javascript:alert(2)</span>' in page
+    assert f'<a href="{EX}web" title="{EX}web">' in page
