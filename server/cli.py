@@ -68,11 +68,22 @@ def serve(host, port, store, store_gsp, data, timeout, workers, threads, max_row
         server = create_server(app, host=app.config["HOST"], port=app.config["PORT"], threads=app.config["THREADS"],
                                ident="diplomacy-kg", clear_untrusted_proxy_headers=True)
         signal.signal(signal.SIGTERM, _stop)
-        click.echo(f"Serving {len(state.store)} quads with {engine.size} query workers on "
+        click.echo(f"Serving {_size(state.store)} with {engine.size} query workers on "
                    f"http://{app.config['HOST']}:{server.effective_port}/sparql", err=True)
         server.run()
     finally:
         state.close()
+
+
+def _size(store) -> str:
+    """"N quads"; a remote engine that is not up yet is said so, and the
+    service starts anyway: it answers 503 until the engine does."""
+    from kg.errors import EngineUnavailable, QueryTimeout
+
+    try:
+        return f"{len(store)} quads"
+    except (EngineUnavailable, QueryTimeout) as exc:
+        return f"a remote store that does not answer yet ({exc.message})"
 
 
 def _stop(signum, frame):

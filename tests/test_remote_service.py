@@ -162,3 +162,33 @@ def test_engine_down_is_a_clear_503_and_the_service_heals(tmp_path, corpus):
     finally:
         service.stop()
         engine.stop()
+
+
+def test_the_service_starts_before_its_engine_and_heals_when_it_comes(tmp_path, corpus):
+    import subprocess
+    import sys
+    import time
+
+    from bench.servers import free_port
+
+    engine = OxigraphServer(tmp_path / "db")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--store", engine.query_url], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        status = None
+        for _ in range(300):  # bounded wait for the port to open
+            if proc.poll() is not None:
+                raise AssertionError(f"kg serve exited: {proc.stderr.read().decode()}")
+            try:
+                status, _, body = get(url + "healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert status == 503 and b"unreachable" in body
+        with engine:
+            assert get(url + "healthz")[0] == 200
+    finally:
+        proc.terminate()
+        proc.wait(20)
