@@ -28,6 +28,9 @@ class Store:
     SPARQL dataset semantics).
     """
 
+    # An on-disk store opened read-only: its contents never change while open.
+    read_only = False
+
     def __init__(self, inner: ox.Store, *, location: str | None = None, union_default_graph: bool = True):
         self.inner = inner
         self.location = location
@@ -49,7 +52,9 @@ class Store:
         else:
             path.mkdir(parents=True, exist_ok=True)
             inner = ox.Store(str(path))
-        return cls(inner, location=str(path), **kw)
+        store = cls(inner, location=str(path), **kw)
+        store.read_only = read_only
+        return store
 
     # -- reading -----------------------------------------------------------
     def query(
