@@ -9,6 +9,7 @@ An article folder holds ``article.txt`` (the verbatim text) and
       headline: "..."             # only when the article has one
       datePublished: 2025-02-19
       dateline: Washington, US
+      datelinePlace: place/washington   # the place node of the dateline
     nodes:                        # one entry per fact-bearing node
       - id: person/marco-rubio    # -> {base}id/person/marco-rubio
         a: Person                 # dip: class (or a CURIE)
@@ -161,6 +162,10 @@ class _Compiler:
             self._problem(meta, f"datePublished '{published}' is not YYYY-MM-DD", "datePublished")
         if meta.get("dateline"):
             g.add((a, SDO.dateline, Literal(str(meta["dateline"]), lang=self.lang)))
+        if meta.get("datelinePlace"):
+            place = self._value(meta, "datelinePlace", DIP.datelinePlace, meta["datelinePlace"])
+            if place is not None:
+                g.add((a, DIP.datelinePlace, place))
         if meta.get("url"):
             g.add((a, SDO.url, URIRef(str(meta["url"]))))
         if meta.get("madeUp"):

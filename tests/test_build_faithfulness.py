@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Literal
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, SKOS
 
 from kg.build import build_dataset
 from kg.namespaces import DIP, NIF, article_graph, entity_ns
@@ -108,3 +108,12 @@ def test_recently_dates_both_of_hegseths_statements_and_resolves_to_no_date(grap
         position = ID[f"position/{slug}"]
         assert str(graph.value(position, DIP.timePhrase)) == "recently"
         assert not any(graph.value(position, p) for p in TIME_OR_COUNT)
+
+
+def test_the_dateline_washington_is_a_place_and_the_actor_washington_is_the_state(graph):
+    article = next(graph.subjects(RDF.type, DIP.Article))
+    assert graph.value(article, DIP.datelinePlace) == ID["place/washington"]
+    assert (ID["place/washington"], RDF.type, DIP.Settlement) in graph
+    # nothing else points at the place: "Washington" as an actor is the United States
+    assert set(graph.subject_predicates(ID["place/washington"])) == {(article, DIP.datelinePlace)}
+    assert "Washington" in {str(v) for v in graph.objects(ID["state/united-states"], SKOS.altLabel)}

@@ -162,3 +162,11 @@ def test_a_dump_of_the_store_still_validates(tmp_path):
     dumped = Dataset()
     dumped.parse(data=out.getvalue(), format="nquads")
     assert shacl_problems(dumped, ONTOLOGY) == []
+
+
+def test_dateline_place_must_be_a_described_node(tmp_path):
+    data = broken(tmp_path, "  datelinePlace: place/washington\n", "  datelinePlace: place/washingtn\n")
+    report = validate(data, ONTOLOGY)
+    assert not report.valid
+    assert any(re.search(r"mapping\.yaml:\d+: .*place/washingtn: refers to a node that no article or background describes", p)
+               for p in report.problems)
