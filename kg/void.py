@@ -225,7 +225,8 @@ def _distributions(b: Description, doc: str, owner: ox.NamedNode, site: str, mad
             b.add(dist, DCAT + "downloadURL", url)
             b.add(dist, DCAT + "accessURL", url)
             b.add(dist, DCAT + "mediaType", ox.NamedNode(MEDIA_TYPES + file.fmt.media_type))
-            b.add(dist, DCAT + "byteSize", _lit(info.gz_size if gz else info.size, XSD + "nonNegativeInteger"))
+            if info is not None:  # a file not made yet has no known size
+                b.add(dist, DCAT + "byteSize", _lit(info.gz_size if gz else info.size, XSD + "nonNegativeInteger"))
             if gz:
                 b.add(dist, DCAT + "compressFormat", ox.NamedNode(MEDIA_TYPES + GZIP))
 
@@ -234,17 +235,32 @@ def _subset_name(files: list[DumpFile]) -> str:
     return files[0].name.rsplit(".", 1)[0]
 
 
-def describe(store, made: Iterable[tuple[DumpFile, DumpInfo]], *, site_url: str, base: str | None = None) -> Description:
+def _remembered(memo: dict | None, key, compute):
+    """``compute()``, kept in ``memo`` (when given) under ``key``."""
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def describe(store, made: Iterable[tuple[DumpFile, DumpInfo | None]], *, site_url: str, base: str | None = None,
+             created_at: float | None = None, memo: dict | None = None) -> Description:
     """The VoID + DCAT description of ``store`` as served at ``site_url``.
 
-    ``made`` pairs each catalogue file with its made file (sizes, digests).
+    ``made`` pairs each catalogue file with its made file (sizes, digests),
+    or None for a file not made yet: its size is then left out, so the
+    description never has to write every dump first. ``created_at`` (POSIX
+    time) is the creation date when the data records none (default: when
+    the files were made). ``memo``, a dict kept per store version, spares
+    the counting queries on later calls.
     """
     site = site_url if site_url.endswith("/") else site_url + "/"
     doc = site + VOID_PATH
     dataset = ox.NamedNode(doc + "#dataset")
     uri_space = str(entity_ns(base))
     made = list(made)
-    meta = articles(store)
+    meta = _remembered(memo, "articles", lambda: articles(store))
     b = Description()
     a = str(RDF_TYPE.value)
 
@@ -257,18 +273,19 @@ def describe(store, made: Iterable[tuple[DumpFile, DumpInfo]], *, site_url: str,
     b.add(dataset, DCT + "description", DESCRIPTION)
     licences = sorted({m["license"].value for m in meta.values() if isinstance(m.get("license"), ox.NamedNode)})
     b.add(dataset, DCT + "license", *(ox.NamedNode(x) for x in licences or [DEFAULT_LICENSE]))
-    b.add(dataset, DCT + "created", created(store, min((i.modified for _, i in made), default=None)))
+    fallback = created_at or min((i.modified for _, i in made if i is not None), default=None)
+    b.add(dataset, DCT + "created", _remembered(memo, "created", lambda: created(store, fallback)))
     for m in meta.values():
         b.add(dataset, DCT + "source", m["article"])
     b.add(dataset, VOID + "sparqlEndpoint", ox.NamedNode(site + "sparql"))
     b.add(dataset, VOID + "uriSpace", uri_space)
-    b.add(dataset, VOID + "vocabulary", *(ox.NamedNode(v) for v in vocabularies(store)))
+    b.add(dataset, VOID + "vocabulary", *(ox.NamedNode(v) for v in _remembered(memo, "vocabularies", lambda: vocabularies(store))))
     b.add(dataset, DCAT + "landingPage", ox.NamedNode(site + "downloads"))
     b.add(dataset, str(FOAF_HOMEPAGE.value), ox.NamedNode(site))
     if meta:
         b.add(dataset, VOID + "exampleResource", min((m["article"] for m in meta.values()), key=str))
-    union_triples = next((i.triples for f, i in made if f.role == "union"), None)
-    b.counts(dataset, union_counts(store, uri_space, union_triples))
+    union_triples = next((i.triples for f, i in made if f.role == "union" and i is not None), None)
+    b.counts(dataset, _remembered(memo, "union", lambda: union_counts(store, uri_space, union_triples)))
     _distributions(b, doc, dataset, site, [(f, i) for f, i in made if f.graph is None])
 
     service = ox.NamedNode(doc + "#sparql")
@@ -289,17 +306,18 @@ def describe(store, made: Iterable[tuple[DumpFile, DumpInfo]], *, site_url: str,
     formats = sorted({f.fmt.name for f, _ in made})
     b.add(dataset, VOID + "feature", *(ox.NamedNode(W3C_FORMATS[name]) for name in formats if name in W3C_FORMATS))
 
-    by_graph: dict[str, list[tuple[DumpFile, DumpInfo]]] = {}
+    by_graph: dict[str, list[tuple[DumpFile, DumpInfo | None]]] = {}
     for f, i in made:
         if f.graph:
             by_graph.setdefault(f.graph, []).append((f, i))
-    stats = graph_counts(store, uri_space)
+    stats = _remembered(memo, "graphs", lambda: graph_counts(store, uri_space))
+    sources = _remembered(memo, "sources", lambda: {g: graph_sources(store, g) for g in by_graph})
     for graph, pairs in sorted(by_graph.items()):
-        _subset(b, doc, dataset, graph, pairs, meta.get(graph), store, stats[graph], site)
+        _subset(b, doc, dataset, graph, pairs, meta.get(graph), sources.get(graph, []), stats[graph], site)
     return b
 
 
-def _subset(b: Description, doc: str, dataset, graph: str, pairs, article: dict | None, store, stats: Counts, site: str) -> None:
+def _subset(b: Description, doc: str, dataset, graph: str, pairs, article: dict | None, sources: list, stats: Counts, site: str) -> None:
     """One named graph as a ``void:subset`` of the dataset."""
     a = str(RDF_TYPE.value)
     files = [f for f, _ in pairs]
@@ -315,7 +333,7 @@ def _subset(b: Description, doc: str, dataset, graph: str, pairs, article: dict 
             if article.get(key) is not None:
                 b.add(subset, prop, article[key])
     b.add(subset, DCT + "title", title)
-    b.add(subset, DCT + "source", *graph_sources(store, graph))
+    b.add(subset, DCT + "source", *sources)
     b.add(subset, VOID + "sparqlEndpoint", ox.NamedNode(site + "sparql"))
     b.counts(subset, stats)
     _distributions(b, doc, subset, site, pairs)

@@ -138,13 +138,25 @@ def _public(resp: Response) -> Response:
 
 
 def _void_response(fmt) -> Response:
-    """The description in ``fmt``; computed once per store version and URL."""
+    """The description in ``fmt``, made without writing any dump file.
+
+    Files already made give their sizes; the others are listed without
+    one. The counts are computed once per store version; the text again
+    only when more files have been made or for another URL or format.
+    """
     cache = dump_cache()
-    made = made_files()
-    key = (Path(made[0][1].path).parent.name if made else "", site_url(), fmt.name)
+    folder = cache.directory()
+    made = [(f, cache.known(f, folder=folder)) for f in cache.files(folder)]
+    sized = sum(1 for _, info in made if info is not None)
+    key = (folder.name, site_url(), fmt.name, sized)
     memo = current_app.extensions.setdefault("kg_void", {})
+    facts = current_app.extensions.setdefault("kg_void_facts", {})
+    if folder.name not in facts:
+        facts.clear()
+        facts[folder.name] = {}
     if key not in memo:
-        description = describe(current_state().store, made, site_url=key[1], base=cache.base)
+        description = describe(current_state().store, made, site_url=key[1], base=cache.base,
+                               created_at=cache.version_time(folder), memo=facts[folder.name])
         out = io.BytesIO()
         write_dump(description, fmt, UNION, out, prefixes=description_prefixes(cache.base))
         if len(memo) >= 16:

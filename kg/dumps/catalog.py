@@ -41,6 +41,7 @@ REMOTE_RECHECK = 60.0
 # Version folders kept in the cache: the newest, and any used recently
 # (another service may share the folder); older idle ones are removed.
 KEEP_VERSIONS = 3
+VERSION_STAMP = ".first-seen"
 IDLE_BEFORE_REMOVAL = 3600.0
 _VERSION = re.compile(r"[0-9a-f]{20}")
 _ARTICLE = re.compile(r"/graph/article/([^/]+)$")
@@ -303,6 +304,37 @@ class DumpCache:
             self._known.clear()
         self._known[str(record)] = info
         return info
+
+    def known(self, file: DumpFile, *, folder: Path | None = None) -> DumpInfo | None:
+        """The made file if it exists already, else None; never makes it."""
+        folder = folder or self.directory()
+        record = folder / (file.name + ".json")
+        info = self._known.get(str(record))
+        if info and os.path.exists(info.path) and os.path.exists(info.gz_path):
+            return info
+        info = _read_record(record)
+        if info is not None:
+            self._known[str(record)] = info
+        return info
+
+    def version_time(self, folder: Path | None = None) -> float:
+        """When this store version was first seen (POSIX time), the same for
+        every request and process: stamped once in its folder."""
+        folder = folder or self.directory()
+        stamp = folder / VERSION_STAMP
+        try:
+            return float(stamp.read_text())
+        except (FileNotFoundError, ValueError):
+            pass
+        tmp = folder / f"{VERSION_STAMP}.{os.getpid()}.tmp"
+        tmp.write_text(repr(time.time()))
+        try:
+            os.link(tmp, stamp)  # atomic, and the first stamp wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+        return float(stamp.read_text())
 
     def ensure_all(self) -> list[DumpInfo]:
         folder = self.directory()
