@@ -149,7 +149,7 @@ def test_cq09_saudi_arabia_role(ask):
 
 def test_cq10_every_position_with_holder_stance_and_quote(ask):
     rows = {r["position"].rsplit("/", 1)[1]: r for r in ask("10")}
-    assert len(rows) == 25
+    assert len(rows) == 26
     assert rows["pivotal-moment-in-global-geopolitics"]["holders"] == "(unattributed)"
     hegseth = rows["hegseth-nato-membership-unrealistic"]
     assert (hegseth["holders"], hegseth["stance"], hegseth["quote"]) == ("Pete Hegseth", "rejects", "unrealistic")
@@ -184,6 +184,10 @@ def test_cq12_security_territory_nato(ask):
     assert {"Emmanuel Macron", "Mike Waltz"} <= by_topic["Security guarantees for Ukraine"]
     assert {"Pete Hegseth", "European leaders", "Mike Waltz", "Russia"} <= by_topic["Ukraine’s territory"]
     assert {"Pete Hegseth", "Russia"} <= by_topic["NATO membership for Ukraine"]
+    # the closing judgement: territory makes any concrete outcome uncertain (the writer's, unattributed)
+    uncertain = [r for r in rows if r["position"].endswith("/concrete-outcome-uncertain")]
+    assert {(r["topicLabel"], r["holder"]) for r in uncertain} == {("Ukraine’s territory", "(unattributed)")}
+    assert "Ukraine’s territorial concerns, NATO’s role" in uncertain[0]["content"]
 
 
 def test_cq13_us_policy_before_and_now(ask):
