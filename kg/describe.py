@@ -2,7 +2,10 @@
 
 ``describe`` runs a handful of queries (outgoing triples with blank nodes
 closed, incoming links counted per property and capped, labels of every
-linked thing) and returns a ``Description``. ``to_graph`` turns it into the
+linked thing) and returns a ``Description``. Caps are in the queries
+(``LIMIT`` without ``ORDER BY``: sorting thousands of links in the store
+costs far more than the page), and the kept links are sorted here, so a
+page costs the same whether a thing has ten links or ten thousand. ``to_graph`` turns it into the
 RDF twin of a page; ``kg.entity_page.build_page`` arranges it for people.
 """
 
@@ -22,6 +25,9 @@ from .terms import sparql_iri, to_rdflib, values_clause
 # Incoming links kept per property: a page shows a few, the RDF twin many.
 PAGE_INCOMING_CAP = 10
 RDF_INCOMING_CAP = 1000
+# Values kept per outgoing property on a page (an entity with thousands of
+# evidence spans lists a few; the evidence section counts them all).
+PAGE_OUTGOING_CAP = 50
 # Levels of blank nodes closed under a resource.
 BNODE_DEPTH = 4
 
@@ -34,6 +40,7 @@ class Description:
     outgoing: list = field(default_factory=list)  # ox.Triple, subject iri or a closed blank node
     incoming: dict = field(default_factory=dict)  # property -> [subject term], capped
     incoming_counts: dict = field(default_factory=dict)  # property -> total
+    outgoing_counts: dict = field(default_factory=dict)  # capped property -> total
     labels: Labels = field(default_factory=Labels)
     label_rows: list = field(default_factory=list)
 
@@ -42,14 +49,32 @@ class Description:
         return not self.outgoing and not self.incoming_counts
 
 
-def _outgoing(store, iri: str) -> list:
-    """Triples of ``iri`` plus those of the blank nodes it reaches.
+def _capped_outgoing(store, s: str, cap: int) -> tuple[list, dict]:
+    """``s``'s own triples, at most ``cap`` per property, and the totals of
+    the capped properties (a count query, then one query per capped one)."""
+    counts = {row["p"].value: int(row["n"].value) for row in store.query(
+        f"SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {s} ?p ?o }} GROUP BY ?p", union_default_graph=True)}
+    big = sorted(p for p, n in counts.items() if n > cap)
+    keep = f"FILTER(?p NOT IN ({', '.join(f'<{p}>' for p in big)}))" if big else ""
+    triples = list(store.query(f"CONSTRUCT {{ {s} ?p ?o }} WHERE {{ {s} ?p ?o {keep} }}", union_default_graph=True))
+    for p in big:
+        triples += store.query(f"CONSTRUCT {{ {s} <{p}> ?o }} WHERE {{ SELECT DISTINCT ?o WHERE {{ {s} <{p}> ?o }} LIMIT {int(cap)} }}",
+                               union_default_graph=True)
+    return triples, {p: counts[p] for p in big}
+
+
+def _outgoing(store, iri: str, cap: int | None = None) -> tuple[list, dict]:
+    """Triples of ``iri`` plus those of the blank nodes it reaches, and the
+    totals of properties capped at ``cap`` values (none when ``cap`` is None).
 
     One query per level of blank nodes (most resources have none, so one
     query in all); each level is a join, never a scan of the store.
     """
     s = sparql_iri(iri)
-    triples = list(store.query(f"CONSTRUCT {{ {s} ?p ?o }} WHERE {{ {s} ?p ?o }}", union_default_graph=True))
+    if cap is None:
+        triples, capped = list(store.query(f"CONSTRUCT {{ {s} ?p ?o }} WHERE {{ {s} ?p ?o }}", union_default_graph=True)), {}
+    else:
+        triples, capped = _capped_outgoing(store, s, cap)
     path = f"{s} ?p0 ?b0 ."
     level = [t for t in triples if isinstance(t.object, ox.BlankNode)]
     for depth in range(BNODE_DEPTH):
@@ -61,7 +86,7 @@ def _outgoing(store, iri: str) -> list:
         triples += level
         level = [t for t in level if isinstance(t.object, ox.BlankNode)]
         path += f" ?b{depth} ?p{depth + 1} ?b{depth + 1} ."
-    return triples
+    return triples, capped
 
 
 def _incoming(store, iri: str, cap: int) -> tuple[dict, dict]:
@@ -78,8 +103,20 @@ def _incoming(store, iri: str, cap: int) -> tuple[dict, dict]:
         for row in store.query(query, union_default_graph=True):
             subjects[row["p"].value].append(row["s"])
     for p in (p for p, n in counts.items() if n > cap):
-        subjects[p] = incoming_page(store, iri, p, 0, cap)
+        subjects[p] = incoming_sample(store, iri, p, cap)
     return dict(subjects), counts
+
+
+def term_order(term) -> tuple:
+    """Sort key of a term as ``ORDER BY`` has it: blank nodes, then IRIs."""
+    return (isinstance(term, ox.NamedNode), term.value)
+
+
+def incoming_sample(store, iri: str, prop: str, limit: int) -> list:
+    """``limit`` subjects of ``?s prop iri`` (which ones is the store's
+    choice, the same every time for one store), sorted."""
+    query = f"SELECT DISTINCT ?s WHERE {{ ?s {sparql_iri(prop)} {sparql_iri(iri)} }} LIMIT {int(limit)}"
+    return sorted((row["s"] for row in store.query(query, union_default_graph=True)), key=term_order)
 
 
 def incoming_page(store, iri: str, prop: str, offset: int, limit: int) -> list:
@@ -113,17 +150,20 @@ def _hash_resources(store, iri: str) -> list:
     return list(store.query(query, union_default_graph=True))
 
 
-def describe(store, iri: str, *, incoming_cap: int = PAGE_INCOMING_CAP, extra_labels=(), hash_resources: bool = False) -> Description:
+def describe(store, iri: str, *, incoming_cap: int = PAGE_INCOMING_CAP, extra_labels=(), hash_resources: bool = False,
+             outgoing_cap: int | None = None) -> Description:
     """Describe ``iri``; raises NotFound when the graph never mentions it.
 
     With ``hash_resources``, the triples of ``{iri}#...`` resources linking
     to ``iri`` are included (hash IRIs are described by their document).
+    With ``outgoing_cap``, at most that many values per property are kept
+    and ``outgoing_counts`` has the totals of those cut.
     """
-    outgoing = _outgoing(store, iri)
+    outgoing, capped = _outgoing(store, iri, outgoing_cap)
     if hash_resources and "#" not in iri:
         outgoing += _hash_resources(store, iri)
     incoming, counts = _incoming(store, iri, incoming_cap)
-    desc = Description(iri, outgoing, incoming, counts)
+    desc = Description(iri, outgoing, incoming, counts, capped)
     if desc.empty:
         raise NotFound(f"The graph says nothing about <{iri}>.", detail={"iri": iri})
     desc.label_rows = label_rows(store, linked_iris(outgoing, incoming, {iri, *extra_labels}))

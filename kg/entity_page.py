@@ -56,6 +56,11 @@ class Row:
     prop: str
     label: str
     values: list
+    total: int = 0  # values in the graph when more than are shown
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.values))
 
 
 @dataclass
@@ -149,6 +154,8 @@ def build_page(desc: Description, store=None) -> EntityPage:
     """The page data for ``desc``; with ``store``, evidence is resolved too."""
     subject = ox.NamedNode(desc.iri)
     rows = _rows(subject, desc.outgoing, desc.labels)
+    for row in rows:
+        row.total = desc.outgoing_counts.get(row.prop, 0)
     types = next((r.values for r in rows if r.prop == str(RDF.type)), [])
     page = EntityPage(desc.iri, desc.labels.get(desc.iri) or humanize(desc.iri), types)
     page.description = _first(rows, DESCRIPTION_PROPS)

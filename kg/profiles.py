@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib.namespace import RDFS
 
+from .describe import term_order
 from .entity_page import JOINT_SPANS, EntityPage, make_value
 from .evidence_view import all_spans, article_texts, evidence_for, joint
 from .labels import Labels
@@ -104,13 +105,17 @@ def kinds_of(store, types: list[str]) -> set[str]:
 
 
 def _anchor_nodes(store, iri: str, anchor: tuple) -> tuple[list, int]:
-    """The section's nodes (at most SECTION_CAP) and how many there are."""
+    """The section's nodes (at most SECTION_CAP) and how many there are.
+
+    The cap is in the query without ``ORDER BY`` (sorting thousands of
+    nodes in the store is what made a much-linked page slow); the nodes
+    kept are sorted here. Which ones are kept is the store's choice."""
     if anchor[0] == "self":
         return [ox.NamedNode(iri)], 1
     props = ", ".join(f"<{DIP[p]}>" for p in anchor[1:])
     pattern = f"{sparql_iri(iri)} ?p ?node" if anchor[0] == "out" else f"?node ?p {sparql_iri(iri)}"
-    query = f"SELECT DISTINCT ?node WHERE {{ {pattern} FILTER(?p IN ({props})) }} ORDER BY ?node LIMIT {SECTION_CAP + 1}"
-    nodes = [row["node"] for row in store.query(query, union_default_graph=True)]
+    query = f"SELECT DISTINCT ?node WHERE {{ {pattern} FILTER(?p IN ({props})) }} LIMIT {SECTION_CAP + 1}"
+    nodes = sorted((row["node"] for row in store.query(query, union_default_graph=True)), key=term_order)
     if len(nodes) <= SECTION_CAP:
         return nodes, len(nodes)
     count = f"SELECT (COUNT(DISTINCT ?node) AS ?n) WHERE {{ {pattern} FILTER(?p IN ({props})) }}"

@@ -16,7 +16,7 @@ import re
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
 from kg import formats as F
-from kg.describe import RDF_INCOMING_CAP, describe, incoming_page, serialize, to_graph
+from kg.describe import PAGE_OUTGOING_CAP, RDF_INCOMING_CAP, describe, incoming_page, serialize, to_graph
 from kg.entity_page import build_page, drop_rows, make_value
 from kg.errors import BadRequest, NotFound
 from kg.labels import Labels
@@ -130,7 +130,7 @@ def rdf_twin(iri: str, fmt: F.Format) -> bytes:
 
 
 def entity_html(iri: str, alts) -> str:
-    desc = describe(store(), iri)
+    desc = describe(store(), iri, outgoing_cap=PAGE_OUTGOING_CAP)
     page = build_page(desc, store())
     extra = views.entity_extras(store(), page)
     diagram = views.neighbourhood(page)
