@@ -123,6 +123,9 @@ def test_cq07_persons_offices_and_roles(ask):
     assert "patron: Russia–United States talks in Riyadh" in rows["Mohammed bin Salman"]["roles"]
     assert "victim: Killing of Jamal Khashoggi" in rows["Jamal Khashoggi"]["roles"]
     assert "negotiator (representative)" in rows["Marco Rubio"]["roles"]
+    assert rows["Marco Rubio"]["officeEvidence"] == "U.S. Secretary of State Marco Rubio"
+    assert "with Donald Trump back in office" in rows["Donald Trump"]["officeEvidence"]
+    assert not rows["Jamal Khashoggi"]["officeEvidence"]
 
 
 def test_cq08_states_and_organisations_and_their_relation(ask):
@@ -197,6 +200,8 @@ def test_cq13_us_policy_before_and_now(ask):
     assert "U.S. military backing of Ukraine" in rows["Joe Biden"]["actions"]
     assert rows["Donald Trump"]["aim"] == "direct engagement with Moscow to bring the war to a close and stabilize relations"
     assert rows["Donald Trump"]["contrastsWith"] == "U.S. policy of isolating Russia under President Biden"
+    assert "Under President Joe Biden, the U.S. led a global effort to isolate Russia" in rows["Joe Biden"]["evidence"]
+    assert "a new approach is emerging—one that seeks direct engagement with Moscow" in rows["Donald Trump"]["evidence"]
 
 
 def test_cq14_strikes_with_counts_and_consequences(ask):
@@ -208,6 +213,11 @@ def test_cq14_strikes_with_counts_and_consequences(ask):
         ("drones that hit", None, "some"),
     }
     assert column(wave, "reportedByLabel") == {"Ukraine’s military"}
+    assert column(wave, "evidence") == {
+        "Ukraine’s military reported that 176 drones were fired",
+        "with a significant number intercepted",
+        "some managed to strike civilian infrastructure",
+    }
     assert column(wave, "attackerLabel") == {"Russia"} and column(wave, "weaponLabel") == {"drone"}
     assert column(wave, "timePhrase") == {"overnight"}
     dolynska = {(r["what"], r["value"]) for r in rows if r["strike"].endswith("dolynska-drone-strike")}
