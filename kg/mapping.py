@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -73,8 +74,16 @@ def _sequence(loader, node):
     return value
 
 
+def _timestamp(loader, node):
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(None, None, f"'{node.value}' is not a valid date ({exc})", node.start_mark) from exc
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def load_yaml(path: Path):
@@ -82,7 +91,11 @@ def load_yaml(path: Path):
     if not path.is_file():
         raise BuildError("file not found", where=str(path))
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BuildError(f"not UTF-8 ({exc.reason} at byte {exc.start})", where=str(path)) from exc
+    try:
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -156,10 +169,10 @@ class _Compiler:
         g.add((a, SDO.inLanguage, Literal(self.lang)))
         g.add((a, PROV.wasDerivedFrom, Literal(f"data/articles/{self.folder.name}/{text_path.name}")))
         published = str(meta.get("datePublished", ""))
-        if DATE.match(published):
+        if DATE.match(published) and _is_date(published):
             g.add((a, SDO.datePublished, Literal(published, datatype=XSD.date)))
         else:
-            self._problem(meta, f"datePublished '{published}' is not YYYY-MM-DD", "datePublished")
+            self._problem(meta, f"datePublished '{published}' is not a calendar date (YYYY-MM-DD)", "datePublished")
         if meta.get("dateline"):
             g.add((a, SDO.dateline, Literal(str(meta["dateline"]), lang=self.lang)))
         if meta.get("datelinePlace"):
@@ -236,7 +249,7 @@ class _Compiler:
         if datatype == RDF.langString:
             return Literal(text, lang=self.lang)
         ok = {
-            XSD.date: lambda: DATE.match(text),
+            XSD.date: lambda: DATE.match(text) and _is_date(text),
             XSD.gYear: lambda: re.match(r"^-?\d{4}$", text),
             XSD.nonNegativeInteger: lambda: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
             XSD.integer: lambda: isinstance(value, int) and not isinstance(value, bool),
@@ -259,6 +272,15 @@ class _Compiler:
         span_node = add_span(self.out.graph, self.out.iri, self.out.text, start, end)
         link_sentences(self.out.graph, span_node, start, end, self.sentences)
         self.out.graph.add((node, DIP.evidence, span_node))
+
+
+def _is_date(text: str) -> bool:
+    """True for a real calendar day (2025-02-30 is not one)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _as_list(value) -> list:
