@@ -18,6 +18,7 @@ pattern are not mistaken for keywords) feeds a few checks:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -36,7 +37,7 @@ _PN_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]"
 _LOCAL_CHAR = rf"(?:[{_PN_CHARS}:]|%[0-9A-Fa-f]{{2}}|{_PN_ESCAPE})"
 _LOCAL_MID = rf"(?:[{_PN_CHARS}:.]|%[0-9A-Fa-f]{{2}}|{_PN_ESCAPE})"
 
-TOKEN = re.compile(
+TOKEN_PATTERN = (
     rf"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n\r]*)
@@ -49,9 +50,15 @@ TOKEN = re.compile(
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<number>[0-9]+)
   | (?P<punct>.)
-    """,
-    re.VERBOSE | re.DOTALL,
+    """
 )
+
+
+@functools.cache
+def _token_re() -> re.Pattern:
+    """The tokenizer's pattern, compiled on first use (compiling its Unicode
+    classes takes tens of milliseconds, which ``kg serve`` start-up skips)."""
+    return re.compile(TOKEN_PATTERN, re.VERBOSE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ def tokenize(text: str) -> list[Token]:
     """
     tokens: list[Token] = []
     line, line_start = 1, 0
-    for match in TOKEN.finditer(text):
+    for match in _token_re().finditer(text):
         kind = match.lastgroup or "punct"
         if kind not in ("ws", "comment"):
             tokens.append(Token(kind, match.group(), line, match.start() - line_start + 1))

@@ -147,6 +147,7 @@ class QueryEngine:
             for worker in started:
                 if worker.wait_ready(START_TIMEOUT) and not self._closed:
                     self._idle.put(worker)
+                    self._ready.set()  # one worker can answer: the service is up
                 else:
                     log.error("query worker %s did not start", worker.pid)
                     self._forget(worker)
