@@ -109,6 +109,7 @@ def build_store(store_dir, *, data_dir="data", ontology_dir="ontology", base=Non
     shutil.rmtree(fresh, ignore_errors=True)
     store = Store.open(fresh, read_only=False)
     store.load(dataset.serialize(format="nquads").encode("utf-8"), NQUADS)
+    store.materialize_union()
     store.flush()
     stats = store_stats(store)
     del store

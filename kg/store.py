@@ -13,10 +13,16 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
+import json
+
 import pyoxigraph as ox
 
 from .errors import BuildError, NotFound
 from .formats import Format
+
+# A store whose default graph holds the materialized merge of its named
+# graphs carries this file in its directory (see ``materialize_union``).
+MERGE_MARKER = "kg-merged-default-graph.json"
 
 
 class Store:
@@ -26,6 +32,15 @@ class Store:
     default graph of a query is the union of all graphs (the article service's
     behaviour); when false, it is the store's own default graph (standard
     SPARQL dataset semantics).
+
+    The union is an RDF merge: a triple stated in two article graphs is one
+    triple of the default graph. pyoxigraph 0.5's ``use_default_graph_as_union``
+    instead yields it once per graph (oxigraph issue #1919, fixed upstream
+    after 0.5.13), which doubles ``COUNT``/``SUM`` and multiplies join rows.
+    So stores built here hold the merge materialized in their default graph
+    (``materialize_union``): union queries read that graph, and everything
+    else (``quads``, ``dump``, ``len``) hides it, so the dataset is unchanged
+    for its users.
     """
 
     # An on-disk store opened read-only: its contents never change while open.
@@ -35,6 +50,12 @@ class Store:
         self.inner = inner
         self.location = location
         self.union_default_graph = union_default_graph
+        # Triples of the materialized merge in the default graph, or None.
+        self.merged_triples: int | None = None
+        if location:
+            marker = Path(location) / MERGE_MARKER
+            if marker.is_file():
+                self.merged_triples = int(json.loads(marker.read_text())["merged_triples"])
 
     # -- opening -----------------------------------------------------------
     @classmethod
@@ -74,10 +95,14 @@ class Store:
         no named graph; ``None`` (either) keeps the store's own.
         """
         kwargs: dict = {}
+        union = self.union_default_graph if union_default_graph is None else union_default_graph
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        elif self.union_default_graph if union_default_graph is None else union_default_graph:
+        elif union and self.merged_triples is None:
             kwargs["use_default_graph_as_union"] = True
+        elif not union and self.merged_triples is not None:
+            # The store's own default graph was empty before the merge.
+            kwargs["default_graph"] = []
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         if base_iri:
@@ -85,19 +110,30 @@ class Store:
         return self.inner.query(sparql, **kwargs)
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
-        g = ox.NamedNode(graph) if graph else None
-        return self.inner.quads_for_pattern(None, None, None, g)
+        """Quads of one named graph, or of the whole dataset (``None``)."""
+        if graph:
+            return self.inner.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        quads = self.inner.quads_for_pattern(None, None, None, None)
+        if self.merged_triples is None:
+            return quads
+        default = ox.DefaultGraph()
+        return (q for q in quads if q.graph_name != default)
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self.inner.named_graphs() if isinstance(g, ox.NamedNode))
 
     def __len__(self) -> int:
-        return len(self.inner)
+        """Quads of the dataset (the materialized merge not counted)."""
+        return len(self.inner) - (self.merged_triples or 0)
 
     def dump(self, output: IO[bytes], fmt: Format, graph: str | None = None) -> None:
         """Serialize the dataset (or one named graph) in ``fmt``."""
         rdf_format = getattr(ox.RdfFormat, fmt.oxigraph)
-        if graph is None and not rdf_format.supports_datasets:
+        if graph is None and self.merged_triples is not None:
+            if rdf_format.supports_datasets:
+                ox.serialize(self.quads(), output, rdf_format)
+            # else: the store's own default graph, empty before the merge.
+        elif graph is None and not rdf_format.supports_datasets:
             self.inner.dump(output, rdf_format, from_graph=ox.DefaultGraph())
         elif graph is None:
             self.inner.dump(output, rdf_format)
@@ -124,6 +160,35 @@ class Store:
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
         self.inner.extend(quads)
+
+    def materialize_union(self, batch: int = 200_000) -> int | None:
+        """Write the RDF merge of the named graphs into the default graph.
+
+        Done after loading, on a writable store whose own default graph is
+        empty (returns None and changes nothing otherwise); done again after
+        more named graphs are loaded, it brings the merge up to date. The storage is
+        a set, so a triple in several graphs is stored once. Memory stays
+        bounded (quads are copied in batches); the marker file is written
+        last, so a store interrupted half-way is never taken as merged.
+        """
+        default = ox.DefaultGraph()
+        has_own_default = next(iter(self.inner.quads_for_pattern(None, None, None, default)), None) is not None
+        if self.merged_triples is None and has_own_default:
+            return None
+        pending: list[ox.Quad] = []
+        for name in self.inner.named_graphs():
+            for q in self.inner.quads_for_pattern(None, None, None, name):
+                pending.append(ox.Quad(q.subject, q.predicate, q.object, default))
+                if len(pending) >= batch:
+                    self.inner.extend(pending)
+                    pending.clear()
+        self.inner.extend(pending)
+        count = sum(1 for _ in self.inner.quads_for_pattern(None, None, None, default))
+        self.merged_triples = count
+        if self.location:
+            self.inner.flush()
+            (Path(self.location) / MERGE_MARKER).write_text(json.dumps({"merged_triples": count}) + "\n")
+        return count
 
     def flush(self) -> None:
         self.inner.flush()

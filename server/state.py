@@ -115,6 +115,7 @@ def load_files(paths: list[str], target: str) -> None:
             store.load(path, _format_of(path), base_iri=path.resolve().as_uri())
         except (OSError, ValueError) as exc:
             raise BuildError(str(exc), where=name) from exc
+    store.materialize_union()
     store.flush()
 
 

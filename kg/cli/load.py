@@ -154,12 +154,21 @@ def load(files, location, gsp, update, source, graph, quiet):
     for path in files:  # refuse an unknown format before loading anything
         format_of(path)
     store = open_target(location, gsp, update)
+    if isinstance(store, Store) and store.merged_triples is not None and not graph and any(
+        format_of(path).name not in ("nq", "trig") for path in files
+    ):
+        raise BuildError(
+            "this store's default graph holds the merge of its named graphs; "
+            "load triple files into a named graph with --graph IRI", where=location
+        )
     before = len(store)
     started = time.perf_counter()
     if source:
         copy_store(store, source, quiet)
     for path in files:
         load_file(store, path, graph, quiet)
+    if isinstance(store, Store):
+        store.materialize_union()  # the union default graph as an RDF merge
     elapsed = time.perf_counter() - started
     store.flush()  # the embedded store also compacts itself here, for fast reads
     compacted = time.perf_counter() - started - elapsed
