@@ -45,6 +45,7 @@ from .vocab import Vocabulary
 ID_PATTERN = re.compile(r"^[a-z][a-z-]*/[a-z0-9][a-z0-9-]*$")
 RESERVED = {"id", "a", "label", "alt", "comment", "evidence"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _NAMES = Graph().namespace_manager  # for short datatype names in messages
 
 
@@ -136,6 +137,10 @@ class _Compiler:
             raise BuildError("a mapping has an 'article' mapping and a 'nodes' list", where=str(self.mapping_path))
         meta = doc["article"]
         slug = str(meta.get("slug") or self.folder.name)
+        for name in {slug, self.folder.name}:
+            if not SLUG.match(name):
+                raise BuildError(f"'{name}' is not a slug (lowercase letters, digits and hyphens): it names the "
+                                 "article's IRI and graph", where=self._where(meta))
         self.lang = str(meta.get("language", "en"))
         iri = self.ns["article/" + slug]
         self.out = CompiledArticle(slug, iri, text, Graph())

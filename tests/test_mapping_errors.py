@@ -66,3 +66,19 @@ def test_mapping_that_is_not_utf8_is_named(tmp_path):
         validate(data, REPO / "ontology")
     assert info.value.message.endswith("mapping.yaml: not UTF-8 (invalid start byte at byte %d)" % (mapping.stat().st_size - 2))
     assert "Traceback" not in kg_validate(data).stderr
+
+
+def test_a_slug_that_cannot_be_an_iri_is_refused_before_anything_is_built(tmp_path):
+    data = data_with(tmp_path, f"  slug: {SLUG}\n", "  slug: Bad Slug!\n")
+    done = kg_validate(data)
+    assert done.returncode == 2
+    assert re.search(r"mapping\.yaml:\d+: 'Bad Slug!' is not a slug", done.stderr)
+    assert "does not look like a valid URI" not in done.stderr
+
+
+def test_an_article_folder_whose_name_is_not_a_slug_is_named(tmp_path):
+    data = data_with(tmp_path, "nodes:\n", "nodes:\n")
+    (data / "articles" / SLUG).rename(data / "articles" / "My Article")
+    with pytest.raises(BuildError) as info:
+        validate(data, REPO / "ontology")
+    assert "My Article/mapping.yaml:" in info.value.message and "'My Article' is not a slug" in info.value.message
