@@ -11,6 +11,7 @@ is the VoID + DCAT description. Files are made once per store version by
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tempfile
 from pathlib import Path
@@ -165,7 +166,11 @@ def _void_response(fmt) -> Response:
     resp = Response(memo[key], content_type=fmt.content_type())
     resp.vary.add("Accept")
     resp.headers["Link"] = '</downloads>; rel="alternate"; type="text/html"'
-    return _public(resp)
+    # The text changes when a dump is first made (its size is added): a
+    # strong tag of the bytes, revalidated, rather than a long cache life.
+    resp.set_etag(hashlib.sha256(memo[key]).hexdigest()[:32])
+    resp.headers["Cache-Control"] = "public, no-cache"
+    return _public(resp.make_conditional(request))
 
 
 @bp.get(f"/{VOID_PATH}")

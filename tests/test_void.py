@@ -197,3 +197,19 @@ def test_description_answers_without_making_any_dump(tmp_path):
     for prop in (VOID.triples, VOID.entities, VOID.distinctSubjects, VOID.properties, VOID.classes):
         assert later.value(dataset, prop) == first.value(dataset, prop), prop
     assert later.value(dataset, DCTERMS.created) == first.value(dataset, DCTERMS.created)
+
+
+def test_description_is_revalidated_with_its_etag(tmp_path):
+    """The description carries a tag of its bytes: 304 while unchanged, and
+    a new tag once a dump is made and its size appears."""
+    client = create_app({"STORE_OBJECT": STORE, "DUMPS_DIR": str(tmp_path)}).test_client()
+    first = client.get("/void.ttl")
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and tag and first.headers["Cache-Control"] == "public, no-cache"
+    again = client.get("/void.ttl", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == tag
+    assert client.get("/.well-known/void", headers={"If-None-Match": tag, "Accept": "application/ld+json"}).status_code == 200
+    client.get("/downloads/ontology.ttl")
+    changed = client.get("/void.ttl", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert b"dcat:byteSize" in changed.data or b"byteSize" in changed.data
