@@ -112,11 +112,24 @@ def read_protocol(max_body: int) -> ProtocolRequest:
         raise Forbidden("SPARQL Update is not accepted here: this endpoint is read-only, and nothing was changed.", detail={"refused": "update"})
     return ProtocolRequest(
         query=params.get("query"),
-        formats=[v for v in params.getlist("format") if v.strip()],
+        formats=[_restore_plus(v) for v in params.getlist("format") if v.strip()],
         timeout=params.get("timeout"),
         default_graphs=params.getlist("default-graph-uri"),
         named_graphs=params.getlist("named-graph-uri"),
     )
+
+
+def _restore_plus(value: str) -> str:
+    """A ``format=`` media type typed into a URL unencoded
+    (``application/sparql-results+json``) arrives with its ``+`` decoded to
+    a space; no media type contains a space, so put the ``+`` back."""
+    if "/" not in value:
+        return value
+    parts = []
+    for part in value.split(","):
+        media, sep, params = part.strip().partition(";")
+        parts.append(media.strip().replace(" ", "+") + sep + params)
+    return ", ".join(parts)
 
 
 # -- choosing what to send ----------------------------------------------------

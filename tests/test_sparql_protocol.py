@@ -442,3 +442,17 @@ def test_query_page_never_links_script_iris(endpoint):
     assert '<span class="iri" title="javascript:alert(document.domain)">javascript:alert(document.domain)</span>' in page
     assert '<span class="datatype">^^javascript:alert(2)</span>' in page
     assert f'<a href="{EX}web" title="{EX}web">' in page
+
+
+@pytest.mark.parametrize("raw,media", [
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("application/sparql-results+json, text/csv;q=0.5", "application/sparql-results+json"),
+])
+def test_format_media_type_typed_unencoded_in_the_url(endpoint, raw, media):
+    """``format=application/sparql-results+json`` typed as is: its ``+``
+    arrives as a space, and still names the format."""
+    url = endpoint + "?query=" + urllib.parse.quote(NAMES) + "&format=" + raw.replace(" ", "%20")
+    status, headers, body = http(url)
+    assert status == 200, body
+    assert headers["Content-Type"].split(";")[0] == media
