@@ -20,7 +20,7 @@ from rdflib import Graph, Literal, URIRef
 from .errors import NotFound
 from .labels import Labels, best_labels, label_rows
 from .namespaces import prefixes
-from .terms import sparql_iri, to_rdflib, values_clause
+from .terms import quotable, sparql_iri, to_rdflib
 
 # Incoming links kept per property: a page shows a few, the RDF twin many.
 PAGE_INCOMING_CAP = 10
@@ -49,11 +49,20 @@ class Description:
         return not self.outgoing and not self.incoming_counts
 
 
-def _capped_outgoing(store, s: str, cap: int) -> tuple[list, dict]:
+def _counts(store, iri: str) -> tuple[dict, dict]:
+    """(property -> values of ``iri``, property -> subjects linking to it), one query."""
+    s = sparql_iri(iri)
+    query = (f'SELECT ?dir ?p ?n WHERE {{ {{ SELECT ("out" AS ?dir) ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {s} ?p ?o }} GROUP BY ?p }} '
+             f'UNION {{ SELECT ("in" AS ?dir) ?p (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x ?p {s} }} GROUP BY ?p }} }}')
+    found: dict = {"out": {}, "in": {}}
+    for row in store.query(query, union_default_graph=True):
+        found[row["dir"].value][row["p"].value] = int(row["n"].value)
+    return found["out"], found["in"]
+
+
+def _capped_outgoing(store, s: str, cap: int, counts: dict) -> tuple[list, dict]:
     """``s``'s own triples, at most ``cap`` per property, and the totals of
-    the capped properties (a count query, then one query per capped one)."""
-    counts = {row["p"].value: int(row["n"].value) for row in store.query(
-        f"SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {s} ?p ?o }} GROUP BY ?p", union_default_graph=True)}
+    the capped properties (one query, and one more per capped property)."""
     big = sorted(p for p, n in counts.items() if n > cap)
     keep = f"FILTER(?p NOT IN ({', '.join(f'<{p}>' for p in big)}))" if big else ""
     triples = list(store.query(f"CONSTRUCT {{ {s} ?p ?o }} WHERE {{ {s} ?p ?o {keep} }}", union_default_graph=True))
@@ -63,7 +72,7 @@ def _capped_outgoing(store, s: str, cap: int) -> tuple[list, dict]:
     return triples, {p: counts[p] for p in big}
 
 
-def _outgoing(store, iri: str, cap: int | None = None) -> tuple[list, dict]:
+def _outgoing(store, iri: str, cap: int | None = None, counts: dict | None = None) -> tuple[list, dict]:
     """Triples of ``iri`` plus those of the blank nodes it reaches, and the
     totals of properties capped at ``cap`` values (none when ``cap`` is None).
 
@@ -74,7 +83,7 @@ def _outgoing(store, iri: str, cap: int | None = None) -> tuple[list, dict]:
     if cap is None:
         triples, capped = list(store.query(f"CONSTRUCT {{ {s} ?p ?o }} WHERE {{ {s} ?p ?o }}", union_default_graph=True)), {}
     else:
-        triples, capped = _capped_outgoing(store, s, cap)
+        triples, capped = _capped_outgoing(store, s, cap, counts or {})
     path = f"{s} ?p0 ?b0 ."
     level = [t for t in triples if isinstance(t.object, ox.BlankNode)]
     for depth in range(BNODE_DEPTH):
@@ -89,34 +98,24 @@ def _outgoing(store, iri: str, cap: int | None = None) -> tuple[list, dict]:
     return triples, capped
 
 
-def _incoming(store, iri: str, cap: int) -> tuple[dict, dict]:
-    """(property -> first ``cap`` subjects, property -> count)."""
+def _incoming(store, iri: str, cap: int, counts: dict) -> tuple[dict, dict]:
+    """(property -> ``cap`` subjects, property -> count) given the ``counts``."""
     s = sparql_iri(iri)
-    counts = {
-        row["p"].value: int(row["n"].value)
-        for row in store.query(f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {s} }} GROUP BY ?p", union_default_graph=True)
-    }
     subjects: dict[str, list] = defaultdict(list)
-    small = [p for p, n in counts.items() if n <= cap]
-    if small:
-        query = f"SELECT DISTINCT ?s ?p WHERE {{ {values_clause('p', small)} ?s ?p {s} }} ORDER BY ?p ?s"
+    wanted = {p: min(n, cap) for p, n in counts.items() if n and quotable(p)}
+    if wanted:
+        # Each branch stops at its count: a link repeated in thousands of
+        # article graphs is not read thousands of times.
+        query = "SELECT ?s ?p WHERE { " + " UNION ".join(
+            f"{{ SELECT DISTINCT ?s (<{p}> AS ?p) WHERE {{ ?s <{p}> {s} }} LIMIT {n} }}" for p, n in sorted(wanted.items())) + " }"
         for row in store.query(query, union_default_graph=True):
             subjects[row["p"].value].append(row["s"])
-    for p in (p for p, n in counts.items() if n > cap):
-        subjects[p] = incoming_sample(store, iri, p, cap)
-    return dict(subjects), counts
+    return {p: sorted(found, key=term_order) for p, found in subjects.items()}, counts
 
 
 def term_order(term) -> tuple:
     """Sort key of a term as ``ORDER BY`` has it: blank nodes, then IRIs."""
     return (isinstance(term, ox.NamedNode), term.value)
-
-
-def incoming_sample(store, iri: str, prop: str, limit: int) -> list:
-    """``limit`` subjects of ``?s prop iri`` (which ones is the store's
-    choice, the same every time for one store), sorted."""
-    query = f"SELECT DISTINCT ?s WHERE {{ ?s {sparql_iri(prop)} {sparql_iri(iri)} }} LIMIT {int(limit)}"
-    return sorted((row["s"] for row in store.query(query, union_default_graph=True)), key=term_order)
 
 
 def incoming_page(store, iri: str, prop: str, offset: int, limit: int) -> list:
@@ -159,10 +158,11 @@ def describe(store, iri: str, *, incoming_cap: int = PAGE_INCOMING_CAP, extra_la
     With ``outgoing_cap``, at most that many values per property are kept
     and ``outgoing_counts`` has the totals of those cut.
     """
-    outgoing, capped = _outgoing(store, iri, outgoing_cap)
+    out_counts, in_counts = _counts(store, iri)
+    outgoing, capped = _outgoing(store, iri, outgoing_cap, out_counts)
     if hash_resources and "#" not in iri:
         outgoing += _hash_resources(store, iri)
-    incoming, counts = _incoming(store, iri, incoming_cap)
+    incoming, counts = _incoming(store, iri, incoming_cap, in_counts)
     desc = Description(iri, outgoing, incoming, counts, capped)
     if desc.empty:
         raise NotFound(f"The graph says nothing about <{iri}>.", detail={"iri": iri})

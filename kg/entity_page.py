@@ -13,8 +13,7 @@ import pyoxigraph as ox
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .describe import Description
-from .evidence_view import EVIDENCE, SpanList, article_texts, evidence_for, joint, parse_span
-from .evidence_view import all_spans as all_span_tuples
+from .evidence_view import EVIDENCE, SpanList, article_texts, capped_spans, evidence_for, joint, parse_span, sample_spans
 from .labels import Labels
 from .namespaces import GAF, SDO, WD
 from .terms import humanize, literal_value
@@ -82,6 +81,35 @@ class Incoming:
 
 
 @dataclass
+class PageSpans:
+    """The evidence spans one page has fetched, shared by its sections so
+    that each node's spans are asked for once (see ``capped_spans``)."""
+
+    mine: list  # the entity's first JOINT_SPANS spans, in text order
+    texts: dict  # article IRI -> text, for the articles of ``mine``
+    spans: dict  # node -> spans fetched (capped)
+    totals: dict  # node -> how many spans it has
+    asked: set = field(default_factory=set)
+
+    @classmethod
+    def load(cls, store, iri: str) -> "PageSpans":
+        """The entity's own spans (a sample when it has very many), the texts of their articles."""
+        own, total = sample_spans(store, iri)
+        mine = sorted(own)[:JOINT_SPANS]
+        return cls(mine, article_texts(store, {doc for doc, *_ in mine}), {iri: own}, {iri: total}, {iri})
+
+    def of(self, store, nodes) -> dict:
+        """Node -> spans, fetching (in two queries) those not asked for yet."""
+        missing = set(nodes) - self.asked
+        if missing:
+            spans, totals = capped_spans(store, missing, set(self.texts))
+            self.spans.update(spans)
+            self.totals.update(totals)
+            self.asked |= missing
+        return self.spans
+
+
+@dataclass
 class EntityPage:
     iri: str
     label: str
@@ -93,6 +121,7 @@ class EntityPage:
     incoming: list = field(default_factory=list)
     evidence: list = field(default_factory=list)  # the entity's own spans
     wikidata: list = field(default_factory=list)
+    spans: PageSpans | None = None
 
 
 def make_value(term, labels: Labels) -> Value:
@@ -187,12 +216,11 @@ def attach_evidence(page: EntityPage, store) -> None:
     """
     outgoing = [v for g in page.groups for r in g.rows for v in r.values if v.kind == "iri" and not v.is_span]
     incoming = [v for inc in page.incoming for v in inc.subjects if v.kind == "iri"]
-    spans = all_span_tuples(store, {page.iri, *(v.text for v in outgoing + incoming)})
-    mine = sorted(spans.get(page.iri, []))[:JOINT_SPANS]
-    texts = article_texts(store, {doc for doc, *_ in mine})
-    own = evidence_for(store, [page.iri], spans=spans, texts=texts)
+    page.spans = cache = PageSpans.load(store, page.iri)
+    spans, mine, texts = cache.of(store, {v.text for v in outgoing + incoming}), cache.mine, cache.texts
+    own = evidence_for(store, [page.iri], spans=spans, texts=texts, totals=cache.totals)
     page.evidence = own.get(page.iri, [])
-    theirs = evidence_for(store, [v.text for v in incoming], spans=spans, texts=texts)
+    theirs = evidence_for(store, [v.text for v in incoming], spans=spans, texts=texts, totals=cache.totals)
     for value in outgoing:
         value.evidence = _spanlist(joint(mine, spans.get(value.text, []), texts))
     for value in incoming:

@@ -21,6 +21,10 @@ SPAN_RE = re.compile(r"^(?P<doc>[^#]+)#char=(?P<start>\d+),(?P<end>\d+)$")
 MAX_CONTEXT = 320
 # Evidence spans shown per fact; a much-mentioned entity says how many more.
 PER_NODE = 5
+# Spans fetched per node: a node with more (a person named in thousands of
+# articles) has a sample of its own and, for sentences shared with the
+# page's entity, only those in the page's articles.
+SPAN_CAP = 200
 _ABBREVIATIONS = ("U.S.", "U.K.", "Mr.", "Mrs.", "Dr.", "St.")
 _SENTENCE_END = re.compile(r"(?<=[.!?\u201D\"])\s+(?=[\u201C\"A-Z0-9])|\n")
 
@@ -149,6 +153,52 @@ def all_spans(store, nodes) -> dict[str, list]:
     return dict(found)
 
 
+def _span_rows(store, query: str, var: str = "n") -> dict[str, list]:
+    found: dict[str, list] = defaultdict(list)
+    for row in store.query(query, union_default_graph=True):
+        parsed = parse_span(row["span"].value)
+        if parsed:
+            found[row[var].value].append((*parsed, row["span"].value))
+    return found
+
+
+def sample_spans(store, iri: str, cap: int = SPAN_CAP) -> tuple[list, int]:
+    """At most ``cap`` spans of ``iri`` (all of them when it has no more,
+    else the store's choice) and how many it has, in one query."""
+    node = f"<{iri}>"
+    query = (f"SELECT ?span ?total WHERE {{ {{ SELECT (COUNT(DISTINCT ?x) AS ?total) WHERE {{ {node} <{EVIDENCE}> ?x }} }} "
+             f"UNION {{ SELECT DISTINCT ?span WHERE {{ {node} <{EVIDENCE}> ?span }} LIMIT {int(cap)} }} }}")
+    spans, total = [], 0
+    for row in store.query(query, union_default_graph=True):
+        if row["total"] is not None:
+            total = int(row["total"].value)
+        elif (parsed := parse_span(row["span"].value)):
+            spans.append((*parsed, row["span"].value))
+    return spans, total
+
+
+def capped_spans(store, nodes, articles, cap: int = SPAN_CAP) -> tuple[dict, dict]:
+    """(node -> spans, node -> total) in two queries: a count per node,
+    then every span of the nodes with at most ``cap`` and, of the others,
+    those in ``articles`` (found from the article side, by
+    ``nif:referenceContext``, so a much-mentioned node costs no more)."""
+    nodes = sorted(n for n in set(nodes) if n)
+    if not nodes:
+        return {}, {}
+    totals = {row["n"].value: int(row["c"].value) for row in store.query(
+        f"SELECT ?n (COUNT(DISTINCT ?span) AS ?c) WHERE {{ {values_clause('n', nodes)} ?n <{EVIDENCE}> ?span }} GROUP BY ?n",
+        union_default_graph=True)}
+    small = [n for n, c in totals.items() if c <= cap]
+    big = [n for n, c in totals.items() if c > cap]
+    parts = [f"{{ {values_clause('n', small)} ?n <{EVIDENCE}> ?span }}"] if small else []
+    if big and articles:
+        parts.append(f"{{ {values_clause('d', sorted(articles))} ?span <{NIF.referenceContext}> ?d . "
+                     f"{values_clause('n', big)} ?n <{EVIDENCE}> ?span }}")
+    if not parts:
+        return {}, totals
+    return dict(_span_rows(store, "SELECT DISTINCT ?n ?span WHERE { " + " UNION ".join(parts) + " }")), totals
+
+
 def article_texts(store, articles) -> dict[str, str]:
     """Article IRI -> full text, in one query."""
     articles = sorted(set(articles))
@@ -169,10 +219,11 @@ class SpanList(list):
 
 
 def evidence_for(store, nodes, per_node: int = PER_NODE, spans: dict | None = None,
-                 texts: dict | None = None) -> dict[str, SpanList]:
+                 texts: dict | None = None, totals: dict | None = None) -> dict[str, SpanList]:
     """Node IRI -> its first ``per_node`` evidence spans (in text order)
     resolved to sentences, with the total count (two queries; none when
-    ``spans`` from ``all_spans`` and the ``texts`` needed are given)."""
+    ``spans`` from ``all_spans`` and the ``texts`` needed are given;
+    ``totals`` overrides the count of nodes whose spans were capped)."""
     spans = all_spans(store, nodes) if spans is None else spans
     chosen = {node: sorted(found)[:per_node] for node, found in spans.items() if node in set(nodes)}
     texts = dict(texts or {})
@@ -181,7 +232,7 @@ def evidence_for(store, nodes, per_node: int = PER_NODE, spans: dict | None = No
     result: dict[str, SpanList] = {}
     for node, found in chosen.items():
         resolved = SpanList(span for doc, _, _, iri in found if doc in texts and (span := resolve(iri, texts[doc])))
-        resolved.total = len(spans[node])
+        resolved.total = (totals or {}).get(node, len(spans[node]))
         if resolved:
             result[node] = resolved
     return result

@@ -51,11 +51,10 @@ def label_rows(store, iris: Iterable[str]) -> list[tuple[str, str, object]]:
     iris = sorted({i for i in iris if i})
     if not iris:
         return []
-    props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
-    query = (
-        f"SELECT DISTINCT ?s ?p ?l WHERE {{ {values_clause('s', iris)} "
-        f"?s ?p ?l FILTER(?p IN ({props.replace(' ', ', ')})) }}"
-    )
+    # One branch per property: each is a lookup of (subject, property),
+    # not a read of every statement of the subject (thousands for a hub).
+    branches = " UNION ".join(f"{{ ?s <{p}> ?l BIND(<{p}> AS ?p) }}" for p in LABEL_PROPERTIES)
+    query = f"SELECT DISTINCT ?s ?p ?l WHERE {{ {values_clause('s', iris)} {branches} }}"
     return [(row["s"].value, row["p"].value, row["l"]) for row in store.query(query, union_default_graph=True)]
 
 

@@ -21,8 +21,8 @@ import pyoxigraph as ox
 from rdflib.namespace import RDFS
 
 from .describe import term_order
-from .entity_page import JOINT_SPANS, EntityPage, make_value
-from .evidence_view import all_spans, article_texts, evidence_for, joint
+from .entity_page import EntityPage, PageSpans, make_value
+from .evidence_view import evidence_for, joint
 from .labels import Labels
 from .namespaces import DIP
 from .terms import sparql_iri, values_clause
@@ -104,22 +104,53 @@ def kinds_of(store, types: list[str]) -> set[str]:
     return {name for name, iri in KINDS.items() if str(iri) in found}
 
 
-def _anchor_nodes(store, iri: str, anchor: tuple) -> tuple[list, int]:
-    """The section's nodes (at most SECTION_CAP) and how many there are.
+def _anchor_pattern(iri: str, anchor: tuple) -> str:
+    props = ", ".join(f"<{DIP[p]}>" for p in anchor[1:])
+    pattern = f"{sparql_iri(iri)} ?p ?node" if anchor[0] == "out" else f"?node ?p {sparql_iri(iri)}"
+    return f"{pattern} FILTER(?p IN ({props}))"
+
+
+def anchor_nodes(store, iri: str, specs, incoming: dict | None = None) -> dict:
+    """Spec key -> (the section's nodes, at most SECTION_CAP, sorted; how
+    many there are): one query for every section, one more to count those
+    past the cap.
 
     The cap is in the query without ``ORDER BY`` (sorting thousands of
     nodes in the store is what made a much-linked page slow); the nodes
-    kept are sorted here. Which ones are kept is the store's choice."""
-    if anchor[0] == "self":
-        return [ox.NamedNode(iri)], 1
-    props = ", ".join(f"<{DIP[p]}>" for p in anchor[1:])
-    pattern = f"{sparql_iri(iri)} ?p ?node" if anchor[0] == "out" else f"?node ?p {sparql_iri(iri)}"
-    query = f"SELECT DISTINCT ?node WHERE {{ {pattern} FILTER(?p IN ({props})) }} LIMIT {SECTION_CAP + 1}"
-    nodes = sorted((row["node"] for row in store.query(query, union_default_graph=True)), key=term_order)
-    if len(nodes) <= SECTION_CAP:
-        return nodes, len(nodes)
-    count = f"SELECT (COUNT(DISTINCT ?node) AS ?n) WHERE {{ {pattern} FILTER(?p IN ({props})) }}"
-    return nodes[:SECTION_CAP], int(next(iter(store.query(count, union_default_graph=True)))["n"].value)
+    kept are sorted here. Which ones are kept is the store's choice.
+    ``incoming`` (property IRI -> how many link to ``iri`` by it) bounds
+    the branches that follow incoming links, so a branch stops once it has
+    them all even when each link is repeated in thousands of graphs."""
+    found = {spec.key: ([ox.NamedNode(iri)], 1) for spec in specs if spec.anchor[0] == "self"}
+    limits = {spec.key: _limit(spec, incoming) for spec in specs if spec.anchor[0] != "self"}
+    found.update({key: ([], 0) for key, n in limits.items() if n == 0})
+    linked = [spec for spec in specs if limits.get(spec.key)]
+    if not linked:
+        return found
+    nodes: dict = defaultdict(list)
+    query = "SELECT ?key ?node WHERE { " + " UNION ".join(
+        f'{{ SELECT DISTINCT ("{spec.key}" AS ?key) ?node WHERE {{ {_anchor_pattern(iri, spec.anchor)} }} LIMIT {limits[spec.key]} }}'
+        for spec in linked) + " }"
+    for row in store.query(query, union_default_graph=True):
+        nodes[row["key"].value].append(row["node"])
+    full = [spec for spec in linked if len(nodes[spec.key]) > SECTION_CAP]
+    totals = {spec.key: len(nodes[spec.key]) for spec in linked}
+    if full:
+        count = "SELECT ?key ?n WHERE { " + " UNION ".join(
+            f'{{ SELECT ("{spec.key}" AS ?key) (COUNT(DISTINCT ?node) AS ?n) WHERE {{ {_anchor_pattern(iri, spec.anchor)} }} }}'
+            for spec in full) + " }"
+        totals.update({row["key"].value: int(row["n"].value) for row in store.query(count, union_default_graph=True)})
+    for spec in linked:
+        found[spec.key] = (sorted(nodes[spec.key], key=term_order)[:SECTION_CAP], totals[spec.key])
+    return found
+
+
+def _limit(spec: Spec, incoming: dict | None) -> int:
+    """Most nodes to fetch for ``spec``: one past the cap, or fewer when
+    the incoming link counts say there are fewer."""
+    if spec.anchor[0] != "in" or incoming is None:
+        return SECTION_CAP + 1
+    return min(SECTION_CAP + 1, sum(incoming.get(str(DIP[p]), 0) for p in spec.anchor[1:]))
 
 
 def _objects(store, subjects, props) -> dict:
@@ -136,9 +167,10 @@ def _objects(store, subjects, props) -> dict:
     return found
 
 
-def _run(store, iri: str, spec: Spec) -> Section:
-    """Evaluate one section: at most three queries whatever its size."""
-    nodes, total = _anchor_nodes(store, iri, spec.anchor)
+def _run(store, iri: str, spec: Spec, anchored: tuple) -> Section:
+    """Evaluate one section from its ``anchored`` nodes and their total:
+    at most two queries whatever its size."""
+    nodes, total = anchored
     section = Section(spec.title, [c[0] for c in spec.columns], key=spec.key, total=total)
     if total > len(nodes) and spec.anchor[0] == "in":
         section.more = (iri, str(DIP[spec.anchor[1]]))
@@ -171,7 +203,8 @@ def profile(store, page: EntityPage) -> dict:
         specs += [s for s in EVENT if not ("strike" in kinds and s.key == "where")]
     if kinds & {"person", "party"}:
         specs += [s for s in PARTY if s.key != "offices" or "person" in kinds]
-    runs = [(spec, _run(store, page.iri, spec)) for spec in specs]
+    anchored = anchor_nodes(store, page.iri, specs, {inc.prop: inc.count for inc in page.incoming})
+    runs = [(spec, _run(store, page.iri, spec, anchored[spec.key])) for spec in specs]
     sections = [sec for _, sec in runs if sec.rows]
     covered = {str(DIP[spec.columns[i][1][0]]) for spec, sec in runs if sec.rows and spec.anchor == ("self",)
                for i in range(len(spec.columns))}
@@ -187,10 +220,9 @@ def _resolve(store, page: EntityPage, sections: list[Section], joint_keys: set) 
     iris = {t.value for s in sections for r in s.rows for c in r.cells for t in c if isinstance(t, ox.NamedNode)}
     labels = Labels.load(store, iris)
     nodes = {r.node for s in sections for r in s.rows if r.node and r.node != page.iri}
-    spans = all_spans(store, nodes | {page.iri})
-    mine = sorted(spans.get(page.iri, []))[:JOINT_SPANS]
-    texts = article_texts(store, {doc for doc, *_ in mine})
-    evidence = evidence_for(store, nodes, spans=spans, texts=texts)
+    cache = page.spans = page.spans or PageSpans.load(store, page.iri)
+    spans, mine, texts = cache.of(store, nodes), cache.mine, cache.texts
+    evidence = evidence_for(store, nodes, spans=spans, texts=texts, totals=cache.totals)
     for section in sections:
         for row in section.rows:
             row.cells = [[make_value(t, labels) for t in cell] for cell in row.cells]

@@ -39,6 +39,15 @@ def sparql_iri(iri: str) -> str:
     return f"<{check_iri(iri)}>"
 
 
+def quotable(iri: str) -> bool:
+    """True when ``<iri>`` cannot break out of a SPARQL IRI reference.
+
+    >>> quotable("http://ex.org/a"), quotable("http://ex.org/a> }")
+    (True, False)
+    """
+    return bool(iri) and not _BAD_IRI.search(iri)
+
+
 def values_clause(var: str, iris) -> str:
     """``VALUES ?var { <a> <b> }`` over the IRIs that are safe to quote."""
     safe = [f"<{i}>" for i in iris if i and not _BAD_IRI.search(i)]
