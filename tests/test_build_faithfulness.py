@@ -14,7 +14,7 @@ from rdflib import Literal
 from rdflib.namespace import RDF, SKOS
 
 from kg.build import build_dataset
-from kg.namespaces import DIP, NIF, article_graph, entity_ns
+from kg.namespaces import DIP, NIF, SDO, article_graph, entity_ns
 
 REPO = Path(__file__).resolve().parent.parent
 SLUG = "riyadh-talks-2025-02-19"
@@ -117,3 +117,12 @@ def test_the_dateline_washington_is_a_place_and_the_actor_washington_is_the_stat
     # nothing else points at the place: "Washington" as an actor is the United States
     assert set(graph.subject_predicates(ID["place/washington"])) == {(article, DIP.datelinePlace)}
     assert "Washington" in {str(v) for v in graph.objects(ID["state/united-states"], SKOS.altLabel)}
+
+
+def test_background_provenance_says_when_it_was_compiled_not_the_article_date():
+    from kg.namespaces import PROV, background_graph
+
+    dataset = build_dataset(REPO / "data", REPO / "ontology")
+    made = dataset.graph(background_graph()).value(background_graph(), PROV.generatedAtTime)
+    published = dataset.value(ID[f"article/{SLUG}"], SDO.datePublished)
+    assert made is not None and str(made)[:10] > str(published)
