@@ -100,8 +100,9 @@ class Store:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         elif union and self.merged_triples is None:
             kwargs["use_default_graph_as_union"] = True
-        elif not union and self.merged_triples is not None:
-            # The store's own default graph was empty before the merge.
+        elif not union and self.merged_triples is not None and not _names_its_dataset(sparql):
+            # The store's own default graph was empty before the merge (a
+            # query's own FROM clauses must still choose its dataset).
             kwargs["default_graph"] = []
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
@@ -193,6 +194,14 @@ class Store:
     def flush(self) -> None:
         self.inner.flush()
         self.inner.optimize()
+
+
+def _names_its_dataset(sparql: str) -> bool:
+    """Does the query have FROM / FROM NAMED clauses (outside strings, IRIs
+    and comments)?"""
+    from .sparql_guard import tokenize
+
+    return any(token.keyword == "FROM" for token in tokenize(sparql))
 
 
 def open_store(location: str | Path | None = None, **kw) -> Store:

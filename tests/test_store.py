@@ -96,3 +96,10 @@ def test_two_built_articles_count_a_shared_entity_once(tmp_path):
     label = f"SELECT (COUNT(*) AS ?n) {{ <{rubio}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
     assert _count(store, label) == 1
     assert _count(store, label.replace("{ <", "{ GRAPH ?g { <").replace("?l }", "?l } }")) >= 2
+
+
+def test_a_query_naming_its_dataset_keeps_it_under_standard_semantics(merged):
+    """FROM chooses the default graph even where the merge is hidden."""
+    query = "SELECT (COUNT(*) AS ?n) FROM <urn:g2> { ?s ?p ?o }"
+    assert _count(merged, query, union_default_graph=False) == 3
+    assert _count(merged, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o } # FROM <urn:g2>", union_default_graph=False) == 0
