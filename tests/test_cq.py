@@ -138,6 +138,7 @@ def test_cq08_states_and_organisations_and_their_relation(ask):
     assert "convener" in rows["France"]
     assert "invitee of Emergency meeting of European leaders called by France" in rows["European Union"]
     assert "European Union leaders" in rows["European Union"]
+    assert "source of a count: 176 drones fired, as reported by Ukraine’s military" in rows["Ukraine’s military"]
 
 
 def test_cq09_saudi_arabia_role(ask):
