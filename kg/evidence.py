@@ -48,7 +48,10 @@ def span_iri(article: URIRef, start: int, end: int) -> URIRef:
 
 
 def locate(text: str, exact: str, occurrence: int = 1) -> tuple[int, int] | None:
-    """Offsets of the ``occurrence``-th (1-based) appearance of ``exact``."""
+    """Offsets of the ``occurrence``-th (1-based) appearance of ``exact``;
+    ``None`` when there is none (or ``exact`` is empty, ``occurrence`` < 1)."""
+    if not exact or occurrence < 1:
+        return None
     start = -1
     for _ in range(occurrence):
         start = text.find(exact, start + 1)

@@ -111,3 +111,17 @@ def test_real_process_never_prints_a_traceback(tmp_path):
         assert done.returncode == 2, (args, done.stderr)
         assert "Traceback" not in done.stderr and done.stderr.startswith("error: ")
     assert not_a_store.read_text(encoding="utf-8") == "x"
+
+
+def test_span_refuses_nonsense_instead_of_printing_a_wrong_span(tmp_path):
+    article = REPO / "data" / "articles" / "riyadh-talks-2025-02-19" / "article.txt"
+    zeroth = run("span", str(article), "Rubio", "--nth", "0")
+    assert zeroth.exit_code == 2 and "[-1" not in zeroth.output
+    empty = run("span", str(article), "")
+    assert empty.exit_code == 2 and "give the exact words to find" in empty.output
+    binary = tmp_path / "bin.txt"
+    binary.write_bytes(b"\xff\xfe")
+    undecodable = run("span", str(binary), "x")
+    assert undecodable.exit_code == 2 and "bin.txt: not UTF-8 (invalid start byte at byte 0)" in undecodable.output
+    second = run("span", str(article), "Rubio", "--nth", "2")
+    assert second.output.strip() == '[1392, 1397, "Rubio"]'

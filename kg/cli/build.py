@@ -130,13 +130,19 @@ def stats(store, as_json):
 @main.command()
 @click.argument("article", type=click.Path(exists=True, dir_okay=False))
 @click.argument("text")
-@click.option("--nth", default=1, show_default=True, help="Which occurrence.")
+@click.option("--nth", default=1, show_default=True, type=click.IntRange(min=1), help="Which occurrence (1 = the first).")
 def span(article, text, nth):
     """Print the evidence span of TEXT in ARTICLE for a mapping file:
     ``[start, end, "text"]`` (code-point offsets, end exclusive)."""
     from ..evidence import locate
 
-    found = locate(Path(article).read_text(encoding="utf-8"), text, nth)
+    if not text:
+        raise BuildError("give the exact words to find", where=article)
+    try:
+        content = Path(article).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BuildError(f"not UTF-8 ({exc.reason} at byte {exc.start})", where=article) from exc
+    found = locate(content, text, nth)
     if found is None:
         raise BuildError(f"'{text}' does not occur {nth} time(s)", where=article)
     click.echo(json.dumps([found[0], found[1], text], ensure_ascii=False))
