@@ -1,0 +1,187 @@
+"""Latency of entity pages and search on a given store: median and p95,
+in-process (Flask test client) and over HTTP (`kg serve`, keep-alive
+clients at a chosen concurrency).
+
+    python -m bench.pages_profile --store build/perf/store
+    python -m bench.pages_profile --store build/perf/store --http --concurrency 4
+
+The pages visited are the most linked people, states and places, a seeded
+sample of talks, strikes, people and places, and searches for common and
+rare words and prefixes. Every URL is requested once before timing (the
+search index and the whole-dataset caches are built then, and that first
+search is reported apart). Runs are bounded in count and in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import logging
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DIP = "https://kg.example.org/ontology/"
+PREFIX = f"PREFIX dip: <{DIP}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+
+
+def _column(store, sparql: str) -> list[str]:
+    return [row["x"].value for row in store.query(PREFIX + sparql, union_default_graph=True)]
+
+
+def _hot(store, prop: str, cls: str, k: int = 2) -> list[str]:
+    """The ``k`` things of class ``cls`` most linked to by ``prop``."""
+    return _column(store, f"SELECT ?x WHERE {{ {{ SELECT ?x (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s dip:{prop} ?x }} "
+                          f"GROUP BY ?x ORDER BY DESC(?n) LIMIT {k * 5} }} FILTER EXISTS {{ ?x a dip:{cls} }} }} LIMIT {k}")
+
+
+def workload(store, seed: int = 7, size: int = 12) -> dict[str, list[str]]:
+    """Category -> URL paths: hot and sampled entity pages, searches."""
+    rng = random.Random(seed)
+    pick = lambda xs, k: rng.sample(sorted(xs), min(k, len(xs)))  # noqa: E731
+    path = lambda iri: urllib.parse.urlsplit(iri).path + ".html"  # noqa: E731
+    hot = _hot(store, "representedBy", "Person", 3) + _hot(store, "participant", "State") + _hot(store, "place", "Place")
+    sampled = (pick(_column(store, "SELECT DISTINCT ?x WHERE { ?x a dip:Talks }"), size)
+               + pick(_column(store, "SELECT DISTINCT ?x WHERE { ?x a dip:Strike }"), size // 2)
+               + pick(_column(store, "SELECT DISTINCT ?x WHERE { ?x a dip:Person }"), size)
+               + pick(_column(store, "SELECT DISTINCT ?x WHERE { ?e dip:place ?x }"), size // 2))
+    names = _column(store, "SELECT DISTINCT ?x WHERE { ?p a dip:Person ; rdfs:label ?x }")
+    words = sorted({w.lower() for n in names for w in n.split() if len(w) > 3})
+    common = ["talks", "minister", "strike", "a", "in"]
+    queries = common + pick(words, size // 2) + [w[:3] for w in pick(words, size // 2)] + pick(names, size // 4) + ["zzqx"]
+    search = lambda q: "/search?" + urllib.parse.urlencode({"q": q})  # noqa: E731
+    return {"entity page, most linked": [path(i) for i in hot], "entity page, sampled": [path(i) for i in sampled],
+            "search": [search(q) for q in queries]}
+
+
+def summary(samples: list[float]) -> tuple[float, float, float]:
+    """(median, p95, max) in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered) * 1000, p95 * 1000, ordered[-1] * 1000
+
+
+def in_process(store, urls: dict, rounds: int, budget: float) -> dict:
+    """Category -> latencies (s) with the Flask test client, one at a time."""
+    from server import create_app
+
+    client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    first = {}
+    for cat, paths in urls.items():
+        for p in paths:
+            start = time.perf_counter()
+            assert client.get(p).status_code == 200, p
+            first.setdefault(cat, time.perf_counter() - start)
+    found: dict[str, list] = {cat: [] for cat in urls}
+    deadline = time.monotonic() + budget
+    for _ in range(rounds):
+        for cat, paths in urls.items():
+            for p in paths:
+                start = time.perf_counter()
+                client.get(p)
+                found[cat].append(time.perf_counter() - start)
+        if time.monotonic() > deadline:
+            break
+    return {"first search (index build)": [first["search"]], **found}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(store_dir: str):
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--host", "127.0.0.1", "--port", str(port), "--store", store_dir],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError("kg serve did not come up")
+
+
+def over_http(store_dir: str, urls: dict, concurrency: int, requests: int, budget: float) -> dict:
+    """Category -> latencies (s) from ``concurrency`` keep-alive clients."""
+    proc, port = _serve(store_dir)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for paths in urls.values():
+            for p in paths:
+                conn.request("GET", p, headers={"Accept": "text/html"})
+                conn.getresponse().read()
+        jobs = [(cat, p) for cat, paths in urls.items() for p in paths]
+        found: dict[str, list] = {cat: [] for cat in urls}
+        lock, counter, deadline = threading.Lock(), iter(range(requests)), time.monotonic() + budget
+
+        def client():
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            while time.monotonic() < deadline:
+                with lock:
+                    n = next(counter, None)
+                if n is None:
+                    return
+                cat, p = jobs[n % len(jobs)]
+                start = time.perf_counter()
+                c.request("GET", p, headers={"Accept": "text/html"})
+                c.getresponse().read()
+                with lock:
+                    found[cat].append(time.perf_counter() - start)
+
+        threads = [threading.Thread(target=client) for _ in range(concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return found
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", required=True, help="on-disk store directory (opened read-only)")
+    parser.add_argument("--rounds", type=int, default=10, help="in-process passes over every URL (default 10)")
+    parser.add_argument("--http", action="store_true", help="also measure over HTTP against `kg serve`")
+    parser.add_argument("--concurrency", type=int, default=4, help="HTTP clients (default 4)")
+    parser.add_argument("--requests", type=int, default=600, help="HTTP requests in all (default 600)")
+    parser.add_argument("--seconds", type=float, default=120, help="time budget of each run (default 120)")
+    args = parser.parse_args(argv)
+    logging.disable(logging.INFO)  # no access log line per request
+    from kg.store import open_store
+
+    store = open_store(args.store)
+    urls = workload(store)
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()}; "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; store {args.store}: {len(store):,} quads; "
+          f"{sum(map(len, urls.values()))} URLs")
+    runs = {"in-process": in_process(store, urls, args.rounds, args.seconds)}
+    if args.http:
+        runs[f"HTTP c={args.concurrency}"] = over_http(args.store, urls, args.concurrency, args.requests, args.seconds)
+    print(f"URLs: {urls}", file=sys.stderr)
+    print("| run | workload | requests | median ms | p95 ms | max ms |\n|---|---|---|---|---|---|")
+    for run, found in runs.items():
+        for cat, samples in found.items():
+            if samples:
+                med, p95, top = summary(samples)
+                print(f"| {run} | {cat} | {len(samples)} | {med:.1f} | {p95:.1f} | {top:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
