@@ -9,6 +9,7 @@ An entity named by several articles is one IRI with evidence from each.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,8 +56,10 @@ def article_folders(data_dir: str | Path) -> list[Path]:
 def compile_all(data_dir="data", ontology_dir="ontology", base=None) -> Build:
     """Compile everything, collecting content problems instead of raising.
 
-    Unusable input (missing files, bad syntax) still raises BuildError.
+    Unusable input (missing files, bad syntax, an unusable base IRI) still
+    raises BuildError.
     """
+    _check_base(base_iri(base))
     ontology = load_ontology(ontology_dir)
     vocab = Vocabulary.from_graph(ontology)
     dataset = Dataset(default_union=True)
@@ -115,6 +118,16 @@ def build_store(store_dir, *, data_dir="data", ontology_dir="ontology", base=Non
     del store
     _swap(fresh, target)
     return stats
+
+
+BASE = re.compile(r"^https?://[^\s<>\"{}|\\^`/]+(/[^\s<>\"{}|\\^`#?]*)?$")
+
+
+def _check_base(base: str) -> None:
+    """Every IRI of the data starts with the base: refuse one that cannot."""
+    if not BASE.match(base):
+        raise BuildError(f"'{base}' is not an absolute http(s) IRI without spaces, query or fragment",
+                         where="base IRI (--base or KG_BASE)")
 
 
 def _check_replaceable(target: Path) -> None:

@@ -125,3 +125,15 @@ def test_span_refuses_nonsense_instead_of_printing_a_wrong_span(tmp_path):
     assert undecodable.exit_code == 2 and "bin.txt: not UTF-8 (invalid start byte at byte 0)" in undecodable.output
     second = run("span", str(article), "Rubio", "--nth", "2")
     assert second.output.strip() == '[1392, 1397, "Rubio"]'
+
+
+@pytest.mark.parametrize("base", ["not a url", "http://x y/", "https://kg.example.org/?q=1", "urn:x:"])
+def test_an_unusable_base_iri_is_refused(base):
+    result = run("validate", "--base", base, *GRAPH)
+    assert result.exit_code == 2
+    assert "base IRI (--base or KG_BASE): " in result.output and "is not an absolute http(s) IRI" in result.output
+
+
+def test_a_base_with_port_and_path_is_fine():
+    result = run("validate", "--base", "https://kg.example.org:8443/data", *GRAPH)
+    assert result.exit_code == 0 and result.output.startswith("valid: 3 graphs")
