@@ -90,12 +90,29 @@ def _body_params(max_bytes: int) -> tuple[MultiDict, str | None]:
     text = _decode(_read_body(max_bytes))
     if mimetype == "application/sparql-query":
         return MultiDict(), text
-    return MultiDict(parse_qsl(text, keep_blank_values=True)), None
+    return _form(text, "request body"), None
+
+
+def _decode_strict(raw: bytes, where: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"The {where} has bytes that are not UTF-8 ({exc.reason} at byte {exc.start}).") from None
+
+
+def _form(text: str, where: str) -> MultiDict:
+    """Parameters of a URL-encoded form; 400 if a %-escaped byte sequence is not UTF-8
+    (decoding it loosely would hand the engine a query with U+FFFD in it)."""
+    try:
+        return MultiDict(parse_qsl(text, keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"The {where} has %-escaped bytes that are not UTF-8 ({exc.reason} at byte {exc.start}); "
+                         "percent-encode the query's UTF-8 bytes.") from None
 
 
 def read_protocol(max_body: int) -> ProtocolRequest:
     """The protocol request, or 400/403/413/415 for a malformed one."""
-    url = request.args
+    url = _form(_decode_strict(request.query_string, "URL's query string"), "URL's query string")
     body, raw_query = _body_params(max_body) if request.method == "POST" else (MultiDict(), None)
     both = sorted(set(url.keys()) & set(body.keys()))
     if both:

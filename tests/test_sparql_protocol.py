@@ -456,3 +456,22 @@ def test_format_media_type_typed_unencoded_in_the_url(endpoint, raw, media):
     status, headers, body = http(url)
     assert status == 200, body
     assert headers["Content-Type"].split(";")[0] == media
+
+
+@pytest.mark.parametrize("where", ["url", "form"])
+def test_percent_escaped_bytes_that_are_not_utf8_are_400(endpoint, where):
+    """``query=%FF`` decoded loosely would reach the engine as U+FFFD and come
+    back as a puzzling syntax error; the client is told what is wrong."""
+    raw = "query=ASK%20%7B%20FILTER(%22%E9%22%20%3D%20%22%E9%22)%20%7D"
+    if where == "url":
+        status, _, body = http(endpoint + "?" + raw)
+    else:
+        status, _, body = http(endpoint, data=raw.encode(), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 400 and "not UTF-8" in body.decode(), body
+
+
+def test_percent_encoded_utf8_and_iris_with_escapes(endpoint):
+    query = 'SELECT ?x WHERE { BIND(<http://ex.org/a%20b> AS ?x) FILTER("é" = "\\u00E9") }'
+    status, _, body = get(endpoint, {"query": query}, {"Accept": "text/csv"})
+    assert status == 200 and body.decode().splitlines() == ["x", "http://ex.org/a%20b"]
+
