@@ -107,6 +107,9 @@ def test_cq06_other_meetings_and_visits_with_dates(ask):
     assert set(visit["statuses"].split(", ")) == {"scheduled", "postponed", "rescheduled"}
     emergency = rows["Emergency meeting of European leaders called by France"]
     assert emergency["statuses"] == "called" and emergency["date"] is None
+    # "has played an active role in ... diplomatic negotiations": they took place, undated
+    negotiations = rows["Diplomatic negotiations related to the Ukraine conflict"]
+    assert negotiations["statuses"] == "held" and negotiations["date"] is None
     assert not any("Riyadh" in label for label in rows)
 
 
