@@ -33,13 +33,15 @@ class Build:
     dataset: Dataset
     articles: list[CompiledArticle] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    sources: dict = field(default_factory=dict)  # background node -> its .ttl file
 
     def where(self, node) -> str | None:
-        """``file:line`` of the mapping entry that made ``node``, if any."""
+        """``file:line`` of the mapping entry that made ``node``, else the
+        background file that describes it, if any."""
         for article in self.articles:
             if node in article.lines:
                 return article.lines[node]
-        return None
+        return self.sources.get(node)
 
 
 def article_folders(data_dir: str | Path) -> list[Path]:
@@ -65,7 +67,7 @@ def compile_all(data_dir="data", ontology_dir="ontology", base=None) -> Build:
     dataset = Dataset(default_union=True)
     build = Build(dataset)
     _add(dataset, ontology_graph(base), ontology)
-    background = _background(Path(data_dir) / "background", vocab, build.problems, base_iri(base))
+    background = _background(Path(data_dir) / "background", vocab, build, base_iri(base))
     _add(dataset, background_graph(base), background)
     for folder in article_folders(data_dir):
         article = compile_article(folder, vocab, base)
@@ -158,14 +160,17 @@ def _add(dataset: Dataset, name: URIRef, graph: Graph) -> None:
         target.add(triple)
 
 
-def _background(folder: Path, vocab: Vocabulary, problems: list[Problem], base: str) -> Graph:
-    """Every ``*.ttl`` of the background folder, each checked for unknown terms."""
+def _background(folder: Path, vocab: Vocabulary, build: Build, base: str) -> Graph:
+    """Every ``*.ttl`` of the background folder, each checked for unknown
+    terms; ``build.sources`` remembers which file describes which node."""
     graph = Graph()
     for path in sorted(folder.glob("*.ttl")) if folder.is_dir() else []:
         part = parse_turtle(path, Graph(), base)
         for term in sorted(set(part.predicates()) | set(part.objects(None, RDF.type))):
             if str(term).startswith(str(DIP)) and not vocab.knows(term):
-                problems.append(Problem(str(path), "not a term of the ontology (misspelt?)", f"dip:{term[len(DIP):]}"))
+                build.problems.append(Problem(str(path), "not a term of the ontology (misspelt?)", f"dip:{term[len(DIP):]}"))
+        for node in part.subjects():
+            build.sources.setdefault(node, str(path))
         graph += part
     return graph
 

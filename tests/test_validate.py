@@ -170,3 +170,14 @@ def test_dateline_place_must_be_a_described_node(tmp_path):
     assert not report.valid
     assert any(re.search(r"mapping\.yaml:\d+: .*place/washingtn: refers to a node that no article or background describes", p)
                for p in report.problems)
+
+
+def test_shape_violation_in_the_background_names_its_file(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    extra = data / "background" / "extra.ttl"
+    extra.write_text("@prefix dip: <https://kg.example.org/ontology/> .\n<id/quantity/x> a dip:Quantity .\n", encoding="utf-8")
+    report = validate(data, ONTOLOGY)
+    mine = [p for p in report.problems if "/id/quantity/x>" in p]
+    assert mine and all(p.startswith(f"{extra}: ") for p in mine)
+    assert any("a quantity keeps the article's phrase" in p for p in mine)
