@@ -102,7 +102,7 @@ class PageSpans:
         """Node -> spans, fetching (in two queries) those not asked for yet."""
         missing = set(nodes) - self.asked
         if missing:
-            spans, totals = capped_spans(store, missing, set(self.texts))
+            spans, totals = capped_spans(store, missing)
             self.spans.update(spans)
             self.totals.update(totals)
             self.asked |= missing

@@ -21,9 +21,9 @@ SPAN_RE = re.compile(r"^(?P<doc>[^#]+)#char=(?P<start>\d+),(?P<end>\d+)$")
 MAX_CONTEXT = 320
 # Evidence spans shown per fact; a much-mentioned entity says how many more.
 PER_NODE = 5
-# Spans fetched per node: a node with more (a person named in thousands of
-# articles) has a sample of its own and, for sentences shared with the
-# page's entity, only those in the page's articles.
+# Spans fetched per node: of a node with more (a person named in thousands
+# of articles) a sample is fetched, and the count; sentences it shares with
+# the page's entity are looked for in that sample.
 SPAN_CAP = 200
 _ABBREVIATIONS = ("U.S.", "U.K.", "Mr.", "Mrs.", "Dr.", "St.")
 _SENTENCE_END = re.compile(r"(?<=[.!?\u201D\"])\s+(?=[\u201C\"A-Z0-9])|\n")
@@ -177,11 +177,10 @@ def sample_spans(store, iri: str, cap: int = SPAN_CAP) -> tuple[list, int]:
     return spans, total
 
 
-def capped_spans(store, nodes, articles, cap: int = SPAN_CAP) -> tuple[dict, dict]:
+def capped_spans(store, nodes, cap: int = SPAN_CAP) -> tuple[dict, dict]:
     """(node -> spans, node -> total) in two queries: a count per node,
-    then every span of the nodes with at most ``cap`` and, of the others,
-    those in ``articles`` (found from the article side, by
-    ``nif:referenceContext``, so a much-mentioned node costs no more)."""
+    then every span of the nodes with at most ``cap`` and a sample of
+    ``cap`` (the store's choice) of each of the others."""
     nodes = sorted(n for n in set(nodes) if n)
     if not nodes:
         return {}, {}
@@ -189,11 +188,9 @@ def capped_spans(store, nodes, articles, cap: int = SPAN_CAP) -> tuple[dict, dic
         f"SELECT ?n (COUNT(DISTINCT ?span) AS ?c) WHERE {{ {values_clause('n', nodes)} ?n <{EVIDENCE}> ?span }} GROUP BY ?n",
         union_default_graph=True)}
     small = [n for n, c in totals.items() if c <= cap]
-    big = [n for n, c in totals.items() if c > cap]
     parts = [f"{{ {values_clause('n', small)} ?n <{EVIDENCE}> ?span }}"] if small else []
-    if big and articles:
-        parts.append(f"{{ {values_clause('d', sorted(articles))} ?span <{NIF.referenceContext}> ?d . "
-                     f"{values_clause('n', big)} ?n <{EVIDENCE}> ?span }}")
+    parts += [f"{{ SELECT DISTINCT ?span (<{n}> AS ?n) WHERE {{ <{n}> <{EVIDENCE}> ?span }} LIMIT {int(cap)} }}"
+              for n, c in sorted(totals.items()) if c > cap]
     if not parts:
         return {}, totals
     return dict(_span_rows(store, "SELECT DISTINCT ?n ?span WHERE { " + " UNION ".join(parts) + " }")), totals

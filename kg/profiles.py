@@ -133,8 +133,12 @@ def anchor_nodes(store, iri: str, specs, incoming: dict | None = None) -> dict:
         for spec in linked) + " }"
     for row in store.query(query, union_default_graph=True):
         nodes[row["key"].value].append(row["node"])
-    full = [spec for spec in linked if len(nodes[spec.key]) > SECTION_CAP]
     totals = {spec.key: len(nodes[spec.key]) for spec in linked}
+    for spec in linked:
+        known = [incoming.get(str(DIP[p]), 0) for p in spec.anchor[1:]] if incoming is not None and spec.anchor[0] == "in" else []
+        if len(nodes[spec.key]) > SECTION_CAP and sum(1 for n in known if n) == 1:
+            totals[spec.key] = sum(known)  # one property links: its count is the section's
+    full = [spec for spec in linked if len(nodes[spec.key]) > SECTION_CAP and totals[spec.key] == len(nodes[spec.key])]
     if full:
         count = "SELECT ?key ?n WHERE { " + " UNION ".join(
             f'{{ SELECT ("{spec.key}" AS ?key) (COUNT(DISTINCT ?node) AS ?n) WHERE {{ {_anchor_pattern(iri, spec.anchor)} }} }}'
@@ -160,8 +164,10 @@ def _objects(store, subjects, props) -> dict:
     if not subjects or not props:
         return found
     names = {str(DIP[p]): p for p in props}
-    query = (f"SELECT DISTINCT ?s ?p ?o WHERE {{ {values_clause('s', subjects)} ?s ?p ?o "
-             f"FILTER(?p IN ({', '.join(f'<{p}>' for p in names)})) }}")
+    # One branch per property: a lookup, not a read of every statement of
+    # a node repeated in thousands of graphs.
+    branches = " UNION ".join(f"{{ ?s <{p}> ?o BIND(<{p}> AS ?p) }}" for p in sorted(names))
+    query = f"SELECT DISTINCT ?s ?p ?o WHERE {{ {values_clause('s', subjects)} {branches} }}"
     for row in store.query(query, union_default_graph=True):
         found[(row["s"].value, names[row["p"].value])].append(row["o"])
     return found

@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 
-from flask import current_app
+from flask import current_app, g
 
 from kg.evidence_view import parse_span
 from kg.namespaces import DIP, base_iri, prefixes
@@ -22,8 +22,11 @@ PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def data_base() -> str:
-    """The data base IRI the app serves (config ``BASE`` or the default)."""
-    return base_iri(current_app.config.get("BASE") or None)
+    """The data base IRI the app serves (config ``BASE`` or the default),
+    worked out once per request: a page asks for it for every link."""
+    if "kg_base" not in g:
+        g.kg_base = base_iri(current_app.config.get("BASE") or None)
+    return g.kg_base
 
 
 def entity_prefix() -> str:
