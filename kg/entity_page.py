@@ -116,6 +116,7 @@ class EntityPage:
     types: list
     description: str = ""
     aliases: list = field(default_factory=list)
+    more_aliases: int = 0  # names past the cap, in the RDF twin
     matches: list = field(default_factory=list)
     groups: list = field(default_factory=list)
     incoming: list = field(default_factory=list)
@@ -189,6 +190,7 @@ def build_page(desc: Description, store=None) -> EntityPage:
     page = EntityPage(desc.iri, desc.labels.get(desc.iri) or humanize(desc.iri), types)
     page.description = _first(rows, DESCRIPTION_PROPS)
     page.aliases = [v for r in rows if r.prop in ALIAS_PROPS for v in r.values]
+    page.more_aliases = sum(r.more for r in rows if r.prop in ALIAS_PROPS)
     shown = {str(RDF.type), *NAME_PROPS, *DESCRIPTION_PROPS[:1], *ALIAS_PROPS}
     grouped: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
