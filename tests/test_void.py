@@ -213,3 +213,17 @@ def test_description_is_revalidated_with_its_etag(tmp_path):
     changed = client.get("/void.ttl", headers={"If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["ETag"] != tag
     assert b"dcat:byteSize" in changed.data or b"byteSize" in changed.data
+
+
+def test_sources_of_every_graph_in_one_query_match_each_graphs_own():
+    from kg.void import all_graph_sources, graph_sources
+
+    recorded = load_store()
+    recorded.load(b'<https://kg.example.org/graph/background> <http://purl.org/dc/terms/source> <https://example.org/a> '
+                  b'<https://kg.example.org/graph/background> .\n'
+                  b'<https://kg.example.org/graph/background> <http://www.w3.org/ns/prov#wasDerivedFrom> <https://example.org/b> '
+                  b'<https://kg.example.org/graph/background> .', NQUADS)
+    every = all_graph_sources(recorded)
+    for graph in recorded.named_graphs():
+        assert every.get(graph, []) == graph_sources(recorded, graph), graph
+    assert [str(s) for s in every["https://kg.example.org/graph/background"]] == ["<https://example.org/a>", "<https://example.org/b>"]
