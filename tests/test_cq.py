@@ -264,7 +264,7 @@ def test_cq17_facts_not_in_the_article(ask):
     assert ("zelenskyy-visit-to-saudi-arabia", "2025-03-10") in inferred
     assert ("riyadh-talks", "2025-02-19") in inferred
     implied = {(r["subject"].rsplit("/", 1)[-1], r["value"].rsplit("/", 1)[-1]): r["source"] for r in rows if r["kind"] == "inferred fact"}
-    assert set(implied) == {("donald-trump-us-president", "us-president")}
+    assert set(implied) == {("donald-trump-us-president", "us-president"), ("overnight-drone-wave", "ukraine")}
     assert "back in office" in implied[("donald-trump-us-president", "us-president")]
     derived = [r for r in rows if r["kind"] == "derived count"]
     assert [(r["value"], r["source"]) for r in derived] == [("3", 'derived from the words "a mother and her two children"')]
