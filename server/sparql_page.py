@@ -34,7 +34,7 @@ def endpoint_url() -> str:
     public = current_app.config.get("PUBLIC_URL")
     if public:
         return public.rstrip("/") + "/sparql"
-    return request.host_url.rstrip("/") + "/sparql"
+    return request.url_root.rstrip("/") + "/sparql"  # url_root keeps a mount prefix (SCRIPT_NAME)
 
 
 def _sd_triples(endpoint: str) -> list[ox.Triple]:
