@@ -50,10 +50,12 @@ def href(iri: str) -> str:
     span = parse_span(iri)
     if span and article_slug(span[0]) is not None:
         return f"/article/{quote(article_slug(span[0]), safe=PATH_SAFE)}?span={span[1]},{span[2]}#{fragment}"
-    if doc.startswith(entity_prefix()) and len(doc) > len(entity_prefix()):
-        path = "/id/" + quote(doc[len(entity_prefix()):], safe=PATH_SAFE)
+    base = data_base()
+    prefix = base + "id/"
+    if doc.startswith(prefix) and len(doc) > len(prefix):
+        path = "/id/" + quote(doc[len(prefix):], safe=PATH_SAFE)
         return path + (f"#{quote(fragment, safe=PATH_SAFE)}" if fragment else "")
-    graphs = data_base() + "graph/"
+    graphs = base + "graph/"
     if doc.startswith(graphs) and len(doc) > len(graphs) and not fragment:
         return "/graph/" + quote(doc[len(graphs):], safe=PATH_SAFE)
     if iri.startswith(str(DIP)) and "/" not in iri[len(str(DIP)):]:
