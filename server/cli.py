@@ -65,8 +65,11 @@ def serve(host, port, store, store_gsp, data, timeout, workers, threads, max_row
     state = app.extensions["kg"]
     try:
         engine = state.engine
-        server = create_server(app, host=app.config["HOST"], port=app.config["PORT"], threads=app.config["THREADS"],
-                               ident="diplomacy-kg", clear_untrusted_proxy_headers=True)
+        try:
+            server = create_server(app, host=app.config["HOST"], port=app.config["PORT"], threads=app.config["THREADS"],
+                                   ident="diplomacy-kg", clear_untrusted_proxy_headers=True)
+        except OSError as exc:  # port in use, no such interface, no permission
+            raise BuildError(f"cannot listen on {app.config['HOST']}:{app.config['PORT']}: {exc.strerror or exc}") from exc
         signal.signal(signal.SIGTERM, _stop)
         click.echo(f"Serving {_size(state.store)} with {engine.size} query workers on "
                    f"http://{app.config['HOST']}:{server.effective_port}/sparql", err=True)

@@ -8,6 +8,7 @@ key (Flask style). The table in the README lists them all.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from pathlib import Path
@@ -37,6 +38,28 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "STORE_UNION_PARAM": ("union-default-graph", str, "Request parameter that makes a remote engine's default graph the union of its graphs (Oxigraph's); empty for engines configured that way (Fuseki unionDefaultGraph, GraphDB, Virtuoso)"),
     "DUMPS_DIR": ("", str, "Directory where dump files are made once per store version and served from (default: `diplomacy-kg-dumps` in the system temp directory)"),
 }
+
+
+# Settings that must be a positive, finite number, or a number >= 0.
+POSITIVE = ("TIMEOUT", "THREADS", "WORKERS", "MAX_ROWS", "MAX_QUERY_BYTES", "MAX_BODY_BYTES", "MAX_NESTING")
+NOT_NEGATIVE = ("WORKER_MEMORY_MB", "CACHE_MAX_AGE")
+
+
+def check_limits(config: dict) -> None:
+    """BuildError for a limit that would break every query (a negative time
+    budget answered every query with a timeout) or a port out of range."""
+    for name in (*POSITIVE, *NOT_NEGATIVE):
+        value = config.get(name)
+        if value is None:
+            continue
+        least_ok = name in NOT_NEGATIVE
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or value < 0 or (value == 0 and not least_ok):
+            kind = "a number >= 0" if least_ok else "a positive number"
+            raise BuildError(f"{name.lower()} must be {kind}, not {value!r}")
+    port = config.get("PORT")
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535):
+        raise BuildError(f"port must be from 0 to 65535, not {port!r}")
 
 
 def _parse(kind: type, value, name: str):
@@ -78,6 +101,7 @@ def load_config(overrides: dict | None = None, *, environ: dict | None = None, f
             config[name] = _parse(kind, environ[f"KG_{name}"], f"KG_{name}")
     for name, value in (overrides or {}).items():
         config[name] = value
+    check_limits(config)
     return config
 
 

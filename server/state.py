@@ -139,7 +139,11 @@ def _open(config: dict, temp_dirs: list[str]) -> Store:
         return open_store(config["STORE"], union_default_graph=union, gsp_url=config.get("STORE_GSP") or None,
                           union_param=config.get("STORE_UNION_PARAM") or None, timeout=config["TIMEOUT"])
     if config.get("STORE"):
-        return open_store(config["STORE"], union_default_graph=union)
+        try:
+            return open_store(config["STORE"], union_default_graph=union)
+        except OSError as exc:  # a directory that is not a store, unreadable files
+            raise BuildError(f"cannot open it as a store ({exc}); build one with `kg build --store DIR`",
+                             where=str(config["STORE"])) from exc
     temp = tempfile.mkdtemp(prefix="kg-serve-")
     temp_dirs.append(temp)
     target = str(Path(temp) / "store")

@@ -29,6 +29,13 @@ def test_file_then_environment_then_overrides(tmp_path):
     ({"KG_TIMEOUT": "soon"}, "KG_TIMEOUT must be a float"),
     ({"KG_UNION_DEFAULT_GRAPH": "maybe"}, "must be true or false"),
     ({"KG_WORKERS": "two"}, "KG_WORKERS must be a int"),
+    ({"KG_TIMEOUT": "-5"}, "timeout must be a positive number, not -5.0"),
+    ({"KG_TIMEOUT": "nan"}, "timeout must be a positive number"),
+    ({"KG_TIMEOUT": "inf"}, "timeout must be a positive number"),
+    ({"KG_WORKERS": "0"}, "workers must be a positive number, not 0"),
+    ({"KG_MAX_ROWS": "-1"}, "max_rows must be a positive number"),
+    ({"KG_CACHE_MAX_AGE": "-1"}, "cache_max_age must be a number >= 0"),
+    ({"KG_PORT": "70000"}, "port must be from 0 to 65535, not 70000"),
 ])
 def test_bad_values_are_clear_errors(environ, message):
     with pytest.raises(BuildError, match=message):
@@ -53,3 +60,8 @@ def test_settings_table_lists_every_setting():
 
 def test_readme_has_the_current_table(repo):
     assert settings_table() in (repo / "README.md").read_text()
+
+
+def test_zero_is_fine_where_it_means_none():
+    config = load_config(environ={"KG_WORKER_MEMORY_MB": "0", "KG_CACHE_MAX_AGE": "0", "KG_PORT": "0"})
+    assert (config["WORKER_MEMORY_MB"], config["CACHE_MAX_AGE"], config["PORT"]) == (0, 0, 0)

@@ -146,3 +146,27 @@ def test_article_service(live_server):
         status, _, body = get(endpoint, {"query": example.sparql}, JSON)
         assert status == 200, (example.name, body[:300])
         assert "head" in json.loads(body)
+
+
+def test_a_directory_that_is_not_a_store_is_a_clear_error(tmp_path):
+    result = kg_serve("--store", str(tmp_path))
+    assert result.returncode == 2, result.stderr
+    assert "cannot open it as a store" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_port_in_use_is_a_clear_error(trig):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "kg", "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(trig)],
+                                cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_negative_time_budget_is_refused_at_start(trig):
+    result = kg_serve("--data", str(trig), "--timeout", "-5")
+    assert result.returncode == 2 and "timeout must be a positive number" in result.stderr, result.stderr
