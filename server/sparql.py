@@ -25,7 +25,7 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.datastructures import MultiDict
 
 from kg.errors import BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
-from kg.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, by_name, negotiate
+from kg.formats import HTML, RESULT_FORMATS, Format, by_name, negotiate
 from kg.namespaces import prefixes
 from kg.sparql_guard import check_graphs, check_query
 
@@ -154,7 +154,7 @@ def choose_format(form: str | None, requested: list[str]) -> Format:
     """The result format: ``format=`` if given (every value must name the
     same format), else the Accept header."""
     graph = form in GRAPH_FORMS
-    offered = (*(GRAPH_FORMATS if graph else RESULT_FORMATS), HTML)
+    offered = (*(sparql_page.GRAPH_OFFERS if graph else RESULT_FORMATS), HTML)
     if not requested:
         return negotiate(request.headers.get("Accept"), offered)
     chosen = set()

@@ -9,6 +9,8 @@ back as an HTML table with IRIs linked. The page needs no JavaScript.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyoxigraph as ox
 from flask import Response, current_app, render_template, request
 
@@ -27,6 +29,13 @@ FORMAT_URIS = {
     "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV", "tsv": "SPARQL_Results_TSV",
     "ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "rdf": "RDF_XML", "trig": "TriG", "nq": "N-Quads",
 }
+
+
+# For a graph, the generic JSON and XML media types name JSON-LD and RDF/XML
+# (as ``format=json`` / ``format=xml`` do): a client that asks a CONSTRUCT
+# for ``application/json`` gets JSON it can read, not a 406.
+GENERIC_ALIASES = {"jsonld": ("application/json",), "rdf": ("application/xml", "text/xml")}
+GRAPH_OFFERS: tuple[Format, ...] = tuple(replace(f, aliases=(*f.aliases, *GENERIC_ALIASES.get(f.name, ()))) for f in GRAPH_FORMATS)
 
 
 def endpoint_url() -> str:
@@ -84,7 +93,7 @@ def service_description(fmt: Format) -> Response:
 
 def description_or_page(requested: list[str]) -> Response:
     """GET /sparql without a query: the page for browsers, else the description."""
-    offered = (*GRAPH_FORMATS, HTML)
+    offered = (*GRAPH_OFFERS, HTML)
     fmt = by_name(requested[0], offered) if requested else negotiate(request.headers.get("Accept"), offered)
     if fmt is HTML:
         return query_page(None, None)

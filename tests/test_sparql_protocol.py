@@ -475,3 +475,26 @@ def test_percent_encoded_utf8_and_iris_with_escapes(endpoint):
     status, _, body = get(endpoint, {"query": query}, {"Accept": "text/csv"})
     assert status == 200 and body.decode().splitlines() == ["x", "http://ex.org/a%20b"]
 
+
+
+@pytest.mark.parametrize("accept,media,rdflib_format", [
+    ("application/json", "application/ld+json", "json-ld"),
+    ("application/xml", "application/rdf+xml", "xml"),
+    ("text/xml", "application/rdf+xml", "xml"),
+    ("application/json;q=0.5, text/turtle", "text/turtle", "turtle"),
+])
+def test_generic_json_and_xml_name_graph_formats(endpoint, accept, media, rdflib_format):
+    """A CONSTRUCT asked for application/json gets JSON-LD (and XML gets
+    RDF/XML), as format=json / format=xml already did, not a 406."""
+    status, headers, body = get(endpoint, {"query": CONSTRUCT}, {"Accept": accept})
+    assert status == 200, body
+    assert headers["Content-Type"].split(";")[0] == media
+    assert_isomorphic(rdflib.Graph().parse(data=body, format=rdflib_format), expected_graph())
+
+
+def test_service_description_for_a_json_client(endpoint):
+    status, headers, body = http(endpoint, headers={"Accept": "application/json"})
+    assert status == 200 and headers["Content-Type"].split(";")[0] == "application/ld+json"
+    g = rdflib.Graph().parse(data=body, format="json-ld")
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    assert set(g.objects(None, sd.endpoint)) == {rdflib.URIRef(endpoint)}
