@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -53,4 +54,27 @@ def cached(store, key: str, compute: Callable[[], object]):
         value = compute()
     with _lock:
         _entries[store][key] = (now, current, value)
+    return value
+
+
+PAGES_KEPT = 512  # rendered documents kept per frozen store
+_pages: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def remembered(store, key: tuple, compute: Callable[[], object]):
+    """``compute()`` kept for ``key`` (least recently used dropped past
+    ``PAGES_KEPT``) when ``store`` is frozen; computed each time otherwise.
+    A document of a store that cannot change is the same every time."""
+    if not frozen(store):
+        return compute()
+    with _lock:
+        kept = _pages.setdefault(store, OrderedDict())
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+    value = compute()
+    with _lock:
+        kept[key] = value
+        while len(kept) > PAGES_KEPT:
+            kept.popitem(last=False)
     return value

@@ -20,6 +20,7 @@ from kg.describe import PAGE_OUTGOING_CAP, RDF_INCOMING_CAP, describe, incoming_
 from kg.entity_page import build_page, drop_rows, make_value
 from kg.errors import BadRequest, NotFound
 from kg.labels import Labels
+from kg.pagecache import remembered
 from kg.namespaces import DIP
 from kg import timeline as timeline_mod
 from kg.terms import check_iri, sparql_iri
@@ -113,7 +114,8 @@ def serve_thing(iri: str, thing_url: str, fmt: F.Format | None, html_view):
     else:
         alts = alternates(thing_url)
     try:
-        body = html_view(iri, alts) if fmt is F.HTML else rdf_twin(iri, fmt)
+        key = ("thing", iri, fmt.name, request.full_path, links.data_base())
+        body = remembered(store(), key, lambda: html_view(iri, alts) if fmt is F.HTML else rdf_twin(iri, fmt))
     except NotFound as exc:
         if exc.detail.get("iri") != iri:
             raise

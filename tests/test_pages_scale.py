@@ -128,3 +128,22 @@ def test_a_writable_store_gets_a_new_index_when_it_changes(monkeypatch):
     assert pagecache.cached(store, "names", lambda: pytest.fail("rebuilt without a change")) is first
     store.load(f'<{ID}person/x> <http://www.w3.org/2000/01/rdf-schema#label> "Xavier Quill" .'.encode(), F.NTRIPLES)
     assert search(store, "quill")[0].iri == ID + "person/x"
+
+
+def test_a_read_only_store_renders_each_document_once(tmp_path, monkeypatch):
+    writable = Store.open(tmp_path / "s", read_only=False)
+    writable.extend(fixture_store().inner.quads_for_pattern(None, None, None, None))
+    writable.flush()
+    del writable
+    client = create_app({"STORE_OBJECT": Store.open(tmp_path / "s"), "TESTING": True}).test_client()
+    first = html(client, "/id/person/sergey-lavrov.html")
+    asked, query = [], Store.query
+
+    def counting(self, sparql, **kw):
+        asked.append(sparql)
+        return query(self, sparql, **kw)
+
+    monkeypatch.setattr(Store, "query", counting)
+    assert html(client, "/id/person/sergey-lavrov.html") == first and asked == []
+    turtle = client.get("/id/person/sergey-lavrov.ttl")  # another document: computed, not the page's
+    assert turtle.status_code == 200 and "Sergey Lavrov" in turtle.get_data(as_text=True) and asked
