@@ -138,6 +138,15 @@ def _public(resp: Response) -> Response:
     return resp
 
 
+@bp.after_request
+def _cors_everywhere(resp: Response) -> Response:
+    """Errors too (a page can then read why a file is missing), and the
+    preflight of a script sending Range or a conditional header."""
+    resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    resp.headers["Access-Control-Allow-Headers"] = "Range, If-None-Match, If-Modified-Since, If-Range, Accept"
+    return _public(resp)
+
+
 def _void_response(fmt) -> Response:
     """The description in ``fmt``, made without writing any dump file.
 

@@ -149,3 +149,18 @@ def test_unwritable_cache_is_a_clear_error(tmp_path):
     resp = app.test_client().get("/downloads/union.ttl", headers={"Accept": "application/json"})
     assert resp.status_code == 500
     assert "cannot write the dump cache /proc/no-such-dir" in resp.get_json()["message"]
+
+
+def test_errors_and_preflights_are_readable_from_any_page(client):
+    """A script on another site learns why a file is missing, and may send
+    Range and conditional headers (its preflight is answered)."""
+    missing = client.get("/downloads/nope.ttl", headers={"Origin": "https://elsewhere.example", "Accept": "application/json"})
+    assert missing.status_code == 404 and missing.headers["Access-Control-Allow-Origin"] == "*"
+    assert "union.ttl" in missing.get_json()["message"]
+    assert client.get("/void.xyz").headers["Access-Control-Allow-Origin"] == "*"
+    pre = client.options("/downloads/union.ttl", headers={"Origin": "https://elsewhere.example",
+                                                          "Access-Control-Request-Method": "GET",
+                                                          "Access-Control-Request-Headers": "range, if-none-match"})
+    assert pre.status_code == 200 and pre.headers["Access-Control-Allow-Origin"] == "*"
+    allowed = {h.strip().lower() for h in pre.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"range", "if-none-match"} <= allowed
