@@ -75,6 +75,13 @@ class ResultTooLarge(KGError):
     title = "Result too large"
 
 
+class TooManyRequests(KGError):
+    """A client already has as many queries running as it may."""
+
+    status = 429
+    title = "Too many requests"
+
+
 class QueryTimeout(KGError):
     """A query stopped because it ran past its time budget."""
 
