@@ -5,6 +5,11 @@ clients at a chosen concurrency).
     python -m bench.pages_profile --store build/perf/store
     python -m bench.pages_profile --store build/perf/store --http --concurrency 4
 
+Pages of a read-only store are kept once rendered (``kg.pagecache``): the
+in-process run is made both with every page computed afresh and with pages
+kept; over HTTP the first request of each URL is timed apart (one client)
+from the repeated requests that follow.
+
 The pages visited are the most linked people, states and places, a seeded
 sample of talks, strikes, people and places, and searches for common and
 rare words and prefixes. Every URL is requested once before timing (the
@@ -31,6 +36,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DIP = "https://kg.example.org/ontology/"
+_KEPT: dict = {}  # kg.pagecache.PAGES_KEPT as the project sets it
 PREFIX = f"PREFIX dip: <{DIP}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 
 
@@ -70,10 +76,14 @@ def summary(samples: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000, ordered[-1] * 1000
 
 
-def in_process(store, urls: dict, rounds: int, budget: float) -> dict:
-    """Category -> latencies (s) with the Flask test client, one at a time."""
+def in_process(store, urls: dict, rounds: int, budget: float, keep_pages: bool) -> dict:
+    """Category -> latencies (s) with the Flask test client, one at a time;
+    without ``keep_pages`` every page is computed afresh each time."""
+    from kg import pagecache
     from server import create_app
 
+    _KEPT.setdefault("pages", pagecache.PAGES_KEPT)
+    pagecache.PAGES_KEPT = _KEPT["pages"] if keep_pages else 0
     client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
     first = {}
     for cat, paths in urls.items():
@@ -121,12 +131,16 @@ def over_http(store_dir: str, urls: dict, concurrency: int, requests: int, budge
     proc, port = _serve(store_dir)
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        for paths in urls.values():
+        found: dict[str, list] = {cat: [] for cat in urls}
+        found.update({f"{cat}, first request (c=1)": [] for cat in urls})
+        for cat, paths in urls.items():
             for p in paths:
+                start = time.perf_counter()
                 conn.request("GET", p, headers={"Accept": "text/html"})
                 conn.getresponse().read()
+                found[f"{cat}, first request (c=1)"].append(time.perf_counter() - start)
+        found["search, first request (c=1)"] = found["search, first request (c=1)"][1:]  # the first builds the index
         jobs = [(cat, p) for cat, paths in urls.items() for p in paths]
-        found: dict[str, list] = {cat: [] for cat in urls}
         lock, counter, deadline = threading.Lock(), iter(range(requests)), time.monotonic() + budget
 
         def client():
@@ -171,7 +185,8 @@ def main(argv=None) -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; store {args.store}: {len(store):,} quads; "
           f"{sum(map(len, urls.values()))} URLs")
-    runs = {"in-process": in_process(store, urls, args.rounds, args.seconds)}
+    runs = {"in-process, each page computed": in_process(store, urls, args.rounds, args.seconds, keep_pages=False),
+            "in-process, pages kept": in_process(store, urls, args.rounds, args.seconds, keep_pages=True)}
     if args.http:
         runs[f"HTTP c={args.concurrency}"] = over_http(args.store, urls, args.concurrency, args.requests, args.seconds)
     print(f"URLs: {urls}", file=sys.stderr)
