@@ -126,12 +126,41 @@ def _serve(store_dir: str):
     raise RuntimeError("kg serve did not come up")
 
 
-def over_http(store_dir: str, urls: dict, concurrency: int, requests: int, budget: float) -> dict:
-    """Category -> latencies (s) from ``concurrency`` keep-alive clients."""
+def _clients(port: int, jobs: list, found: dict, concurrency: int, requests: int, budget: float) -> None:
+    """``concurrency`` keep-alive clients share ``jobs`` (cycled, at most
+    ``requests`` in all, within ``budget`` seconds); latencies into ``found``."""
+    lock, counter, deadline = threading.Lock(), iter(range(requests)), time.monotonic() + budget
+
+    def client():
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while time.monotonic() < deadline:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                return
+            cat, p = jobs[n % len(jobs)]
+            start = time.perf_counter()
+            c.request("GET", p, headers={"Accept": "text/html"})
+            c.getresponse().read()
+            with lock:
+                found.setdefault(cat, []).append(time.perf_counter() - start)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def over_http(store_dir: str, urls: dict, concurrency: int, requests: int, budget: float, fresh: list) -> dict:
+    """Category -> latencies (s) from ``concurrency`` keep-alive clients;
+    ``fresh`` pages (not otherwise visited) are each requested once, first."""
     proc, port = _serve(store_dir)
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        found: dict[str, list] = {cat: [] for cat in urls}
+        found: dict[str, list] = {}
+        _clients(port, [("entity page, each requested once", p) for p in fresh], found, concurrency, len(fresh), budget)
+        found.update({cat: [] for cat in urls})
         found.update({f"{cat}, first request (c=1)": [] for cat in urls})
         for cat, paths in urls.items():
             for p in paths:
@@ -141,27 +170,7 @@ def over_http(store_dir: str, urls: dict, concurrency: int, requests: int, budge
                 found[f"{cat}, first request (c=1)"].append(time.perf_counter() - start)
         found["search, first request (c=1)"] = found["search, first request (c=1)"][1:]  # the first builds the index
         jobs = [(cat, p) for cat, paths in urls.items() for p in paths]
-        lock, counter, deadline = threading.Lock(), iter(range(requests)), time.monotonic() + budget
-
-        def client():
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            while time.monotonic() < deadline:
-                with lock:
-                    n = next(counter, None)
-                if n is None:
-                    return
-                cat, p = jobs[n % len(jobs)]
-                start = time.perf_counter()
-                c.request("GET", p, headers={"Accept": "text/html"})
-                c.getresponse().read()
-                with lock:
-                    found[cat].append(time.perf_counter() - start)
-
-        threads = [threading.Thread(target=client) for _ in range(concurrency)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        _clients(port, jobs, found, concurrency, requests, budget)
         return found
     finally:
         proc.terminate()
@@ -188,7 +197,9 @@ def main(argv=None) -> None:
     runs = {"in-process, each page computed": in_process(store, urls, args.rounds, args.seconds, keep_pages=False),
             "in-process, pages kept": in_process(store, urls, args.rounds, args.seconds, keep_pages=True)}
     if args.http:
-        runs[f"HTTP c={args.concurrency}"] = over_http(args.store, urls, args.concurrency, args.requests, args.seconds)
+        seen = {p for paths in urls.values() for p in paths}
+        fresh = [p for p in workload(store, seed=11, size=30)["entity page, sampled"] if p not in seen]
+        runs[f"HTTP c={args.concurrency}"] = over_http(args.store, urls, args.concurrency, args.requests, args.seconds, fresh)
     print(f"URLs: {urls}", file=sys.stderr)
     print("| run | workload | requests | median ms | p95 ms | max ms |\n|---|---|---|---|---|---|")
     for run, found in runs.items():
