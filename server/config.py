@@ -27,6 +27,8 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "THREADS": (8, int, "HTTP threads of the WSGI server (waitress)"),
     "WORKERS": (2, int, "Query worker processes (each runs one query at a time)"),
     "WORKER_MEMORY_MB": (4096, int, "Address-space cap of each query worker in MiB (a query needing more fails alone); 0: no cap"),
+    "QUERIES_PER_CLIENT": (-1, int, "Most queries one client address may have running or waiting at once (more: 429); -1: one fewer than `workers` (at least 1), so one client can never hold every worker; 0: no cap"),
+    "UNCAPPED_CLIENTS": ("127.0.0.1 ::1", str, "Client addresses the per-client cap does not apply to (space-separated): local benchmarks and tests, or a reverse proxy on the same host (then cap per client at the proxy)"),
     "TIMEOUT": (10.0, float, "Time budget of a query in seconds (a client may ask for less with `timeout=`)"),
     "MAX_ROWS": (100000, int, "Most result rows (or triples) a query may return; more is an error, never a truncation"),
     "MAX_QUERY_BYTES": (65536, int, "Largest accepted query text, in bytes (larger: 413)"),
@@ -57,6 +59,9 @@ def check_limits(config: dict) -> None:
                 or value < 0 or (value == 0 and not least_ok):
             kind = "a number >= 0" if least_ok else "a positive number"
             raise BuildError(f"{name.lower()} must be {kind}, not {value!r}")
+    per_client = config.get("QUERIES_PER_CLIENT")
+    if per_client is not None and (isinstance(per_client, bool) or not isinstance(per_client, int) or per_client < -1):
+        raise BuildError(f"queries_per_client must be -1, 0 or a positive number, not {per_client!r}")
     port = config.get("PORT")
     if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535):
         raise BuildError(f"port must be from 0 to 65535, not {port!r}")

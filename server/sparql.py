@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.datastructures import MultiDict
 
-from kg.errors import BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
+from kg.errors import BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, TooManyRequests, UnsupportedMediaType
 from kg.formats import HTML, RESULT_FORMATS, Format, by_name, negotiate
 from kg.namespaces import prefixes
 from kg.sparql_guard import check_graphs, check_query
@@ -233,6 +235,58 @@ def stream_response(answer, fmt: Format) -> Response:
     return resp
 
 
+# -- one client may not hold every worker -------------------------------------
+class ClientSlots:
+    """How many queries each client address has running or waiting.
+
+    Past ``cap`` a client's next query is refused at once (429), so one
+    client sending runaways in parallel cannot occupy every worker and
+    starve the others; addresses in ``uncapped`` are not counted.
+    """
+
+    def __init__(self, cap: int, uncapped: frozenset[str]):
+        self.cap = cap
+        self.uncapped = uncapped
+        self._running: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def hold(self, client: str | None):
+        """Count one query of ``client`` while the block runs, or raise TooManyRequests."""
+        if self.cap <= 0 or not client or client in self.uncapped:
+            yield
+            return
+        with self._lock:
+            running = self._running.get(client, 0)
+            if running >= self.cap:
+                busy = TooManyRequests(
+                    f"This client already has {running} queries running, the most one client may have at once "
+                    f"here ({self.cap}); wait for one to finish.", detail={"limit": self.cap})
+                busy.headers = {"Retry-After": "1"}
+                raise busy
+            self._running[client] = running + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = self._running.pop(client) - 1
+                if left:
+                    self._running[client] = left
+
+
+def client_slots() -> ClientSlots:
+    """The app's per-client counter, made on first use from the settings."""
+    slots = current_app.extensions.get("kg_client_slots")
+    if slots is None:
+        cfg = current_app.config
+        cap = cfg.get("QUERIES_PER_CLIENT", -1)
+        if cap == -1:
+            cap = max(1, cfg["WORKERS"] - 1)
+        uncapped = frozenset(str(cfg.get("UNCAPPED_CLIENTS") or "").split())
+        slots = current_app.extensions.setdefault("kg_client_slots", ClientSlots(cap, uncapped))
+    return slots
+
+
 # -- answering ----------------------------------------------------------------
 def run_query(p: ProtocolRequest) -> Response:
     """Check, run and answer one query."""
@@ -257,7 +311,8 @@ def run_query(p: ProtocolRequest) -> Response:
         "max_rows": min(cfg["MAX_ROWS"], HTML_MAX_ROWS) if fmt is HTML else cfg["MAX_ROWS"],
         "prefixes": prefixes(cfg.get("BASE") or None),
     }
-    answer = state.engine.run(job, seconds)
+    with client_slots().hold(request.remote_addr):
+        answer = state.engine.run(job, seconds)
     if fmt is HTML:
         resp = sparql_page.query_page(p.query, answer.table)
     else:
