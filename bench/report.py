@@ -109,13 +109,18 @@ def targets(r: dict) -> list[str]:
     return [
         "| target | measured | verdict |", "|---|---|---|",
         row(f"SPARQL mix at concurrency {c4} >= 0.8x Oxigraph server", f"{ratio:.2f}x", ratio >= 0.8, f"{0.8 / max(ratio, 1e-9):.1f}x short"),
-        row("entity page (HTML) p95 < 50 ms", f"{_f(p95)} ms (c={c4}, {page.get('errors', 'n/a')} errors)", p95 is not None and p95 < 50 and not page.get("errors"),
+        row("entity page (HTML) p95 < 50 ms, pages kept by the page cache (the mix repeats a sample)",
+            f"{_f(p95)} ms (c={c4}, {page.get('errors', 'n/a')} errors)", p95 is not None and p95 < 50 and not page.get("errors"),
             f"{(p95 or 0) / 50:.1f}x over" if p95 else "no successful request"),
+        "| entity page (HTML) p95 < 50 ms, pages never served before | see [pages-performance.md](pages-performance.md) "
+        "(`bench/pages_profile.py`, measured apart) | see there |",
         row("search p95 < 50 ms", f"{_f(s95)} ms (c={c4})", s95 is not None and s95 < 50, f"{(s95 or 0) / 50:.1f}x over"),
         row("start-up on an existing store < 2 s", f"{_f(start, 2)} s", start is not None and start < 2, f"{(start or 0) / 2:.1f}x over"),
         row("load >= 100,000 triples/s", f"{_f(load, 0)} quads/s", load >= 100_000, f"{100_000 / load:.1f}x short"),
-        row("N-Quads dump >= 0.5x Oxigraph's rate", f"{dump_ratio:.2f}x from the cache, {cold_ratio:.2f}x when first made",
-            dump_ratio >= 0.5, ""),
+        row("N-Quads dump >= 0.5x Oxigraph's rate, first request (file made while streamed)", f"{cold_ratio:.2f}x",
+            cold_ratio >= 0.5, f"{0.5 / max(cold_ratio, 1e-9):.1f}x short"),
+        row("N-Quads dump >= 0.5x Oxigraph's rate, later requests (file kept)", f"{dump_ratio:.2f}x", dump_ratio >= 0.5,
+            f"{0.5 / max(dump_ratio, 1e-9):.1f}x short"),
         row("peak memory serving <= 1.5x Oxigraph server's", f"{mem_ratio:.2f}x ({_mb(mem['ours_peak_rss_kb'])} vs {_mb(mem['oxigraph_peak_rss_kb'])})",
             mem_ratio <= 1.5, f"{mem_ratio / 1.5:.1f}x over"),
     ]
@@ -172,8 +177,8 @@ def render(r: dict) -> str:
         "with the explanations and plan of `bench/analysis.md`.", "",
         f"- **Machine:** {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM; Python {m['python']}, pyoxigraph {m['pyoxigraph']}, Oxigraph server (`oxigraph` CLI) of the same version.",
         f"- **Date / commit:** {m['date']}, commit `{m['commit']}`.",
-        f"- **Shared machine:** other engineers' builds and tests ran at the same time (load average {' '.join(m['load_average'])} at the start, "
-        f"{' '.join(m.get('load_average_end', ['?']))} at the end, on {m['cores']} cores). Absolute figures are noisy; the ratios come from runs of both "
+        f"- **Load on the machine:** load average {' '.join(m['load_average'])} at the start, "
+        f"{' '.join(m.get('load_average_end', ['?']))} at the end, on {m['cores']} cores. Absolute figures are noisy; the ratios come from runs of both "
         "servers alternating in the same minutes, and medians are quoted. " + (r.get("note") or ""),
         f"- **Data:** {r['articles']:,} synthetic articles (seed {r['seed']}, `bench/generator.py`) plus {', '.join(r['files'][1:]) or 'no real article'}: "
         f"{r['load']['quads']:,} quads.",

@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from kg.store import MERGE_MARKER
+
 from .servers import free_port, oxigraph_executable
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,10 +84,18 @@ def kg_gunicorn(store: Path, processes: int, *, log: Path | None = None, env: di
 
 def oxigraph_serve(location: Path, *, log: Path | None = None, timeout_s: int = 10) -> Service:
     """Oxigraph server with our default-graph semantics and our time budget
-    (``kg serve``'s default query timeout is 10 s)."""
+    (``kg serve``'s default query timeout is 10 s).
+
+    A store whose default graph holds the materialized merge of its named
+    graphs (``kg.store.MERGE_MARKER``) is served as it is: that graph is the
+    union, each triple once, exactly what ``kg serve`` answers from. Only
+    otherwise is Oxigraph's own union mode used (it repeats a triple once
+    per graph that states it)."""
     port = free_port()
     cmd = [oxigraph_executable(), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-           "--union-default-graph", "--timeout-s", str(timeout_s)]
+           "--timeout-s", str(timeout_s)]
+    if not (Path(location) / MERGE_MARKER).exists():
+        cmd.append("--union-default-graph")
     return Service(cmd, port, "query?query=ASK%7B%7D", log=log)
 
 
