@@ -23,6 +23,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL after ``grace`` seconds.
+
+    Shared by the test fixtures, the conformance runner and the benchmarks,
+    so every server they start is stopped the same way (no orphans)."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def oxigraph_executable() -> str | None:
     """The ``oxigraph`` CLI of this environment, else one on ``PATH``."""
     local = Path(sys.executable).with_name("oxigraph")
@@ -73,13 +87,7 @@ class OxigraphServer:
             return False
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
     def __enter__(self) -> "OxigraphServer":
         return self.start()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kg.store import MERGE_MARKER
 
-from .servers import free_port, oxigraph_executable
+from .servers import free_port, oxigraph_executable, stop_process
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,13 +51,7 @@ class Service:
         return self.proc.pid
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, 20)
 
     def __enter__(self) -> "Service":
         return self.start()

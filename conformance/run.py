@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from bench.servers import free_port, stop_process
 from kg.errors import KGError
 from kg.sparql_guard import check_query
 
@@ -76,9 +76,7 @@ class Server:
     """``kg serve`` on a free loopback port for one dataset."""
 
     def __init__(self, nquads: Path, log: Path):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         cmd = [sys.executable, "-m", "kg", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data", str(nquads),
                "--no-union-default-graph", "--workers", "1", "--timeout", "10"]
@@ -97,13 +95,7 @@ class Server:
         raise RuntimeError("kg serve did not start")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
 
 
