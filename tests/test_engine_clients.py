@@ -47,10 +47,13 @@ def _runaway_in_place(server, results: dict) -> threading.Thread:
     in flight when the runaway arrives makes the runaway itself the refused
     one, so that start is retried.
     """
-    for _ in range(8):
+    for attempt in range(8):
         results.clear()
         runaway = threading.Thread(target=lambda: results.setdefault("runaway", ask(server, "127.0.0.2", RUNAWAY)))
         runaway.start()
+        # Let the runaway reach the server before the first probe (it runs
+        # for the 4 s budget, so probing a little later still finds it).
+        time.sleep(0.2 + 0.1 * attempt)
         while runaway.is_alive():
             status, headers, body = ask(server, "127.0.0.2", "ASK { ?s ?p ?o }")
             if status == 429:
