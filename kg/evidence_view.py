@@ -8,10 +8,13 @@ sentence with the supporting words marked, cut from the text itself.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from .evidence import sentences
 from .namespaces import DIP, NIF
 from .terms import values_clause
 
@@ -25,8 +28,6 @@ PER_NODE = 5
 # of articles) a sample is fetched, and the count; sentences it shares with
 # the page's entity are looked for in that sample.
 SPAN_CAP = 200
-_ABBREVIATIONS = ("U.S.", "U.K.", "Mr.", "Mrs.", "Dr.", "St.")
-_SENTENCE_END = re.compile(r"(?<=[.!?\u201D\"])\s+(?=[\u201C\"A-Z0-9])|\n")
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,22 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     >>> t = "One two. The U.S. Secretary spoke. Six."
     >>> s, e = sentence_bounds(t, 18, 27); t[s:e]
     'The U.S. Secretary spoke.'
+
+    The sentences are the build's own (``kg.evidence.sentences``, the ones
+    stored as ``dip:Sentence`` / ``nif:sentence``), so a page shows exactly
+    the sentence the graph names.
     """
-    s, e = 0, len(text)
-    for m in _SENTENCE_END.finditer(text):
-        if text[: m.start()].endswith(_ABBREVIATIONS):
-            continue
-        if m.end() <= start:
-            s = m.end()
-        elif m.start() >= end:
-            e = m.start()
-            break
-    return s, e
+    bounds = _sentences(text)
+    first = bisect.bisect_right(bounds, (start, len(text) + 1)) - 1
+    s = bounds[first][0] if first >= 0 and bounds[first][1] > start else start
+    last = bisect.bisect_left(bounds, (end, -1)) - 1
+    e = bounds[last][1] if last >= 0 and bounds[last][1] >= end else end
+    return min(s, start), max(e, end)
+
+
+@functools.lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(sentences(text))
 
 
 def resolve(iri: str, text: str) -> Span | None:

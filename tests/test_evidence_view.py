@@ -1,0 +1,34 @@
+"""A page's evidence sentence is the sentence the graph names for the span
+(``nif:sentence``), not a second splitter's guess."""
+
+from pathlib import Path
+
+import pytest
+from rdflib.namespace import RDF
+
+from kg.build import build_dataset
+from kg.evidence_view import sentence_bounds
+from kg.namespaces import DIP, NIF
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return build_dataset(REPO / "data", REPO / "ontology")
+
+
+def test_page_sentences_are_the_graphs_sentences(dataset):
+    checked = 0
+    for span in set(dataset.subjects(RDF.type, DIP.TextSpan)):
+        article = dataset.value(span, NIF.referenceContext)
+        text = str(dataset.value(article, NIF.isString))
+        start, end = int(dataset.value(span, NIF.beginIndex)), int(dataset.value(span, NIF.endIndex))
+        # A span that is a whole sentence (a dip:Sentence) is its own sentence.
+        sentences = [span] if (span, RDF.type, DIP.Sentence) in dataset else list(dataset.objects(span, NIF.sentence))
+        named = [dataset.value(s, NIF.beginIndex) for s in sentences]
+        ends = [dataset.value(s, NIF.endIndex) for s in sentences]
+        assert named, f"{span} names no sentence"
+        assert sentence_bounds(text, start, end) == (min(map(int, named)), max(map(int, ends))), span
+        checked += 1
+    assert checked > 100
