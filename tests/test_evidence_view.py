@@ -8,14 +8,15 @@ from rdflib.namespace import RDF
 
 from kg.build import build_dataset
 from kg.evidence_view import sentence_bounds
-from kg.namespaces import DIP, NIF
+from kg.namespaces import DIP, NIF, article_graph
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def dataset():
-    return build_dataset(REPO / "data", REPO / "ontology")
+    """The article's own graph: it holds every span of the article."""
+    return build_dataset(REPO / "data", REPO / "ontology").graph(article_graph("riyadh-talks-2025-02-19"))
 
 
 def test_page_sentences_are_the_graphs_sentences(dataset):
