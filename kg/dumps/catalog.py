@@ -291,18 +291,13 @@ class DumpCache:
         ``folder`` is ``directory()``, when the caller has it already.
         """
         folder = folder or self.directory()
-        record = folder / (file.name + ".json")
-        known = self._known.get(str(record))
-        if known and os.path.exists(known.path) and os.path.exists(known.gz_path):
-            return known
-        info = _read_record(record)
-        if not info:
+        info = self.known(file, folder=folder)
+        if info is None:
+            record = folder / (file.name + ".json")
             with open(folder / f".{file.name}.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 info = _read_record(record) or self._make(file, folder, record, on_read)
-        if len(self._known) > 100_000:
-            self._known.clear()
-        self._known[str(record)] = info
+            self._remember(record, info)
         return info
 
     def known(self, file: DumpFile, *, folder: Path | None = None) -> DumpInfo | None:
@@ -314,8 +309,13 @@ class DumpCache:
             return info
         info = _read_record(record)
         if info is not None:
-            self._known[str(record)] = info
+            self._remember(record, info)
         return info
+
+    def _remember(self, record: Path, info: DumpInfo) -> None:
+        if len(self._known) > 100_000:
+            self._known.clear()
+        self._known[str(record)] = info
 
     def version_time(self, folder: Path | None = None) -> float:
         """When this store version was first seen (POSIX time), the same for
