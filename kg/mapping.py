@@ -87,14 +87,20 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequen
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
+def read_utf8(path: Path, *, missing: str = "file not found", what: str = "") -> str:
+    """A text file's contents; a missing or non-UTF-8 file is a BuildError
+    naming it (``what`` starts the message, e.g. "article text ")."""
+    if not path.is_file():
+        raise BuildError(missing, where=str(path))
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BuildError(f"{what}{'is ' if what else ''}not UTF-8 ({exc.reason} at byte {exc.start})", where=str(path)) from exc
+
+
 def load_yaml(path: Path):
     """Parse a YAML file keeping line numbers; bad syntax is a BuildError."""
-    if not path.is_file():
-        raise BuildError("file not found", where=str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise BuildError(f"not UTF-8 ({exc.reason} at byte {exc.start})", where=str(path)) from exc
+    text = read_utf8(path)
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -126,12 +132,7 @@ class _Compiler:
 
     def run(self) -> CompiledArticle:
         text_path = self.folder / "article.txt"
-        if not text_path.is_file():
-            raise BuildError("article text missing (expected article.txt)", where=str(text_path))
-        try:
-            text = text_path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise BuildError(f"article text is not UTF-8 ({exc.reason} at byte {exc.start})", where=str(text_path)) from exc
+        text = read_utf8(text_path, missing="article text missing (expected article.txt)", what="article text ")
         doc = load_yaml(self.mapping_path)
         if not isinstance(doc, dict) or not isinstance(doc.get("article"), dict) or not isinstance(doc.get("nodes"), list):
             raise BuildError("a mapping has an 'article' mapping and a 'nodes' list", where=str(self.mapping_path))
