@@ -12,7 +12,7 @@ import rdflib
 from kg.dumps import catalog
 from tests.conftest import LiveServer
 from tests.fixtures.dumps.support import (
-    FIXTURES, assert_isomorphic, assert_same_dataset, load_store, named_graph, parse, reference_dataset, union_graph,
+    FIXTURES, assert_dump_matches, assert_isomorphic, load_store, reference_dataset, union_graph,
 )
 
 
@@ -39,13 +39,7 @@ def test_every_dump_over_http_is_the_served_graph(served):
     for file in files:
         status, headers, body = get(f"{server.url}downloads/{file.name}")
         assert status == 200 and int(headers["Content-Length"]) == len(body)
-        got = parse(body, file.fmt)
-        if file.scope.kind == "dataset":
-            assert_same_dataset(reference, got, file.name)
-        elif file.scope.kind == "union":
-            assert_isomorphic(union_graph(reference), got, file.name)
-        else:
-            assert_isomorphic(named_graph(reference, file.graph), got, file.name)
+        assert_dump_matches(file, body, reference)
 
 
 def test_compressed_transfer_and_gz_files_over_http(served):
