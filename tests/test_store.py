@@ -103,3 +103,26 @@ def test_a_query_naming_its_dataset_keeps_it_under_standard_semantics(merged):
     query = "SELECT (COUNT(*) AS ?n) FROM <urn:g2> { ?s ?p ?o }"
     assert _count(merged, query, union_default_graph=False) == 3
     assert _count(merged, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o } # FROM <urn:g2>", union_default_graph=False) == 0
+
+
+def test_kg_load_refuses_triples_into_a_merged_default_graph(tmp_path):
+    """Triples loaded into the default graph of a merged store would vanish
+    behind the merge; `kg load` refuses them before loading anything."""
+    import subprocess
+    import sys
+
+    dataset, triples = tmp_path / "d.trig", tmp_path / "t.nt"
+    dataset.write_text(SHARED)
+    triples.write_text("<urn:x> <urn:y> <urn:z> .\n")
+    target = str(tmp_path / "store")
+
+    def load(*args):
+        return subprocess.run([sys.executable, "-m", "kg", "load", "--quiet", "--store", target, *args], capture_output=True, text=True)
+
+    assert load(str(dataset)).returncode == 0
+    refused = load(str(triples))
+    assert refused.returncode == 2 and "--graph" in refused.stderr and "Traceback" not in refused.stderr
+    assert load(str(triples), "--graph", "urn:g3").returncode == 0
+    store = Store.open(target)
+    assert len(store) == 7 and "urn:g3" in store.named_graphs()
+    assert _count(store, "SELECT (COUNT(*) AS ?n) { <urn:x> ?p ?o }") == 1
