@@ -124,7 +124,7 @@ def writers(rows: int = 100_000) -> None:
     """Our row-counting result writers against pyoxigraph's own serializers."""
     import io
 
-    from kg.results import write_solutions
+    from kg.storage.results import write_solutions
 
     store = ox.Store()
     store.bulk_load("".join(f'<http://ex.org/s{i}> <http://ex.org/p> "{i}" .\n' for i in range(rows)).encode(), ox.RdfFormat.N_TRIPLES)
@@ -137,7 +137,7 @@ def writers(rows: int = 100_000) -> None:
         t = time.perf_counter()
         store.query(query).serialize(io.BytesIO(), fmt)
         theirs = time.perf_counter() - t
-        print(f"writers: {rows} rows as {name}: kg.results {ours:.2f} s, pyoxigraph {theirs:.2f} s")
+        print(f"writers: {rows} rows as {name}: kg.storage.results {ours:.2f} s, pyoxigraph {theirs:.2f} s")
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kg.namespaces import base_iri
+from kg.model.namespaces import base_iri
 
 from .article import Article, Writer, en, iri, lit
 from .vocab import GRAPH_BACKGROUND, P, T

@@ -5,7 +5,7 @@ clients at a chosen concurrency).
     python -m bench.pages_profile --store build/perf/store
     python -m bench.pages_profile --store build/perf/store --http --concurrency 4
 
-Pages of a read-only store are kept once rendered (``kg.pagecache``): the
+Pages of a read-only store are kept once rendered (``kg.storage.pagecache``): the
 in-process run is made both with every page computed afresh and with pages
 kept; over HTTP the first request of each URL is timed apart (one client)
 from the repeated requests that follow.
@@ -36,7 +36,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DIP = "https://kg.example.org/ontology/"
-_KEPT: dict = {}  # kg.pagecache.PAGES_KEPT as the project sets it
+_KEPT: dict = {}  # kg.storage.pagecache.PAGES_KEPT as the project sets it
 PREFIX = f"PREFIX dip: <{DIP}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 
 
@@ -79,7 +79,7 @@ def summary(samples: list[float]) -> tuple[float, float, float]:
 def in_process(store, urls: dict, rounds: int, budget: float, keep_pages: bool) -> dict:
     """Category -> latencies (s) with the Flask test client, one at a time;
     without ``keep_pages`` every page is computed afresh each time."""
-    from kg import pagecache
+    from kg.storage import pagecache
     from server import create_app
 
     _KEPT.setdefault("pages", pagecache.PAGES_KEPT)
@@ -187,7 +187,7 @@ def main(argv=None) -> None:
     parser.add_argument("--seconds", type=float, default=120, help="time budget of each run (default 120)")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)  # no access log line per request
-    from kg.store import open_store
+    from kg.storage.store import open_store
 
     store = open_store(args.store)
     urls = workload(store)

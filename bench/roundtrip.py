@@ -2,7 +2,7 @@
 
 ``python -m bench.roundtrip --query-url URL`` times the same small SELECT
 (and ``ASK {}``) sent sequentially with: ``http.client`` over one keep-alive
-connection (what ``kg.remote.RemoteStore`` uses), ``urllib`` (a connection per
+connection (what ``kg.storage.remote.RemoteStore`` uses), ``urllib`` (a connection per
 request), SPARQLWrapper, and rdflib's ``SPARQLStore``. Each answer is parsed
 into Python terms, as a page would. Prints median and p95 per client in ms.
 """
@@ -17,7 +17,7 @@ import urllib.request
 
 import pyoxigraph as ox
 
-from kg.remote import RemoteStore
+from kg.storage.remote import RemoteStore
 
 SELECT = "SELECT ?p ?o WHERE { ?s ?p ?o } LIMIT 20"
 ASK = "ASK {}"

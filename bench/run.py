@@ -76,7 +76,7 @@ def load_both(work: Path, files: list[Path]) -> dict:
     ox_opt = timed_run([oxigraph_executable(), "optimize", "--location", str(theirs)])
     # The same merged default graph as ours, so both servers answer the same
     # rows (Oxigraph's own union repeats a triple once per graph).
-    merge = f"from kg.store import Store; Store.open({str(theirs)!r}, read_only=False).materialize_union()"
+    merge = f"from kg.storage.store import Store; Store.open({str(theirs)!r}, read_only=False).materialize_union()"
     ox_merge = timed_run([sys.executable, "-c", merge], cwd=REPO)
     if ox_merge.returncode:
         raise RuntimeError(f"merging Oxigraph's default graph failed: {ox_merge.stderr[-500:]}")

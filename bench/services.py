@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from kg.store import MERGE_MARKER
+from kg.storage.store import MERGE_MARKER
 
 from .servers import free_port, oxigraph_executable, stop_process
 
@@ -81,7 +81,7 @@ def oxigraph_serve(location: Path, *, log: Path | None = None, timeout_s: int = 
     (``kg serve``'s default query timeout is 10 s).
 
     A store whose default graph holds the materialized merge of its named
-    graphs (``kg.store.MERGE_MARKER``) is served as it is: that graph is the
+    graphs (``kg.storage.store.MERGE_MARKER``) is served as it is: that graph is the
     union, each triple once, exactly what ``kg serve`` answers from. Only
     otherwise is Oxigraph's own union mode used (it repeats a triple once
     per graph that states it)."""

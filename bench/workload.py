@@ -19,7 +19,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.remote import RemoteStore
+from kg.storage.remote import RemoteStore
 
 from .measure import Request
 

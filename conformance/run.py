@@ -29,8 +29,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from bench.servers import free_port, stop_process
-from kg.errors import KGError
-from kg.sparql_guard import check_query
+from kg.model.errors import KGError
+from kg.storage.guard import check_query
 
 from . import compare
 from .manifest import Case, discover, path_of, url_of

@@ -47,7 +47,7 @@ def serve(host, port, store, store_gsp, data, timeout, workers, threads, max_row
     """
     from waitress import create_server
 
-    from kg.errors import BuildError
+    from kg.model.errors import BuildError
 
     from . import create_app
 
@@ -81,7 +81,7 @@ def serve(host, port, store, store_gsp, data, timeout, workers, threads, max_row
 def _size(store) -> str:
     """"N quads"; a remote engine that is not up yet is said so, and the
     service starts anyway: it answers 503 until the engine does."""
-    from kg.errors import EngineUnavailable, QueryTimeout
+    from kg.model.errors import EngineUnavailable, QueryTimeout
 
     try:
         return f"{len(store)} quads"

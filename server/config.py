@@ -13,7 +13,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from kg.errors import BuildError
+from kg.model.errors import BuildError
 
 # name -> (default, parser, help). The README's configuration table is
 # generated from this, so the help text is documentation.

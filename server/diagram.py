@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from kg.entity_page import EntityPage
+from kg.views.entity_page import EntityPage
 
 WIDTH, HEIGHT = 800, 480
 MAX_NEIGHBOURS = 12

@@ -6,7 +6,7 @@ twin with ``Content-Encoding: gzip`` to clients that accept it), with
 ``ETag``, ``Last-Modified``, ``304 Not Modified`` and ranges.
 ``/.well-known/void`` (also ``/void.ttl``, ``/void.jsonld``, ``/void.nt``)
 is the VoID + DCAT description. Files are made once per store version by
-``kg.dumps.DumpCache``; a request is then a plain file send.
+``kg.publish.dumps.DumpCache``; a request is then a plain file send.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
 
-from kg.dumps import GZIP, DumpCache, DumpFile, DumpInfo, UNION, find, write_dump
-from kg.errors import BadRequest, NotFound
-from kg.formats import HTML, JSONLD, NTRIPLES, TURTLE, by_extension, negotiate
-from kg.void import VOID_PATH, articles, describe, description_prefixes
+from kg.publish.dumps import GZIP, DumpCache, DumpFile, DumpInfo, UNION, find, write_dump
+from kg.model.errors import BadRequest, NotFound
+from kg.model.formats import HTML, JSONLD, NTRIPLES, TURTLE, by_extension, negotiate
+from kg.publish.void import VOID_PATH, articles, describe, description_prefixes
 
 from .state import current_state
 

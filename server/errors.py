@@ -1,6 +1,6 @@
 """One error path: every error becomes the response its client can read.
 
-Views raise ``kg.errors`` exceptions (or let werkzeug raise HTTP errors);
+Views raise ``kg.model.errors`` exceptions (or let werkzeug raise HTTP errors);
 this handler answers JSON to API clients that ask for it, HTML to
 browsers, and plain text otherwise. A real bug is logged and is a 500 with
 no traceback on the wire.
@@ -13,8 +13,8 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from kg.errors import KGError
-from kg.formats import parse_accept
+from kg.model.errors import KGError
+from kg.model.formats import parse_accept
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ store does not answer or every query worker is gone."""
 
 from flask import Blueprint, jsonify
 
-from kg.errors import KGError
+from kg.model.errors import KGError
 
 from .state import current_state
 

@@ -15,8 +15,8 @@ from urllib.parse import quote, urlencode
 
 from flask import current_app, g
 
-from kg.evidence_view import parse_span
-from kg.namespaces import DIP, base_iri, prefixes
+from kg.views.evidence_view import parse_span
+from kg.model.namespaces import DIP, base_iri, prefixes
 
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
 

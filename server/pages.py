@@ -15,15 +15,15 @@ import re
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
-from kg import formats as F
-from kg.describe import PAGE_OUTGOING_CAP, RDF_INCOMING_CAP, describe, incoming_page, serialize, to_graph
-from kg.entity_page import build_page, drop_rows, make_value
-from kg.errors import BadRequest, NotFound
-from kg.labels import Labels
-from kg.pagecache import remembered
-from kg.namespaces import DIP
-from kg import timeline as timeline_mod
-from kg.terms import check_iri, sparql_iri
+from kg.model import formats as F
+from kg.views.describe import PAGE_OUTGOING_CAP, RDF_INCOMING_CAP, describe, incoming_page, serialize, to_graph
+from kg.views.entity_page import build_page, drop_rows, make_value
+from kg.model.errors import BadRequest, NotFound
+from kg.views.labels import Labels
+from kg.storage.pagecache import remembered
+from kg.model.namespaces import DIP
+from kg.views import timeline as timeline_mod
+from kg.model.terms import check_iri, sparql_iri
 
 from . import links, views
 from .state import current_state

@@ -4,8 +4,8 @@ The view branches explicitly on method and Content-Type: GET parameters, a
 POSTed ``application/x-www-form-urlencoded`` form, or a POSTed
 ``application/sparql-query`` body; anything else is 415, SPARQL Update in
 any form is 403. A single-valued parameter given twice, or in both the URL
-and the body, is 400. Every query passes ``kg.sparql_guard`` before a worker
-of ``kg.engine`` runs it within its time budget; the whole result exists
+and the body, is 400. Every query passes ``kg.storage.guard`` before a worker
+of ``kg.storage.engine`` runs it within its time budget; the whole result exists
 before the status line is sent, so an error is never a truncated 200.
 
 Without a query, GET answers the SPARQL Service Description (RDF clients)
@@ -26,10 +26,10 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.datastructures import MultiDict
 
-from kg.errors import BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, TooManyRequests, UnsupportedMediaType
-from kg.formats import HTML, RESULT_FORMATS, Format, by_name, negotiate
-from kg.namespaces import prefixes
-from kg.sparql_guard import check_graphs, check_query
+from kg.model.errors import BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, TooManyRequests, UnsupportedMediaType
+from kg.model.formats import HTML, RESULT_FORMATS, Format, by_name, negotiate
+from kg.model.namespaces import prefixes
+from kg.storage.guard import check_graphs, check_query
 
 from . import sparql_page
 from .state import current_state

@@ -14,9 +14,9 @@ from dataclasses import replace
 import pyoxigraph as ox
 from flask import Response, current_app, render_template, request
 
-from kg.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, by_name, negotiate
-from kg.namespaces import base_iri, prefixes
-from kg.queries import list_examples
+from kg.model.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, by_name, negotiate
+from kg.model.namespaces import base_iri, prefixes
+from kg.views.examples import list_examples
 
 from .state import current_state
 
@@ -126,7 +126,7 @@ def _href(iri: str, base: str) -> str | None:
 
 
 def query_page(query: str | None, table: dict | None) -> Response:
-    """The HTML query form, with ``table`` (from ``kg.results.table``) as results."""
+    """The HTML query form, with ``table`` (from ``kg.storage.results.table``) as results."""
     base = base_iri(current_app.config.get("BASE") or None)
     names = prefixes(current_app.config.get("BASE") or None)
     html = render_template(

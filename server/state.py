@@ -4,7 +4,7 @@ Kept on ``app.extensions["kg"]``; views read it with ``current_state()``.
 The store comes from, in order: ``STORE_OBJECT`` (tests hand a ready
 ``Store``), ``STORE`` (an on-disk store or a SPARQL endpoint URL), ``DATA``
 (RDF files loaded into a temporary on-disk store), or else the article graph
-built with ``kg.build.build_store`` into a temporary directory.
+built with ``kg.authoring.build.build_store`` into a temporary directory.
 
 User queries go through ``state.engine`` (worker processes with time limits;
 started on first use, or at once by ``kg serve``); pages may query
@@ -25,9 +25,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Flask, current_app
 
-from kg.errors import BuildError, EngineUnavailable
-from kg.formats import ALL_FORMATS, GRAPH_FORMATS, JSONLD, NQUADS, RDFXML, by_extension
-from kg.store import Store, open_store
+from kg.model.errors import BuildError, EngineUnavailable
+from kg.model.formats import ALL_FORMATS, GRAPH_FORMATS, JSONLD, NQUADS, RDFXML, by_extension
+from kg.storage.store import Store, open_store
 
 log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parent.parent
@@ -120,12 +120,12 @@ def load_files(paths: list[str], target: str) -> None:
 
 
 def build_article(target: str) -> None:
-    """Build the article graph into ``target`` (needs ``kg.build.build_store``)."""
+    """Build the article graph into ``target`` (needs ``kg.authoring.build.build_store``)."""
     try:
-        from kg.build import build_store
+        from kg.authoring.build import build_store
     except ImportError as exc:
         raise BuildError(
-            "the article graph builder (kg.build.build_store) is not available yet; "
+            "the article graph builder (kg.authoring.build.build_store) is not available yet; "
             "serve a built store with --store DIR or RDF files with --data FILE"
         ) from exc
     build_store(target, data_dir=str(REPO / "data"), ontology_dir=str(REPO / "ontology"))
@@ -173,8 +173,8 @@ def _store_on_disk(state: State) -> str | None:
 
 
 def _start_engine(state: State):
-    from kg.engine import QueryEngine
-    from kg.engine.direct import DirectEngine
+    from kg.storage.engine import QueryEngine
+    from kg.storage.engine.direct import DirectEngine
 
     path = _store_on_disk(state)
     if path is None:

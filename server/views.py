@@ -5,14 +5,17 @@ from __future__ import annotations
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
 
-from kg import article_view as articles
-from kg import ontology_doc, profiles, search as search_mod, timeline as timeline_mod
-from kg.errors import BadRequest
-from kg.labels import Labels
-from kg.namespaces import DIP, NIF, SDO, prefixes
-from kg.namespaces import ontology_graph as ontology_graph_iri
-from kg.pagecache import cached
-from kg.terms import sparql_iri, to_rdflib
+from kg.views import article_view as articles
+from kg.views import ontology_doc
+from kg.views import profiles
+from kg.views import search as search_mod
+from kg.views import timeline as timeline_mod
+from kg.model.errors import BadRequest
+from kg.views.labels import Labels
+from kg.model.namespaces import DIP, NIF, SDO, prefixes
+from kg.model.namespaces import ontology_graph as ontology_graph_iri
+from kg.storage.pagecache import cached
+from kg.model.terms import sparql_iri, to_rdflib
 
 from . import diagram, links
 

@@ -11,10 +11,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import RDF, RDFS, XSD
 
-from kg.build import build_dataset, build_store, compile_all
-from kg.errors import ValidationFailed
-from kg.namespaces import DIP, NIF, SDO, article_graph, background_graph, entity_ns, ontology_graph
-from kg.store import Store
+from kg.authoring.build import build_dataset, build_store, compile_all
+from kg.model.errors import ValidationFailed
+from kg.model.namespaces import DIP, NIF, SDO, article_graph, background_graph, entity_ns, ontology_graph
+from kg.storage.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_ARTICLE = REPO.parent / "shared" / "article" / "riyadh-talks-2025-02-19.txt"
@@ -189,7 +189,7 @@ def test_failed_build_leaves_the_previous_store_untouched(tmp_path):
 
 def test_default_graph_is_the_union_and_graph_selects_one(dataset):
     store = Store.in_memory()
-    from kg.formats import NQUADS
+    from kg.model.formats import NQUADS
 
     store.load(dataset.serialize(format="nquads").encode(), NQUADS)
     union = "SELECT ?c WHERE { <%s> <%s> ?c }" % (ID["place/riyadh"], DIP.inPlace)
@@ -201,7 +201,7 @@ def test_default_graph_is_the_union_and_graph_selects_one(dataset):
 
 
 def test_article_that_is_not_utf8_is_named(tmp_path):
-    from kg.errors import BuildError
+    from kg.model.errors import BuildError
 
     data = tmp_path / "data"
     shutil.copytree(REPO / "data", data)

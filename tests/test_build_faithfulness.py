@@ -13,8 +13,8 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import RDF, SKOS
 
-from kg.build import build_dataset
-from kg.namespaces import DIP, NIF, SDO, article_graph, entity_ns
+from kg.authoring.build import build_dataset
+from kg.model.namespaces import DIP, NIF, SDO, article_graph, entity_ns
 
 REPO = Path(__file__).resolve().parent.parent
 SLUG = "riyadh-talks-2025-02-19"
@@ -120,7 +120,7 @@ def test_the_dateline_washington_is_a_place_and_the_actor_washington_is_the_stat
 
 
 def test_background_provenance_says_when_it_was_compiled_not_the_article_date():
-    from kg.namespaces import PROV, background_graph
+    from kg.model.namespaces import PROV, background_graph
 
     dataset = build_dataset(REPO / "data", REPO / "ontology")
     made = dataset.graph(background_graph()).value(background_graph(), PROV.generatedAtTime)

@@ -7,8 +7,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.build import build_dataset
-from kg.namespaces import DIP
+from kg.authoring.build import build_dataset
+from kg.model.namespaces import DIP
 
 REPO = Path(__file__).resolve().parent.parent
 ONTOLOGY = Graph().parse(REPO / "ontology" / "diplomacy.ttl")

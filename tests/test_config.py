@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.errors import BuildError
+from kg.model.errors import BuildError
 from server.config import SETTINGS, load_config, settings_table
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build_dataset
-from kg.formats import NQUADS
-from kg.queries import find_example, list_examples
-from kg.store import Store
+from kg.authoring.build import build_dataset
+from kg.model.formats import NQUADS
+from kg.views.examples import find_example, list_examples
+from kg.storage.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 

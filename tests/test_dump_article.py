@@ -1,4 +1,4 @@
-"""The real article graph (built by kg.build) through every dump file: the
+"""The real article graph (built by kg.authoring.build) through every dump file: the
 same promises as on the fixtures, on the data users actually download."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import urllib.request
 
 import pytest
 
-from kg.build import build_store
-from kg.dumps import catalog, write_dump
-from kg.store import Store
+from kg.authoring.build import build_store
+from kg.publish.dumps import catalog, write_dump
+from kg.storage.store import Store
 from tests.conftest import REPO
 from tests.fixtures.dumps.support import assert_dump_matches, reference_dataset
 
@@ -33,7 +33,7 @@ def test_every_file_of_the_article_graph_round_trips(article_store):
 
 
 def test_the_article_service_serves_the_article_graph(live_server, article_store):
-    """`make run`'s service: its dumps are the graph kg.build makes."""
+    """`make run`'s service: its dumps are the graph kg.authoring.build makes."""
     reference = reference_dataset(article_store)
     for name in ("dataset.nq", "union.ttl", "article-riyadh-talks-2025-02-19.jsonld"):
         file = next(f for f in catalog(article_store) if f.name == name)
@@ -43,7 +43,7 @@ def test_the_article_service_serves_the_article_graph(live_server, article_store
 
 def test_two_builds_of_the_article_give_byte_identical_files(article_store, tmp_path):
     """`kg build` twice, into two stores: every file, and its .gz, the same bytes."""
-    from kg.dumps import make_file
+    from kg.publish.dumps import make_file
 
     again = tmp_path / "again"
     build_store(str(again), data_dir=str(REPO / "data"), ontology_dir=str(REPO / "ontology"))

@@ -10,8 +10,8 @@ import threading
 import pyoxigraph as ox
 import pytest
 
-from kg.dumps import DumpCache, catalog, fingerprint
-from kg.dumps import writers
+from kg.publish.dumps import DumpCache, catalog, fingerprint
+from kg.publish.dumps import writers
 from tests.fixtures.dumps.support import FIXTURES, load_store
 
 
@@ -64,7 +64,7 @@ def test_changing_the_store_changes_the_fingerprint_and_the_files(tmp_path):
 
 def test_on_disk_fingerprint_is_cheap_and_stable(tmp_path):
     load_store(location=tmp_path / "s")
-    from kg.store import Store
+    from kg.storage.store import Store
 
     a, b = Store.open(tmp_path / "s"), Store.open(tmp_path / "s")
     assert fingerprint(a) == fingerprint(b)
@@ -129,7 +129,7 @@ class _RemoteLike:
 def test_remote_store_fingerprint_is_reused_for_a_while(tmp_path, monkeypatch):
     import sys
 
-    catalog_module = sys.modules["kg.dumps.catalog"]  # kg.dumps.catalog is also the function's name
+    catalog_module = sys.modules["kg.publish.dumps.catalog"]  # kg.publish.dumps.catalog is also the function's name
     remote = _RemoteLike(load_store())
     cache = DumpCache(remote, tmp_path)
     first = cache.directory()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.dumps import DumpCache, catalog
-from kg.formats import TURTLE
+from kg.publish.dumps import DumpCache, catalog
+from kg.model.formats import TURTLE
 from tests.fixtures.dumps.support import FIXTURES, assert_isomorphic, load_store, named_graph, parse, reference_dataset
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ def location(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def made(location, tmp_path_factory) -> dict:
     """What the service would serve for the same store."""
-    from kg.store import Store
+    from kg.storage.store import Store
 
     cache = DumpCache(Store.open(location), tmp_path_factory.mktemp("cache"))
     return {i.name: i for i in cache.ensure_all()}
@@ -92,7 +92,7 @@ def test_missing_store_is_reported(tmp_path):
 def test_cache_fills_the_service_cache(location, tmp_path):
     """Files made by `kg dump --cache` are the ones the service then sends."""
     from server import create_app
-    from kg.store import Store
+    from kg.storage.store import Store
 
     result = kg("--store", str(location), "--cache", str(tmp_path), "--quiet")
     assert b"cache ready in" in result.stderr

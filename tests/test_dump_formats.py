@@ -15,10 +15,10 @@ import sys
 import pyoxigraph as ox
 import pytest
 
-from kg.dumps import DATASET, UNION, catalog, graph_scope, ordered_rows, write_dump
-from kg.formats import JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE
-from kg.namespaces import prefixes
-from kg.store import Store
+from kg.publish.dumps import DATASET, UNION, catalog, graph_scope, ordered_rows, write_dump
+from kg.model.formats import JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE
+from kg.model.namespaces import prefixes
+from kg.storage.store import Store
 from tests.fixtures.dumps.support import (
     EDGE_CASES, FIXTURES, assert_isomorphic, assert_same_dataset, load_store,
     named_graph, parse, reference_dataset, union_graph,

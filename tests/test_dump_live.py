@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 import rdflib
 
-from kg.dumps import catalog
+from kg.publish.dumps import catalog
 from tests.conftest import LiveServer
 from tests.fixtures.dumps.support import (
     FIXTURES, assert_dump_matches, assert_isomorphic, load_store, reference_dataset, union_graph,

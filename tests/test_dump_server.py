@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from kg.dumps import catalog
+from kg.publish.dumps import catalog
 from server import create_app
 from tests.fixtures.dumps.support import assert_isomorphic, load_store, named_graph, parse, quads, reference_dataset
 

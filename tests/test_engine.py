@@ -9,8 +9,8 @@ import time
 import pyoxigraph as ox
 import pytest
 
-from kg.engine import QueryEngine
-from kg.errors import BadQuery, EngineUnavailable, Forbidden, KGError, QueryTimeout, ResultTooLarge
+from kg.storage.engine import QueryEngine
+from kg.model.errors import BadQuery, EngineUnavailable, Forbidden, KGError, QueryTimeout, ResultTooLarge
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from rdflib.namespace import RDF
 
-from kg.build import build_dataset
-from kg.evidence_view import sentence_bounds
-from kg.namespaces import DIP, NIF, article_graph
+from kg.authoring.build import build_dataset
+from kg.views.evidence_view import sentence_bounds
+from kg.model.namespaces import DIP, NIF, article_graph
 
 REPO = Path(__file__).resolve().parent.parent
 

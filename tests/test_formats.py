@@ -2,8 +2,8 @@
 
 import pytest
 
-from kg.errors import BadRequest, NotAcceptable
-from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, by_extension, by_name, negotiate
+from kg.model.errors import BadRequest, NotAcceptable
+from kg.model.formats import GRAPH_FORMATS, RESULT_FORMATS, by_extension, by_name, negotiate
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from rdflib import Dataset, URIRef
 
 from bench.generator import generate, skewed
 from bench.vocab import P, T
-from kg.namespaces import DEFAULT_BASE
+from kg.model.namespaces import DEFAULT_BASE
 
 N = 120
 
@@ -61,8 +61,8 @@ def test_articles_have_about_100_to_300_triples(store):
 
 
 def test_the_project_shapes_accept_the_corpus(repo):
-    from kg.validate import shacl_problems
-    from kg.vocab import load_ontology
+    from kg.authoring.validate import shacl_problems
+    from kg.model.vocab import load_ontology
 
     out = io.BytesIO()
     generate(15, out, seed=3)

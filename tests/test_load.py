@@ -12,9 +12,9 @@ import pytest
 
 from bench.generator import generate
 from bench.servers import OxigraphServer, oxigraph_executable
-from kg.formats import NQUADS
-from kg.remote import RemoteStore
-from kg.store import Store
+from kg.model.formats import NQUADS
+from kg.storage.remote import RemoteStore
+from kg.storage.store import Store
 
 
 def kg(*args: str) -> subprocess.CompletedProcess:

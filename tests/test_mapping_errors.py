@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import BuildError
-from kg.validate import validate
+from kg.model.errors import BuildError
+from kg.authoring.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent
 SLUG = "riyadh-talks-2025-02-19"

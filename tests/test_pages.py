@@ -14,8 +14,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import RDFS
 
-from kg import formats as F
-from kg.store import Store
+from kg.model import formats as F
+from kg.storage.store import Store
 from server import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"

@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from kg import formats as F
-from kg import pagecache
-from kg.search import FACT_CLASSES, NameIndex, SCORES, ALIAS_PENALTY, FACT_PENALTY, match_kind, normalize, search
-from kg.store import Store
+from kg.model import formats as F
+from kg.storage import pagecache
+from kg.views.search import FACT_CLASSES, NameIndex, SCORES, ALIAS_PENALTY, FACT_PENALTY, match_kind, normalize, search
+from kg.storage.store import Store
 from server import create_app
 from tests.test_pages import ARTICLE, DIP, ID, fixture_store, html, section, text_of
 
@@ -116,13 +116,13 @@ def test_a_read_only_store_is_never_recounted(tmp_path, monkeypatch):
     store = Store.open(tmp_path / "s")
     assert store.read_only and pagecache.version(store) == pagecache.FROZEN
     assert search(store, "lavrov")[0].iri == LAVROV
-    monkeypatch.setattr("kg.pagecache.CHECK_EVERY", 0.0)
+    monkeypatch.setattr("kg.storage.pagecache.CHECK_EVERY", 0.0)
     monkeypatch.setattr(Store, "__len__", lambda self: pytest.fail("a read-only store was counted"))
     assert search(store, "serg")[0].iri == LAVROV
 
 
 def test_a_writable_store_gets_a_new_index_when_it_changes(monkeypatch):
-    monkeypatch.setattr("kg.pagecache.CHECK_EVERY", 0.0)
+    monkeypatch.setattr("kg.storage.pagecache.CHECK_EVERY", 0.0)
     store = fixture_store()
     first = pagecache.cached(store, "names", lambda: NameIndex.load(store))
     assert pagecache.cached(store, "names", lambda: pytest.fail("rebuilt without a change")) is first

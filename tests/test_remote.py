@@ -12,10 +12,10 @@ import pyoxigraph as ox
 import pytest
 
 from bench.servers import OxigraphServer, oxigraph_executable
-from kg.errors import BadQuery, BuildError, EngineUnavailable, QueryTimeout, ResultTooLarge
-from kg.formats import NQUADS, NTRIPLES, TRIG, TURTLE
-from kg.remote import RemoteStore
-from kg.store import Store, open_store
+from kg.model.errors import BadQuery, BuildError, EngineUnavailable, QueryTimeout, ResultTooLarge
+from kg.model.formats import NQUADS, NTRIPLES, TRIG, TURTLE
+from kg.storage.remote import RemoteStore
+from kg.storage.store import Store, open_store
 
 pytestmark = pytest.mark.skipif(oxigraph_executable() is None, reason="needs the oxigraph CLI (test extras)")
 

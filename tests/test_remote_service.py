@@ -35,8 +35,8 @@ def corpus(tmp_path_factory):
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, corpus):
     server = OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "db").start()
-    from kg.formats import NQUADS
-    from kg.remote import RemoteStore
+    from kg.model.formats import NQUADS
+    from kg.storage.remote import RemoteStore
 
     RemoteStore(server.query_url, gsp_url=server.gsp_url).load(corpus, NQUADS)
     yield server
@@ -143,8 +143,8 @@ def test_the_row_cap_holds_on_the_remote_engine(remote):
 
 def test_engine_down_is_a_clear_503_and_the_service_heals(tmp_path, corpus):
     engine = OxigraphServer(tmp_path / "db").start()
-    from kg.formats import NQUADS
-    from kg.remote import RemoteStore
+    from kg.model.formats import NQUADS
+    from kg.storage.remote import RemoteStore
 
     RemoteStore(engine.query_url, gsp_url=engine.gsp_url).load(corpus, NQUADS)
     service = LiveServer(["--store", engine.query_url])

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from kg.search import NameIndex, match_kind, normalize, search
+from kg.views.search import NameIndex, match_kind, normalize, search
 from server import create_app
 from tests.test_pages import ID, fixture_store
 
@@ -76,11 +76,11 @@ def test_one_hit_per_entity_with_its_preferred_label(store):
 
 
 def test_index_follows_the_store_when_it_grows(monkeypatch):
-    monkeypatch.setattr("kg.pagecache.CHECK_EVERY", 0.0)
+    monkeypatch.setattr("kg.storage.pagecache.CHECK_EVERY", 0.0)
     store = fixture_store()
     assert search(store, "zelenskyy") == []
     store.load(f'<{ID}person/volodymyr-zelenskyy> <http://www.w3.org/2000/01/rdf-schema#label> "Volodymyr Zelenskyy"@en .'.encode(),
-               __import__("kg.formats", fromlist=["NTRIPLES"]).NTRIPLES)
+               __import__("kg.model.formats", fromlist=["NTRIPLES"]).NTRIPLES)
     assert search(store, "zelenskyy")[0].iri == ID + "person/volodymyr-zelenskyy"
 
 

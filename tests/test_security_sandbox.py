@@ -1,6 +1,6 @@
 """Behind the guard: a SERVICE call that reached the engine anyway.
 
-The static guard (``kg.sparql_guard``) refuses SERVICE; should a future
+The static guard (``kg.storage.guard``) refuses SERVICE; should a future
 query form slip past it, the worker's seccomp sandbox stops the connection.
 The client must then hear why, with a clear 403, not a 500 "bug"; and the
 canary listening where the query points hears nothing.
@@ -14,7 +14,7 @@ import threading
 import pytest
 
 import server.sparql
-from kg.sparql_guard import QueryInfo
+from kg.storage.guard import QueryInfo
 from server import create_app
 
 DATA = "<http://example.org/a> <http://example.org/p> <http://example.org/b> .\n"

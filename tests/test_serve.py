@@ -133,7 +133,7 @@ def test_environment_and_config_file(tmp_path, trig):
 def test_article_service(live_server):
     """`kg serve` with neither --store nor --data serves the article graph,
     and the query page offers the competency questions, which all run."""
-    from kg.queries import list_examples
+    from kg.views.examples import list_examples
 
     endpoint = live_server.url + "sparql"
     status, _, body = get(endpoint, {"query": "ASK { GRAPH ?g { ?s ?p ?o } }"}, JSON)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kg.errors import BadQuery, Forbidden, PayloadTooLarge
-from kg.sparql_guard import check_graphs, check_query, tokenize
+from kg.model.errors import BadQuery, Forbidden, PayloadTooLarge
+from kg.storage.guard import check_graphs, check_query, tokenize
 
 
 @pytest.mark.parametrize("query,form", [

@@ -6,8 +6,8 @@ import io
 import pyoxigraph as ox
 import pytest
 
-from kg.formats import NQUADS, NTRIPLES, TRIG
-from kg.store import MERGE_MARKER, Store
+from kg.model.formats import NQUADS, NTRIPLES, TRIG
+from kg.storage.store import MERGE_MARKER, Store
 
 SHARED = """
 <urn:g1> { <urn:rubio> <urn:label> "Marco Rubio" . <urn:rubio> <urn:count> 10 . <urn:a> <urn:p> <urn:b> . }
@@ -88,7 +88,7 @@ def test_two_built_articles_count_a_shared_entity_once(tmp_path):
     """Rubio's label is stated by both articles' graphs; the union has it once."""
     from test_build import ID, REPO, two_article_data
 
-    from kg.build import build_store
+    from kg.authoring.build import build_store
 
     build_store(tmp_path / "store", data_dir=two_article_data(tmp_path), ontology_dir=REPO / "ontology")
     store = Store.open(tmp_path / "store")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from kg.timeline import TimelineEvent, events
+from kg.views.timeline import TimelineEvent, events
 from server import create_app
 from tests.test_pages import ID, fixture_store
 
@@ -76,7 +76,7 @@ def test_an_undated_part_takes_its_parents_time_marked_as_inferred():
                f"<{ID}event/wave> a <https://kg.example.org/ontology/Strike> ; <http://www.w3.org/2000/01/rdf-schema#label> \"Wave\" ; "
                f"<https://kg.example.org/ontology/date> \"2025-02-17\"^^<http://www.w3.org/2001/XMLSchema#date> . "
                f"<{ID}event/part> a <https://kg.example.org/ontology/Strike> ; <http://www.w3.org/2000/01/rdf-schema#label> \"Part\" ; "
-               f"<https://kg.example.org/ontology/partOfEvent> <{ID}event/wave> .".encode(), __import__("kg.formats", fromlist=["TURTLE"]).TURTLE)
+               f"<https://kg.example.org/ontology/partOfEvent> <{ID}event/wave> .".encode(), __import__("kg.model.formats", fromlist=["TURTLE"]).TURTLE)
     found = {e.label: e for e in events(store)}
     part = found["Part"]
     assert part.date == dt.date(2025, 2, 17) and part.inferred and part.dated_by == "Wave" and part.uncertain

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build_dataset
-from kg.errors import BuildError, ValidationFailed
-from kg.validate import validate
+from kg.authoring.build import build_dataset
+from kg.model.errors import BuildError, ValidationFailed
+from kg.authoring.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent
 ONTOLOGY = REPO / "ontology"
@@ -150,10 +150,10 @@ def test_a_dump_of_the_store_still_validates(tmp_path):
 
     from rdflib import Dataset
 
-    from kg.build import build_store
-    from kg.formats import NQUADS
-    from kg.store import Store
-    from kg.validate import shacl_problems
+    from kg.authoring.build import build_store
+    from kg.model.formats import NQUADS
+    from kg.storage.store import Store
+    from kg.authoring.validate import shacl_problems
 
     build_store(tmp_path / "store", data_dir=REPO / "data", ontology_dir=ONTOLOGY)
     out = io.BytesIO()

@@ -7,8 +7,8 @@ import pytest
 import rdflib
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
-from kg.dumps import catalog
-from kg.formats import JSONLD, NQUADS, NTRIPLES, TURTLE, by_extension
+from kg.publish.dumps import catalog
+from kg.model.formats import JSONLD, NQUADS, NTRIPLES, TURTLE, by_extension
 from server import create_app
 from tests.fixtures.dumps.support import assert_isomorphic, load_store, parse
 
@@ -146,7 +146,7 @@ def test_public_url_is_used_for_every_link(tmp_path):
 def test_creation_date_is_stable_and_recorded_provenance_wins(client, void):
     import email.utils
 
-    from kg.void import created
+    from kg.publish.void import created
 
     dataset = rdflib.URIRef(SITE + ".well-known/void#dataset")
     stamp = void.value(dataset, DCTERMS.created).toPython()
@@ -164,7 +164,7 @@ def test_creation_date_is_stable_and_recorded_provenance_wins(client, void):
 
 
 def test_union_counts_with_and_without_the_dump_count():
-    from kg.void import union_counts
+    from kg.publish.void import union_counts
 
     computed = union_counts(STORE, "https://kg.example.org/id/")
     assert computed.triples == 45
@@ -216,7 +216,7 @@ def test_description_is_revalidated_with_its_etag(tmp_path):
 
 
 def test_sources_of_every_graph_in_one_query_match_each_graphs_own():
-    from kg.void import all_graph_sources, graph_sources
+    from kg.publish.void import all_graph_sources, graph_sources
 
     recorded = load_store()
     recorded.load(b'<https://kg.example.org/graph/background> <http://purl.org/dc/terms/source> <https://example.org/a> '

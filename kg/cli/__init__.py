@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 
 import click
 
-from ..errors import KGError
+from kg.model.errors import KGError
 
 
 class KGGroup(click.Group):

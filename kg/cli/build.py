@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from ..errors import BadQuery, BuildError
-from ..formats import GRAPH_FORMATS, RESULT_FORMATS, TRIG, NQUADS
-from ..namespaces import prefixes
-from . import main
+from kg.model.errors import BadQuery, BuildError
+from kg.model.formats import GRAPH_FORMATS, RESULT_FORMATS, TRIG, NQUADS
+from kg.model.namespaces import prefixes
+from kg.cli import main
 
 DEFAULT_STORE = "build/store"
 _data = click.option("--data", "data_dir", default="data", show_default=True, help="Folder with articles/ and background/.")
@@ -36,7 +36,7 @@ def build(store, out, no_validate, data_dir, ontology_dir, base):
     build and its validation succeed; a failed build leaves the previous
     store untouched. Exit 1 on invalid content, 2 on unusable input.
     """
-    from ..build import build_dataset, build_store
+    from kg.authoring.build import build_dataset, build_store
 
     fmt = _out_format(out) if out else None
     stats = build_store(store, data_dir=data_dir, ontology_dir=ontology_dir, base=base, validate=not no_validate)
@@ -58,7 +58,7 @@ def validate(data_dir, ontology_dir, base):
     """Check spans against the article text, ontology terms, references
     and the SHACL shapes. Exit 0 when valid, 1 when not (each problem
     listed with file, line or term), 2 on unusable input."""
-    from ..validate import validate as run
+    from kg.authoring.validate import validate as run
 
     report = run(data_dir, ontology_dir, base)
     if report.valid:
@@ -86,7 +86,7 @@ def query(sparql, query_file, example, list_examples, fmt, store, base):
     kg query 'SELECT ?p WHERE { ?p a dip:Person }'   (PREFIXes optional)
     kg query --example 14 --format csv
     """
-    from ..queries import find_example, list_examples as examples
+    from kg.views.examples import find_example, list_examples as examples
 
     if list_examples:
         for ex in examples():
@@ -114,7 +114,7 @@ def query(sparql, query_file, example, list_examples, fmt, store, base):
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 def stats(store, as_json):
     """Quads per named graph and instances per class of the store."""
-    from ..build import store_stats
+    from kg.authoring.build import store_stats
 
     data = store_stats(_open(store))
     if as_json:
@@ -134,7 +134,7 @@ def stats(store, as_json):
 def span(article, text, nth):
     """Print the evidence span of TEXT in ARTICLE for a mapping file:
     ``[start, end, "text"]`` (code-point offsets, end exclusive)."""
-    from ..evidence import locate
+    from kg.model.text import locate
 
     if not text:
         raise BuildError("give the exact words to find", where=article)
@@ -149,7 +149,7 @@ def span(article, text, nth):
 
 
 def _open(store):
-    from ..store import Store
+    from kg.storage.store import Store
 
     try:
         return Store.open(store)

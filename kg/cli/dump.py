@@ -19,11 +19,11 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from ..dumps import DATASET, UNION, DumpCache, catalog, find, graph_scope, make_file, write_dump
-from ..errors import BadRequest
-from ..formats import DATASET_FORMATS, GRAPH_FORMATS, by_name
-from ..store import open_store
-from . import main
+from kg.publish.dumps import DATASET, UNION, DumpCache, catalog, find, graph_scope, make_file, write_dump
+from kg.model.errors import BadRequest
+from kg.model.formats import DATASET_FORMATS, GRAPH_FORMATS, by_name
+from kg.storage.store import open_store
+from kg.cli import main
 
 # Below this many quads a dump takes a blink: no progress bar.
 PROGRESS_FROM = 100_000

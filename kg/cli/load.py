@@ -12,11 +12,11 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from ..errors import BuildError
-from ..formats import DATASET_FORMATS, GRAPH_FORMATS, NQUADS, by_extension
-from ..remote import RemoteStore, is_remote
-from ..store import Store, open_store
-from . import main
+from kg.model.errors import BuildError
+from kg.model.formats import DATASET_FORMATS, GRAPH_FORMATS, NQUADS, by_extension
+from kg.storage.remote import RemoteStore, is_remote
+from kg.storage.store import Store, open_store
+from kg.cli import main
 
 
 class ProgressReader:

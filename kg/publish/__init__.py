@@ -1,0 +1,2 @@
+"""The publishing layer: deterministic dumps and the VoID/DCAT description.
+Imports ``kg.model`` and ``kg.storage``."""

@@ -1,0 +1,241 @@
+"""Evidence for readers: the words of an article behind each fact.
+
+Fact nodes point with ``dip:evidence`` to span nodes whose IRIs are
+``{article IRI}#char=s,e`` (code-point offsets, end exclusive). The article
+node holds its full text (``nif:isString``), so a span is shown inside its
+sentence with the supporting words marked, cut from the text itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from kg.model.text import sentences
+from kg.model.namespaces import DIP, NIF
+from kg.model.terms import values_clause
+
+EVIDENCE = str(DIP.evidence)
+SPAN_RE = re.compile(r"^(?P<doc>[^#]+)#char=(?P<start>\d+),(?P<end>\d+)$")
+# Sentences longer than this are cut around the highlighted words.
+MAX_CONTEXT = 320
+# Evidence spans shown per fact; a much-mentioned entity says how many more.
+PER_NODE = 5
+# Spans fetched per node: of a node with more (a person named in thousands
+# of articles) a sample is fetched, and the count; sentences it shares with
+# the page's entity are looked for in that sample.
+SPAN_CAP = 200
+
+
+@dataclass(frozen=True)
+class Span:
+    """One evidence span resolved against its article's text."""
+
+    iri: str
+    article: str
+    start: int
+    end: int
+    before: str = ""
+    exact: str = ""
+    after: str = ""
+    parts: tuple = ()  # (text, marked) pieces of the sentence, in order
+
+    @property
+    def fragment(self) -> str:
+        return f"char={self.start},{self.end}"
+
+    @property
+    def pieces(self) -> tuple:
+        """The sentence as (text, marked) pieces (one mark unless joint)."""
+        return self.parts or ((self.before, False), (self.exact, True), (self.after, False))
+
+
+def parse_span(iri: str) -> tuple[str, int, int] | None:
+    """``(article IRI, start, end)`` of a span IRI, else ``None``.
+
+    >>> parse_span("https://kg.example.org/id/article/a#char=3,9")
+    ('https://kg.example.org/id/article/a', 3, 9)
+    """
+    m = SPAN_RE.match(iri)
+    if not m:
+        return None
+    start, end = int(m["start"]), int(m["end"])
+    return (m["doc"], start, end) if start <= end else None
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The ``[s, e)`` of the sentence(s) around ``[start, end)`` in ``text``.
+
+    >>> t = "One two. The U.S. Secretary spoke. Six."
+    >>> s, e = sentence_bounds(t, 18, 27); t[s:e]
+    'The U.S. Secretary spoke.'
+
+    The sentences are the build's own (``kg.authoring.evidence.sentences``, the ones
+    stored as ``dip:Sentence`` / ``nif:sentence``), so a page shows exactly
+    the sentence the graph names.
+    """
+    bounds = _sentences(text)
+    first = bisect.bisect_right(bounds, (start, len(text) + 1)) - 1
+    s = bounds[first][0] if first >= 0 and bounds[first][1] > start else start
+    last = bisect.bisect_left(bounds, (end, -1)) - 1
+    e = bounds[last][1] if last >= 0 and bounds[last][1] >= end else end
+    return min(s, start), max(e, end)
+
+
+@functools.lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(sentences(text))
+
+
+def resolve(iri: str, text: str) -> Span | None:
+    """A span with its sentence cut into before / marked words / after."""
+    parsed = parse_span(iri)
+    if parsed is None or parsed[2] > len(text):
+        return None
+    doc, start, end = parsed
+    s, e = sentence_bounds(text, start, end)
+    before, after = text[s:start], text[end:e]
+    if len(before) > MAX_CONTEXT // 2:
+        before = "\u2026" + before[-(MAX_CONTEXT // 2):].split(" ", 1)[-1]
+    if len(after) > MAX_CONTEXT // 2:
+        after = after[: MAX_CONTEXT // 2].rsplit(" ", 1)[0] + "\u2026"
+    return Span(iri, doc, start, end, before.lstrip(), text[start:end], after.rstrip())
+
+
+def joint(first: list, second: list, texts: dict[str, str], limit: int = 3) -> list[Span]:
+    """Sentences where a span of ``first`` and one of ``second`` meet, both
+    marked: the evidence of a link between two things each with its own
+    spans. ``first``/``second`` are ``(article, start, end, iri)`` tuples.
+
+    >>> t = "Lavrov met Rubio. Rubio left."
+    >>> [s.pieces for s in joint([("a", 0, 6, "a#char=0,6")], [("a", 11, 16, "a#char=11,16"), ("a", 18, 23, "x")], {"a": t})]
+    [(('Lavrov', True), (' met ', False), ('Rubio', True), ('.', False))]
+    """
+    found: list[Span] = []
+    for doc, s1, e1, iri in sorted(first):
+        text = texts.get(doc)
+        if text is None or e1 > len(text):
+            continue
+        lo, hi = sentence_bounds(text, s1, e1)
+        partners = [(s2, e2) for d2, s2, e2, _ in second if d2 == doc and lo <= s2 and e2 <= hi and (s2, e2) != (s1, e1)]
+        if not partners:
+            continue
+        found.append(Span(iri, doc, s1, e1, exact=text[s1:e1], parts=_marked(text, lo, hi, [(s1, e1), *partners])))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _marked(text: str, lo: int, hi: int, ranges: list) -> tuple:
+    """``text[lo:hi]`` as (piece, marked) with ``ranges`` merged and marked."""
+    merged: list[list[int]] = []
+    for s, e in sorted(ranges):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    pieces, pos = [], lo
+    for s, e in merged:
+        pieces += [(text[pos:s], False), (text[s:e], True)]
+        pos = e
+    pieces.append((text[pos:hi], False))
+    return tuple((p, m) for p, m in pieces if p)
+
+
+def all_spans(store, nodes) -> dict[str, list]:
+    """Node IRI -> every evidence span as ``(article, start, end, iri)``."""
+    nodes = sorted(n for n in set(nodes) if n)
+    if not nodes:
+        return {}
+    query = f"SELECT DISTINCT ?n ?span WHERE {{ {values_clause('n', nodes)} ?n <{EVIDENCE}> ?span }}"
+    found: dict[str, list] = defaultdict(list)
+    for row in store.query(query, union_default_graph=True):
+        parsed = parse_span(row["span"].value)
+        if parsed:
+            found[row["n"].value].append((*parsed, row["span"].value))
+    return dict(found)
+
+
+def _span_rows(store, query: str, var: str = "n") -> dict[str, list]:
+    found: dict[str, list] = defaultdict(list)
+    for row in store.query(query, union_default_graph=True):
+        parsed = parse_span(row["span"].value)
+        if parsed:
+            found[row[var].value].append((*parsed, row["span"].value))
+    return found
+
+
+def sample_spans(store, iri: str, cap: int = SPAN_CAP) -> tuple[list, int]:
+    """At most ``cap`` spans of ``iri`` (all of them when it has no more,
+    else the store's choice) and how many it has, in one query."""
+    node = f"<{iri}>"
+    query = (f"SELECT ?span ?total WHERE {{ {{ SELECT (COUNT(DISTINCT ?x) AS ?total) WHERE {{ {node} <{EVIDENCE}> ?x }} }} "
+             f"UNION {{ SELECT DISTINCT ?span WHERE {{ {node} <{EVIDENCE}> ?span }} LIMIT {int(cap)} }} }}")
+    spans, total = [], 0
+    for row in store.query(query, union_default_graph=True):
+        if row["total"] is not None:
+            total = int(row["total"].value)
+        elif (parsed := parse_span(row["span"].value)):
+            spans.append((*parsed, row["span"].value))
+    return spans, total
+
+
+def capped_spans(store, nodes, cap: int = SPAN_CAP) -> tuple[dict, dict]:
+    """(node -> spans, node -> total) in two queries: a count per node,
+    then every span of the nodes with at most ``cap`` and a sample of
+    ``cap`` (the store's choice) of each of the others."""
+    nodes = sorted(n for n in set(nodes) if n)
+    if not nodes:
+        return {}, {}
+    totals = {row["n"].value: int(row["c"].value) for row in store.query(
+        f"SELECT ?n (COUNT(DISTINCT ?span) AS ?c) WHERE {{ {values_clause('n', nodes)} ?n <{EVIDENCE}> ?span }} GROUP BY ?n",
+        union_default_graph=True)}
+    small = [n for n, c in totals.items() if c <= cap]
+    parts = [f"{{ {values_clause('n', small)} ?n <{EVIDENCE}> ?span }}"] if small else []
+    parts += [f"{{ SELECT DISTINCT ?span (<{n}> AS ?n) WHERE {{ <{n}> <{EVIDENCE}> ?span }} LIMIT {int(cap)} }}"
+              for n, c in sorted(totals.items()) if c > cap]
+    if not parts:
+        return {}, totals
+    return dict(_span_rows(store, "SELECT DISTINCT ?n ?span WHERE { " + " UNION ".join(parts) + " }")), totals
+
+
+def article_texts(store, articles) -> dict[str, str]:
+    """Article IRI -> full text, in one query."""
+    articles = sorted(set(articles))
+    if not articles:
+        return {}
+    query = f"SELECT ?a ?t WHERE {{ {values_clause('a', articles)} ?a <{NIF.isString}> ?t }}"
+    return {row["a"].value: row["t"].value for row in store.query(query, union_default_graph=True)}
+
+
+class SpanList(list):
+    """The spans shown for a node; ``total`` counts all of them."""
+
+    total = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self)
+
+
+def evidence_for(store, nodes, per_node: int = PER_NODE, spans: dict | None = None,
+                 texts: dict | None = None, totals: dict | None = None) -> dict[str, SpanList]:
+    """Node IRI -> its first ``per_node`` evidence spans (in text order)
+    resolved to sentences, with the total count (two queries; none when
+    ``spans`` from ``all_spans`` and the ``texts`` needed are given;
+    ``totals`` overrides the count of nodes whose spans were capped)."""
+    spans = all_spans(store, nodes) if spans is None else spans
+    chosen = {node: sorted(found)[:per_node] for node, found in spans.items() if node in set(nodes)}
+    texts = dict(texts or {})
+    missing = {doc for found in chosen.values() for doc, *_ in found} - set(texts)
+    texts.update(article_texts(store, missing))
+    result: dict[str, SpanList] = {}
+    for node, found in chosen.items():
+        resolved = SpanList(span for doc, _, _, iri in found if doc in texts and (span := resolve(iri, texts[doc])))
+        resolved.total = (totals or {}).get(node, len(spans[node]))
+        if resolved:
+            result[node] = resolved
+    return result

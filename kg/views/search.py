@@ -1,0 +1,216 @@
+"""Search over labels and alternative names: case- and accent-insensitive,
+whole-name, prefix, word and substring matches, ranked.
+
+The names index is built once per store version (two queries over the
+store) and answers a search without scanning every name: each distinct
+normalized word points to the names holding it, so a whole word is a dict
+lookup, a prefix a range of the sorted words (bisect) and a substring a
+scan of the distinct words (a few thousand, not the hundred thousand
+names). Names are numbered in display order, so the hits of one score are
+already sorted and a search stops once it has enough entities.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+from rdflib.namespace import RDFS, SKOS
+
+from kg.model.namespaces import DIP, SDO
+from kg.storage.pagecache import cached
+
+NAME_PROPERTIES = {str(RDFS.label): "label", str(SKOS.prefLabel): "label", str(SDO.name): "label",
+                   str(SKOS.altLabel): "alias", str(SDO.alternateName): "alias"}
+MAX_RESULTS = 50
+MAX_QUERY = 200
+
+# Score per kind of match; an alias scores a little less than the label, and
+# a node standing for a fact (a quote, a participation) less than a thing.
+SCORES = {"exact": 100, "prefix": 80, "word": 60, "word-prefix": 50, "substring": 20}
+KINDS = tuple(SCORES)  # precedence: a name matches by the first kind that applies
+ALIAS_PENALTY = 5
+FACT_PENALTY = 40
+FACT_CLASSES = {str(DIP[c]) for c in ("Participation", "OfficeHolding", "Position", "Quotation", "Quantity", "TextSpan", "Sentence")}
+
+
+def normalize(text: str) -> str:
+    """Lower-case, accents and punctuation removed, spaces collapsed.
+
+    >>> normalize("  Zelens'kyj, Volodýmyr ")
+    'zelenskyj volodymyr'
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = re.sub(r"['\u2019\u02B9\u02BC]", "", plain)
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+
+
+@dataclass
+class Hit:
+    iri: str
+    label: str
+    matched: str
+    kind: str
+    score: int
+    types: list = field(default_factory=list)
+
+
+def match_kind(query: str, name: str) -> str | None:
+    """How normalized ``query`` matches normalized ``name`` (best first).
+
+    >>> match_kind("lav", "sergey lavrov")
+    'word-prefix'
+    >>> match_kind("sergey lavrov", "sergey lavrov")
+    'exact'
+    """
+    if not query:
+        return None
+    if name == query:
+        return "exact"
+    if name.startswith(query):
+        return "prefix"
+    words = name.split()
+    qwords = query.split()
+    if all(q in words for q in qwords):
+        return "word"
+    if all(any(w.startswith(q) for w in words) for q in qwords):
+        return "word-prefix"
+    if query in name:
+        return "substring"
+    return None
+
+
+def _penalty(alias: bool, fact: bool) -> int:
+    return (ALIAS_PENALTY if alias else 0) + (FACT_PENALTY if fact else 0)
+
+
+class NameIndex:
+    """Every (entity, name) pair of the store, normalized and indexed once.
+
+    ``names`` holds ``(iri, name, normalized, is_alias)`` rows numbered in
+    display order (shorter name, then label, then IRI); ``words`` maps each
+    distinct normalized word to the set of row numbers whose name has it.
+    """
+
+    def __init__(self, rows, labels: dict | None = None, types: dict | None = None):
+        self.labels: dict[str, str] = labels or {}
+        self.types: dict[str, set] = types or {}
+        self.names = sorted(set(rows), key=lambda r: (len(r[1]), self.labels.get(r[0], r[1]).lower(), r[0], r[1], r[3]))
+        self.words: dict[str, set] = {}
+        self.whole: dict[str, set] = {}
+        self.groups: dict[tuple, set] = {}  # (alias, fact) -> row numbers
+        for n, (iri, _, norm, alias) in enumerate(self.names):
+            self.whole.setdefault(norm, set()).add(n)
+            for word in set(norm.split()):
+                self.words.setdefault(word, set()).add(n)
+            self.groups.setdefault((alias, bool(self.types.get(iri, set()) & FACT_CLASSES)), set()).add(n)
+        self.sorted_words = sorted(self.words)
+        self.sorted_whole = sorted(self.whole)
+        self.all_words = "\n" + "\n".join(self.sorted_words) + "\n"
+
+    @classmethod
+    def load(cls, store) -> "NameIndex":
+        """Two queries: every name of every IRI, then the types of named IRIs."""
+        props = " ".join(f"<{p}>" for p in NAME_PROPERTIES)
+        names = f"SELECT DISTINCT ?s ?p ?n WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?n FILTER(isIRI(?s)) }}"
+        rows, labels, folded = set(), {}, {}
+        for row in store.query(names, union_default_graph=True):
+            s, p, name = row["s"].value, row["p"].value, row["n"].value
+            alias = NAME_PROPERTIES[p] == "alias"
+            norm = folded.get(name)
+            if norm is None:
+                norm = folded[name] = normalize(name)
+            rows.add((s, name, norm, alias))
+            if not alias and (s not in labels or getattr(row["n"], "language", None) in ("en", None)):
+                labels[s] = name
+        typed = (f"SELECT DISTINCT ?s ?t WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?n "
+                 f"FILTER(isIRI(?s)) }} }} ?s a ?t }}")
+        types: dict[str, set] = {}
+        for row in store.query(typed, union_default_graph=True):
+            if row["s"].value in labels:
+                types.setdefault(row["s"].value, set()).add(row["t"].value)
+        return cls(rows, labels, types)
+
+    # -- matching ------------------------------------------------------------
+    def _rows_of(self, words) -> set:
+        return set().union(*(self.words[w] for w in words))
+
+    def _words_starting(self, prefix: str) -> list[str]:
+        i = bisect_left(self.sorted_words, prefix)
+        found = []
+        while i < len(self.sorted_words) and self.sorted_words[i].startswith(prefix):
+            found.append(self.sorted_words[i])
+            i += 1
+        return found
+
+    def _words_containing(self, part: str) -> list[str]:
+        """Distinct words holding ``part`` (a scan of one joined string)."""
+        found, text, start = set(), self.all_words, 0
+        while (at := text.find(part, start)) >= 0:
+            lo, hi = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+            found.add(text[lo:hi])
+            start = hi
+        return sorted(found)
+
+    def _kind_rows(self, kind: str, query: str, qwords: list[str]) -> set:
+        """Rows matching ``query`` by ``kind`` (before precedence)."""
+        if kind == "exact":
+            return set(self.whole.get(query, ()))
+        if kind == "prefix":
+            i = bisect_left(self.sorted_whole, query)
+            rows: set = set()
+            while i < len(self.sorted_whole) and self.sorted_whole[i].startswith(query):
+                rows |= self.whole[self.sorted_whole[i]]
+                i += 1
+            return rows
+        if kind == "word":
+            per_word = [self.words.get(q, set()) for q in qwords]
+        elif kind == "word-prefix":
+            per_word = [self._rows_of(self._words_starting(q)) for q in qwords]
+        else:
+            per_word = [self._rows_of(self._words_containing(q)) for q in qwords]
+        rows = set.intersection(*sorted(per_word, key=len)) if per_word else set()
+        if kind == "substring" and len(qwords) > 1:
+            rows = {n for n in rows if query in self.names[n][2]}
+        return rows
+
+    def _levels(self, query: str):
+        """``(score, {row: kind})`` in descending score. A row matches by
+        the first kind that applies; a kind is looked at only once the
+        levels above its best score are used up."""
+        qwords, seen, pending = query.split(), set(), {}
+        for at, kind in enumerate(KINDS):
+            rows = self._kind_rows(kind, query, qwords) - seen
+            seen |= rows
+            for (alias, fact), group in self.groups.items():
+                part = rows & group
+                if part:
+                    pending.setdefault(SCORES[kind] - _penalty(alias, fact), {}).update(dict.fromkeys(part, kind))
+            bound = SCORES[KINDS[at + 1]] if at + 1 < len(KINDS) else None
+            for score in sorted((s for s in pending if bound is None or s > bound), reverse=True):
+                yield score, pending.pop(score)
+
+    def search(self, q: str, limit: int = MAX_RESULTS) -> list[Hit]:
+        """Ranked hits for ``q``: best score per entity, then shorter names."""
+        query = normalize(q[:MAX_QUERY])
+        hits: list[Hit] = []
+        if not query:
+            return hits
+        taken: set = set()
+        for score, rows in self._levels(query):
+            for n in sorted(rows):
+                iri, name, _, _ = self.names[n]
+                if iri not in taken:
+                    taken.add(iri)
+                    hits.append(Hit(iri, self.labels.get(iri, name), name, rows[n], score, sorted(self.types.get(iri, ()))))
+                    if len(hits) >= limit:
+                        return hits
+        return hits
+
+
+def search(store, q: str, limit: int = MAX_RESULTS) -> list[Hit]:
+    """Search ``store``; the index is rebuilt when the store's version changes."""
+    return cached(store, "names", lambda: NameIndex.load(store)).search(q, limit)
