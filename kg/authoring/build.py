@@ -8,6 +8,7 @@ An entity named by several articles is one IRI with evidence from each.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ from kg.model.errors import BuildError, ValidationFailed
 from kg.authoring.evidence import Problem
 from kg.model.formats import NQUADS
 from kg.authoring.mapping import CompiledArticle, compile_article
+from kg.authoring.shapes import shacl_problems
 from kg.model.namespaces import DIP, PROV, article_graph, base_iri, background_graph, entity_ns, ontology_graph
 from kg.storage.store import Store
 from kg.model.vocab import Vocabulary, load_ontology, parse_turtle
@@ -77,7 +79,10 @@ def compile_all(data_dir="data", ontology_dir="ontology", base=None) -> Build:
         article.graph.add((graph_iri, PROV.wasDerivedFrom, article.iri))
         article.graph.add((graph_iri, RDFS.label, Literal(f"Facts stated by the article {article.slug}", lang="en")))
         _add(dataset, graph_iri, article.graph)
-    build.problems.extend(_dangling(build, background, base))
+    known = known_ids(build, background, base)
+    build.problems.extend(_untyped(build, background, known, base))
+    build.problems.extend(_conflicting_classes(build, ontology))
+    build.problems.extend(_dangling(build, background, known, base))
     return build
 
 
@@ -102,11 +107,12 @@ def build_store(store_dir, *, data_dir="data", ontology_dir="ontology", base=Non
     """
     target = Path(store_dir)
     _check_replaceable(target)
-    dataset = build_dataset(data_dir, ontology_dir, base)
+    build = compile_all(data_dir, ontology_dir, base)
+    if build.problems:
+        raise ValidationFailed(f"{len(build.problems)} problem(s) in the input", [str(p) for p in build.problems])
+    dataset = build.dataset
     if validate:
-        from kg.authoring.validate import shacl_problems
-
-        problems = shacl_problems(dataset, ontology_dir)
+        problems = shacl_problems(dataset, ontology_dir, build.where)
         if problems:
             raise ValidationFailed(f"{len(problems)} SHACL violation(s)", problems)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -175,7 +181,95 @@ def _background(folder: Path, vocab: Vocabulary, build: Build, base: str) -> Gra
     return graph
 
 
-def _dangling(build: Build, background: Graph, base) -> list[Problem]:
+def known_ids(build: Build, background: Graph, base) -> dict[str, str]:
+    """Every entity id (``kind/slug``) a class or the background describes,
+    with its label (empty when it has none), across all articles."""
+    ns = str(entity_ns(base))
+    ids: dict[str, str] = {}
+    graphs = [article.graph for article in build.articles]
+    for graph in graphs:
+        for node in graph.subjects(RDF.type, None):
+            if isinstance(node, URIRef) and str(node).startswith(ns):
+                ids.setdefault(node[len(ns):], "")
+    for node in background.subjects():
+        if isinstance(node, URIRef) and str(node).startswith(ns):
+            ids.setdefault(node[len(ns):], "")
+    for graph in [background, *graphs]:
+        for node, label in graph.subject_objects(RDFS.label):
+            if str(node).startswith(ns) and node[len(ns):] in ids and not ids[node[len(ns):]]:
+                ids[node[len(ns):]] = str(label)
+    return ids
+
+
+def closest_ids(wanted: str, known, n: int = 3) -> list[str]:
+    """The known ids closest to ``wanted`` (same kind first).
+
+    >>> closest_ids("person/marco-rubbio", ["person/marco-rubio", "state/russia"])
+    ['person/marco-rubio']
+    """
+    kind = wanted.split("/", 1)[0]
+    same = [k for k in known if k.split("/", 1)[0] == kind]
+    found = difflib.get_close_matches(wanted, same, n=n, cutoff=0.75)
+    if not found:
+        found = difflib.get_close_matches(wanted, list(known), n=n, cutoff=0.8)
+    return found
+
+
+def _did_you_mean(wanted: str, known: dict[str, str]) -> str:
+    close = [k for k in closest_ids(wanted, [k for k in known if k != wanted])]
+    if not close:
+        return ""
+    named = [f"{k} ({known[k]})" if known.get(k) else k for k in close]
+    return "; did you mean " + " or ".join(named) + "?"
+
+
+def _untyped(build: Build, background: Graph, known: dict[str, str], base) -> list[Problem]:
+    """Mapping entries without ``a:`` that no article gives a class and the
+    background does not describe: a misspelt id, or a new node whose class
+    was forgotten. Reported on the entry itself."""
+    ns = str(entity_ns(base))
+    typed = {node for article in build.articles for node in article.classes}
+    described = set(background.subjects())
+    problems = []
+    for article in build.articles:
+        for node, where in article.untyped:
+            if node in typed or node in described:
+                continue
+            ident = node[len(ns):] if str(node).startswith(ns) else str(node)
+            problems.append(Problem(where, "has no class (a:) and no other article or the background describes it"
+                                    + _did_you_mean(ident, known), ident))
+    return problems
+
+
+def _conflicting_classes(build: Build, ontology: Graph) -> list[Problem]:
+    """One id given classes neither of which is a kind of the other, by two
+    entries (in one mapping or in two articles): two things share an id."""
+    seen: dict[URIRef, tuple[URIRef, str]] = {}
+    problems = []
+    for article in build.articles:
+        for node, classes in article.classes.items():
+            for cls, where in classes:
+                first = seen.get(node)
+                if first is None:
+                    seen[node] = (cls, where)
+                    continue
+                if first[1] == where or _related(ontology, cls, first[0]):
+                    continue
+                problems.append(Problem(where, f"is a {_short(cls)} here but a {_short(first[0])} at {first[1]}: "
+                                        "two different things share this id", _short(node)))
+    return problems
+
+
+def _related(ontology: Graph, a: URIRef, b: URIRef) -> bool:
+    return b in set(ontology.transitive_objects(a, RDFS.subClassOf)) or a in set(ontology.transitive_objects(b, RDFS.subClassOf))
+
+
+def _short(term: URIRef) -> str:
+    text = str(term)
+    return text.rsplit("/id/", 1)[-1] if "/id/" in text else text.rsplit("/", 1)[-1]
+
+
+def _dangling(build: Build, background: Graph, known: dict[str, str], base) -> list[Problem]:
     """References to entity IRIs that no graph describes (a typo in a slug)."""
     described = set(background.subjects(RDFS.label, None))
     for article in build.articles:
@@ -185,7 +279,9 @@ def _dangling(build: Build, background: Graph, base) -> list[Problem]:
     for article in build.articles:
         for target, where in article.references:
             if str(target).startswith(ns) and target not in described:
-                problems.append(Problem(where, "refers to a node that no article or background describes", target[len(ns):]))
+                ident = target[len(ns):]
+                problems.append(Problem(where, "refers to a node that no article or background describes"
+                                        + _did_you_mean(ident, known), ident))
     return problems
 
 

@@ -10,6 +10,9 @@ An article folder holds ``article.txt`` (the verbatim text) and
       datePublished: 2025-02-19
       dateline: Washington, US
       datelinePlace: place/washington   # the place node of the dateline
+      publisher: Example News     # the outlet (schema:publisher), optional
+      url: https://example.org/a  # where it was published (schema:url), http(s), optional
+      author: [Jane Doe]          # one name or a list (schema:author), optional
     nodes:                        # one entry per fact-bearing node
       - id: person/marco-rubio    # -> {base}id/person/marco-rubio
         a: Person                 # dip: class (or a CURIE)
@@ -23,7 +26,9 @@ A property whose range is a datatype gets a typed literal (``rdf:langString``
 ranges get the article's language); any other value is a reference, written
 ``kind/slug`` for an entity or as a CURIE (``dip:Supports``). Every ``dip:``
 term must exist in the ontology and every span must match the text; each
-problem names the file, line and term.
+problem names the file, line and term. A node without ``a:`` adds to a node
+another article or the background describes; the build refuses one that
+nobody describes (a misspelt id), suggesting the closest existing ids.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ ID_PATTERN = re.compile(r"^[a-z][a-z-]*/[a-z0-9][a-z0-9-]*$")
 RESERVED = {"id", "a", "label", "alt", "comment", "evidence"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+URL = re.compile(r"^https?://[^\s<>\"{}|\\^`/]+(/[^\s<>\"{}|\\^`]*)?$", re.IGNORECASE)
 _NAMES = Graph().namespace_manager  # for short datatype names in messages
 
 
@@ -120,6 +126,8 @@ class CompiledArticle:
     problems: list[Problem] = field(default_factory=list)
     lines: dict[URIRef, str] = field(default_factory=dict)  # node -> file:line
     references: list[tuple[URIRef, str]] = field(default_factory=list)  # (target, file:line)
+    classes: dict[URIRef, list[tuple[URIRef, str]]] = field(default_factory=dict)  # node -> [(class, file:line)]
+    untyped: list[tuple[URIRef, str]] = field(default_factory=list)  # entries without ``a:`` (node, file:line)
 
 
 class _Compiler:
@@ -185,8 +193,18 @@ class _Compiler:
             place = self._value(meta, "datelinePlace", DIP.datelinePlace, meta["datelinePlace"])
             if place is not None:
                 g.add((a, DIP.datelinePlace, place))
-        if meta.get("url"):
-            g.add((a, SDO.url, URIRef(str(meta["url"]))))
+        if meta.get("url") is not None:
+            url = str(meta["url"])
+            if URL.match(url):
+                g.add((a, SDO.url, URIRef(url)))
+            else:
+                self._problem(meta, f"url '{url}' is not an http(s) URL", "url")
+        for key, prop in (("publisher", SDO.publisher), ("author", SDO.author)):
+            for name in _as_list(meta.get(key)):
+                if isinstance(name, str) and name.strip():
+                    g.add((a, prop, Literal(name.strip())))
+                else:
+                    self._problem(meta, f"'{name}' is not a name", key)
         if meta.get("madeUp"):
             g.add((a, RDFS.comment, Literal("Made-up article: a test fixture, not news.", lang="en")))
 
@@ -196,14 +214,19 @@ class _Compiler:
             return
         node = self.ns[entry["id"]]
         if node in seen:
-            self._problem(entry, f"duplicate node id '{entry['id']}'", "id")
+            first = self.out.lines[node].rsplit(":", 1)[-1]
+            self._problem(entry, f"duplicate node id '{entry['id']}' (first at line {first})", "id")
         seen.add(node)
-        self.out.lines[node] = self._where(entry)
+        self.out.lines.setdefault(node, self._where(entry))
         g = self.out.graph
-        for cls in _as_list(entry.get("a")):
+        classes = _as_list(entry.get("a"))
+        if not classes:
+            self.out.untyped.append((node, self._where(entry)))
+        for cls in classes:
             term = self._term(entry, cls)
             if term is not None:
                 g.add((node, RDF.type, term))
+                self.out.classes.setdefault(node, []).append((term, self._where(entry)))
         for key, prop in (("label", RDFS.label), ("alt", SKOS.altLabel), ("comment", RDFS.comment)):
             for value in _as_list(entry.get(key)):
                 g.add((node, prop, Literal(str(value), lang=self.lang)))

@@ -8,17 +8,11 @@ not; unusable input (missing file, bad syntax) still raises BuildError (2).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-
-from pyshacl import validate as pyshacl_validate
-from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import RDF
 
 from kg.authoring.build import compile_all
-from kg.model.namespaces import DIP, SH
-from kg.model.vocab import parse_turtle
+from kg.authoring.shapes import SHAPES_FILE, load_shapes, shacl_problems
 
-SHAPES_FILE = "shapes.ttl"
+__all__ = ["Report", "validate", "load_shapes", "shacl_problems", "SHAPES_FILE"]
 
 
 @dataclass
@@ -32,33 +26,6 @@ class Report:
     @property
     def valid(self) -> bool:
         return not self.problems
-
-
-def load_shapes(ontology_dir) -> Graph:
-    return parse_turtle(Path(ontology_dir) / SHAPES_FILE)
-
-
-def shacl_problems(dataset: Dataset, ontology_dir="ontology", where=None) -> list[str]:
-    """SHACL violations of the union of all graphs, one line each.
-
-    ``where(node)`` may return ``file:line`` for a focus node.
-    """
-    data = Graph()
-    data.bind("dip", DIP)
-    for triple in dataset.triples((None, None, None)):
-        data.add(triple)
-    conforms, results, _ = pyshacl_validate(data, shacl_graph=load_shapes(ontology_dir), inference="none", advanced=True)
-    if conforms:
-        return []
-    problems = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
-        focus = results.value(result, SH.focusNode)
-        path = results.value(result, SH.resultPath)
-        message = results.value(result, SH.resultMessage)
-        place = (where(focus) if where else None) or "graph"
-        term = data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else "node"
-        problems.append(f"{place}: <{focus}> {term}: {message}")
-    return sorted(problems)
 
 
 def validate(data_dir="data", ontology_dir="ontology", base=None) -> Report:
