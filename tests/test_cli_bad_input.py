@@ -124,7 +124,7 @@ def test_span_refuses_nonsense_instead_of_printing_a_wrong_span(tmp_path):
     undecodable = run("span", str(binary), "x")
     assert undecodable.exit_code == 2 and "bin.txt: not UTF-8 (invalid start byte at byte 0)" in undecodable.output
     second = run("span", str(article), "Rubio", "--nth", "2")
-    assert second.output.strip() == '[1392, 1397, "Rubio"]'
+    assert second.output.strip() == '- [1392, 1397, "Rubio"]  # also at 361, 3177'
 
 
 @pytest.mark.parametrize("base", ["not a url", "http://x y/", "https://kg.example.org/?q=1", "urn:x:"])

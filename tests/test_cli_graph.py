@@ -112,7 +112,7 @@ def test_bad_query_exits_2(store):
 
 def test_span_prints_offsets_for_a_mapping():
     result = run("span", str(ARTICLE), "unrealistic")
-    assert json.loads(result.output) == [3661, 3672, "unrealistic"]
+    assert json.loads(result.output.removeprefix("- ")) == [3661, 3672, "unrealistic"]
     missing = run("span", str(ARTICLE), "not in the article")
     assert missing.exit_code == 2
 

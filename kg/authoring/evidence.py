@@ -11,7 +11,7 @@ from rdflib.namespace import RDF, XSD
 from kg.model.namespaces import DIP, NIF
 from kg.model.text import check_span, locate, sentences, span_iri
 
-__all__ = ["Problem", "add_span", "add_sentences", "link_sentences", "check_span", "locate", "sentences", "span_iri"]
+__all__ = ["Problem", "occurrences", "add_span", "add_sentences", "link_sentences", "check_span", "locate", "sentences", "span_iri"]
 
 
 @dataclass(frozen=True)
@@ -48,3 +48,29 @@ def link_sentences(graph: Graph, span: URIRef, start: int, end: int, sents: list
     for s, e, node in sents:
         if s < end and start < e and node != span:
             graph.add((span, NIF.sentence, node))
+
+
+def occurrences(text: str, exact: str, *, whole_words: bool = True) -> list[tuple[int, int]]:
+    """Every ``(start, end)`` of ``exact`` in ``text``; with ``whole_words``
+    an occurrence must not start or end inside a longer word.
+
+    >>> occurrences("Russia and the Russian side", "Russia")
+    [(0, 6)]
+    >>> occurrences("Russia and the Russian side", "Russia", whole_words=False)
+    [(0, 6), (15, 21)]
+    """
+    found, start = [], text.find(exact) if exact else -1
+    while start >= 0:
+        end = start + len(exact)
+        if not whole_words or (_edge_ok(text, start - 1, exact[0]) and _edge_ok(text, end, exact[-1])):
+            found.append((start, end))
+        start = text.find(exact, start + 1)
+    return found
+
+
+def _edge_ok(text: str, at: int, own: str) -> bool:
+    """True when the character at ``at`` does not continue the word that
+    ``own`` (the phrase's first or last character) belongs to."""
+    if not own.isalnum() or at < 0 or at >= len(text):
+        return True
+    return not text[at].isalnum()

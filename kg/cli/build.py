@@ -1,4 +1,4 @@
-"""Commands over the graph: build, validate, query, stats, span."""
+"""Commands over the graph: build, validate, query, stats, span, ids."""
 
 from __future__ import annotations
 
@@ -129,23 +129,94 @@ def stats(store, as_json):
 
 @main.command()
 @click.argument("article", type=click.Path(exists=True, dir_okay=False))
-@click.argument("text")
-@click.option("--nth", default=1, show_default=True, type=click.IntRange(min=1), help="Which occurrence (1 = the first).")
-def span(article, text, nth):
-    """Print the evidence span of TEXT in ARTICLE for a mapping file:
-    ``[start, end, "text"]`` (code-point offsets, end exclusive)."""
-    from kg.model.text import locate
+@click.argument("phrases", nargs=-1)
+@click.option("--nth", type=click.IntRange(min=1), help="Which occurrence (1 = the first) of each phrase.")
+@click.option("--near", type=click.IntRange(min=0), metavar="OFFSET", help="The occurrence closest to this character offset.")
+@click.option("--inside-words", is_flag=True, help="Also match inside longer words (by default \"Russia\" does not match \"Russian\").")
+def span(article, phrases, nth, near, inside_words):
+    """Print evidence spans of PHRASES in ARTICLE, as YAML to paste under a
+    node's ``evidence:`` (code-point offsets, end exclusive):
 
-    if not text:
+    \b
+      kg span data/articles/x/article.txt "Marco Rubio" "Sergey Lavrov" --near 300
+      - [355, 366, "Marco Rubio"]
+      - [396, 409, "Sergey Lavrov"]
+
+    Phrases match whole words unless --inside-words is given. When a phrase
+    occurs more than once, the first is printed (or the --nth, or the one
+    nearest --near) and a comment lists the offsets of the others. A phrase
+    that does not occur is an error (exit 2) naming it.
+    """
+    from kg.authoring.evidence import occurrences
+
+    if nth and near is not None:
+        raise BuildError("give --nth or --near, not both", where=article)
+    if not phrases or not all(phrases):
         raise BuildError("give the exact words to find", where=article)
     try:
         content = Path(article).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise BuildError(f"not UTF-8 ({exc.reason} at byte {exc.start})", where=article) from exc
-    found = locate(content, text, nth)
-    if found is None:
-        raise BuildError(f"'{text}' does not occur {nth} time(s)", where=article)
-    click.echo(json.dumps([found[0], found[1], text], ensure_ascii=False))
+    missing = []
+    for phrase in phrases:
+        found = occurrences(content, phrase, whole_words=not inside_words)
+        if nth and nth > len(found) or not found:
+            missing.append(_why_missing(content, phrase, found, nth, inside_words))
+            continue
+        chosen = found[nth - 1] if nth else min(found, key=lambda o: abs(o[0] - near)) if near is not None else found[0]
+        others = [str(o[0]) for o in found if o != chosen]
+        note = f"  # also at {', '.join(others)}" if others else ""
+        click.echo(f"- [{chosen[0]}, {chosen[1]}, {json.dumps(phrase, ensure_ascii=False)}]{note}")
+    if missing:
+        raise BuildError("; ".join(missing), where=article)
+
+
+def _why_missing(content: str, phrase: str, found: list, nth: int | None, inside_words: bool) -> str:
+    from kg.authoring.evidence import occurrences
+
+    if found:
+        return f"'{phrase}' occurs {len(found)} time(s), not {nth}"
+    if not inside_words and occurrences(content, phrase, whole_words=False):
+        return f"'{phrase}' occurs only inside longer words (add --inside-words to match there)"
+    return f"'{phrase}' does not occur"
+
+
+@main.command()
+@click.argument("kind_and_words", nargs=-1, metavar="[KIND] [WORDS]...")
+@_data
+@_base
+def ids(kind_and_words, data_dir, base):
+    """List the ids a mapping can reuse, with their labels, classes and the
+    articles (or background) that describe them.
+
+    \b
+      kg ids                  every id
+      kg ids person           the persons
+      kg ids person rubio     persons whose id, label or other names hold "rubio"
+      kg ids saudi            any kind
+
+    KIND is the part of an id before the slash (person, state, place,
+    event, ...). Words ignore case and accents. When nothing matches, the
+    closest ids are suggested; exit 1.
+    """
+    from kg.authoring.build import closest_ids
+    from kg.authoring.ids import known_ids, matching
+
+    every = known_ids(data_dir, base)
+    kinds = {k.kind for k in every.values()}
+    words = list(kind_and_words)
+    kind = words.pop(0) if words and words[0] in kinds else None
+    rows = matching(every, kind, tuple(words))
+    if not rows:
+        wanted = "/".join(filter(None, [kind, "-".join(words).lower()]))
+        close = closest_ids(wanted, every) or [k.id for k in every.values() if all(w.lower()[:3] in k.text() for w in words)][:5]
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        click.echo(f"no id matches {' '.join(kind_and_words) or 'anything'}{hint}", err=True)
+        sys.exit(1)
+    width = max(len(r.id) for r in rows)
+    for r in rows:
+        names = r.label + (f" (also {', '.join(r.alt)})" if r.alt else "")
+        click.echo(f"{r.id:{width}}  {names}  [{', '.join(r.classes) or 'no class'}; {', '.join(r.sources)}]")
 
 
 def _open(store):
