@@ -6,10 +6,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from kg.views.entity_page import EntityPage
+from kg.views.entity_page import EntityPage, neighbours
 
 WIDTH, HEIGHT = 800, 480
-MAX_NEIGHBOURS = 12
 
 
 CENTRE_RX, CENTRE_RY = 130, 26
@@ -44,28 +43,10 @@ def _short(text: str, n: int = 26) -> str:
     return text if len(text) <= n else text[: n - 1] + "\u2026"
 
 
-def neighbours(page: EntityPage) -> list[tuple[str, str, str, bool]]:
-    """(iri, label, property label, incoming?) of linked things, capped."""
-    seen, out = set(), []
-    for group in page.groups:
-        if group.title == "Evidence and provenance":
-            continue
-        for row in group.rows:
-            for v in row.values:
-                if v.kind == "iri" and v.text not in seen and not v.is_span:
-                    seen.add(v.text)
-                    out.append((v.text, v.label, row.label, False))
-    for inc in page.incoming:
-        for v in inc.subjects:
-            if v.kind == "iri" and v.text not in seen:
-                seen.add(v.text)
-                out.append((v.text, v.label, inc.label, True))
-    return out[:MAX_NEIGHBOURS]
-
-
-def layout(page: EntityPage) -> dict:
-    """Centre and spokes positioned on an ellipse around it."""
-    items = neighbours(page)
+def layout(page: EntityPage, items: list | None = None) -> dict:
+    """Centre and spokes positioned on an ellipse around it; ``items``:
+    the page's neighbours when taken before rows were dropped."""
+    items = neighbours(page) if items is None else items
     cx, cy, rx, ry = WIDTH / 2, HEIGHT / 2, WIDTH / 2 - 100, HEIGHT / 2 - 30
     spokes = []
     for i, (iri, label, prop, inc) in enumerate(items):

@@ -84,7 +84,7 @@ class Landmarks(HTMLParser):
     ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", ".html"),
     ("text/turtle", ".ttl"),
     ("application/ld+json", ".jsonld"),
-    ("application/json", ".jsonld"),
+    ("application/json", ".json"),  # the page's data twin; JSON-LD is asked for by its own type
     ("application/n-triples", ".nt"),
     ("application/rdf+xml", ".rdf"),
     ("text/turtle;q=0.4, application/rdf+xml;q=0.9", ".rdf"),
@@ -358,7 +358,8 @@ def test_article_view_links_every_mention(client):
     assert links["Lavrov"] == "/id/person/sergey-lavrov"
     assert 'id="char=96,107"' in text  # the quote's span is addressable
     assert '<a href="/id/quote/lavrov-very-useful" class="mention quote" title="Lavrov: very useful">very useful</a>' in text
-    assert '<link rel="alternate" type="text/turtle" href="/id/article/fixture.ttl">' in page
+    assert '<link rel="alternate" type="text/turtle" href="/id/article/fixture.ttl"' in page
+    assert '<link rel="alternate" type="application/json" href="/article/fixture.json"' in page
 
 
 def test_article_view_marks_the_requested_span(client):

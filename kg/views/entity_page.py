@@ -23,10 +23,10 @@ DESCRIPTION_PROPS = (str(RDFS.comment), str(SDO.description), str(SKOS.definitio
 ALIAS_PROPS = {str(SKOS.altLabel), str(SDO.alternateName)}
 MATCH_PROPS = {str(SKOS.exactMatch), str(SKOS.closeMatch), str(OWL.sameAs), str(SDO.sameAs), str(RDFS.seeAlso)}
 PROVENANCE_PREFIXES = (str(PROV), str(GAF))
-LONG_TEXT = 240  # literals longer than this are shown as a block, not inline
 DATE_TYPES = {str(XSD.date), str(XSD.dateTime), str(XSD.gYear), str(XSD.gYearMonth)}
 NUMBER_TYPES = {str(XSD[t]) for t in ("integer", "int", "long", "decimal", "double", "float", "nonNegativeInteger", "positiveInteger")}
 
+MAX_NEIGHBOURS = 12  # linked things a page draws around the entity
 JOINT_SPANS = 50  # spans of the entity searched for sentences shared with a link
 GROUP_ORDER = ("When", "Where", "Connections", "Figures", "Details", "Evidence and provenance", "Elsewhere on the web")
 
@@ -41,7 +41,7 @@ class Value:
     lang: str | None = None
     datatype: str | None = None
     datatype_label: str = ""
-    python: object = None
+    python: object = field(default=None, metadata={"json": False})  # ``text`` as a Python value
     rows: list = field(default_factory=list)  # a blank node's own properties
     evidence: list = field(default_factory=list)  # Span objects of this node
 
@@ -122,7 +122,7 @@ class EntityPage:
     incoming: list = field(default_factory=list)
     evidence: list = field(default_factory=list)  # the entity's own spans
     wikidata: list = field(default_factory=list)
-    spans: PageSpans | None = None
+    spans: PageSpans | None = field(default=None, metadata={"json": False})  # a cache while assembling
 
 
 def make_value(term, labels: Labels) -> Value:
@@ -243,3 +243,23 @@ def drop_rows(page: EntityPage, props) -> None:
     for group in page.groups:
         group.rows = [r for r in group.rows if r.prop not in props]
     page.groups = [g for g in page.groups if g.rows]
+
+
+def neighbours(page: EntityPage, cap: int = MAX_NEIGHBOURS) -> list[tuple[str, str, str, bool]]:
+    """(iri, label, property label, incoming?) of linked things, capped:
+    what the page's neighbourhood diagram draws (before rows are dropped)."""
+    seen, out = set(), []
+    for group in page.groups:
+        if group.title == "Evidence and provenance":
+            continue
+        for row in group.rows:
+            for v in row.values:
+                if v.kind == "iri" and v.text not in seen and not v.is_span:
+                    seen.add(v.text)
+                    out.append((v.text, v.label, row.label, False))
+    for inc in page.incoming:
+        for v in inc.subjects:
+            if v.kind == "iri" and v.text not in seen:
+                seen.add(v.text)
+                out.append((v.text, v.label, inc.label, True))
+    return out[:cap]

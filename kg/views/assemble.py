@@ -1,0 +1,197 @@
+"""One assembler per page kind: each returns the page's *context*, a dict
+that the server renders as HTML (a template) or as JSON (the data twin,
+:func:`kg.views.context.jsonable`). The same dict feeds both, so the two
+representations carry the same facts.
+
+Contexts (keys every caller may rely on):
+
+``home``      statements, typed, article_count, articles [(iri, label, date)],
+              classes / other_classes [(class IRI, count)], graphs {IRI: size},
+              labels {IRI: label}, events (the first timeline events)
+``entity``    page (EntityPage), extra {kinds, sections, covered}, neighbours
+              [(iri, label, property label, incoming?)], graph_size (named
+              graphs only, else None)
+``term``      page, term (ontology_doc.Term or None), neighbours, extra {}
+``article``   article (article_view.Article)
+``search``    query, count, results [Hit]
+``timeline``  events [TimelineEvent] of this page, total, page_no, pages
+``ontology``  terms, classes, properties, concepts [Term], labels
+``links``     iri, prop, total, page_no, pages, subjects [Value], labels
+"""
+
+from __future__ import annotations
+
+import math
+
+from rdflib import Graph
+from rdflib.namespace import RDF, RDFS
+
+from kg.model.errors import BadRequest, NotFound
+from kg.model.namespaces import DIP, NIF, SDO, prefixes
+from kg.model.namespaces import ontology_graph as ontology_graph_iri
+from kg.model.terms import humanize, sparql_iri, to_rdflib
+from kg.storage.pagecache import cached
+from kg.views import article_view, ontology_doc, profiles
+from kg.views import search as search_mod
+from kg.views import timeline as timeline_mod
+from kg.views.describe import PAGE_OUTGOING_CAP, describe, incoming_page
+from kg.views.entity_page import EntityPage, build_page, drop_rows, make_value, neighbours
+from kg.views.labels import Labels
+
+MAX_ARTICLES = 50  # listed on the home page; the class index links to all
+HOME_EVENTS = 8  # timeline events on the home page
+
+
+# -- home ----------------------------------------------------------------------
+
+def home(store) -> dict:
+    """Articles, counts per class, statements, the timeline's first events."""
+    data = dict(cached(store, "home", lambda: _dataset_figures(store)))
+    data["events"] = timeline_events(store)[:HOME_EVENTS]
+    return data
+
+
+def _dataset_figures(store) -> dict:
+    """Whole-dataset counts for the home page (four grouped queries)."""
+    classes = [(row["c"].value, int(row["n"].value)) for row in store.query(
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n)", union_default_graph=True)]
+    graphs = {row["g"].value: int(row["n"].value) for row in store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", union_default_graph=False)}
+    arts = [(row["a"].value, row["l"].value if row["l"] is not None else row["a"].value, row["d"].value if row["d"] is not None else "")
+            for row in store.query(f"SELECT ?a (SAMPLE(?l0) AS ?l) (SAMPLE(?d0) AS ?d) WHERE {{ ?a <{NIF.isString}> ?t "
+                                   f"OPTIONAL {{ ?a <{RDFS.label}> ?l0 }} OPTIONAL {{ ?a <{SDO.datePublished}> ?d0 }} }} "
+                                   f"GROUP BY ?a ORDER BY ?a LIMIT {MAX_ARTICLES}", union_default_graph=True)]
+    labels = Labels.load(store, [c for c, _ in classes])
+    typed = next(iter(store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c }", union_default_graph=True)))["n"]
+    own = sorted(((c, n) for c, n in classes if c.startswith(str(DIP))), key=lambda cn: labels.label(cn[0]).lower())
+    other = [(c, n) for c, n in classes if not c.startswith(str(DIP))]
+    shown = Labels({c: labels.label(c) for c, _ in classes})
+    return {"classes": own, "other_classes": other, "labels": shown, "graphs": graphs, "typed": int(typed.value),
+            "statements": sum(graphs.values()), "articles": arts, "article_count": _count_articles(store)}
+
+
+def _count_articles(store) -> int:
+    rows = store.query(f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a <{NIF.isString}> ?t }}", union_default_graph=True)
+    return int(next(iter(rows))["n"].value)
+
+
+# -- entities, graphs, ontology terms --------------------------------------------
+
+def entity(store, iri: str, graph_base: str | None = None) -> dict:
+    """An entity's page. ``graph_base``: IRIs under it are named graphs
+    (their page also counts their statements)."""
+    is_graph = bool(graph_base) and iri.startswith(graph_base)
+    try:
+        page = build_page(describe(store, iri, outgoing_cap=PAGE_OUTGOING_CAP), store)
+    except NotFound:
+        if not is_graph or not graph_size(store, iri):
+            raise
+        page = EntityPage(iri, humanize(iri), [])  # a graph nothing is said about: its size
+    extra = profiles.profile(store, page)
+    near = neighbours(page)
+    drop_rows(page, extra.get("covered", ()))
+    size = graph_size(store, iri) if is_graph else None
+    return {"page": page, "extra": extra, "neighbours": near, "graph_size": size}
+
+
+def term(store, iri: str) -> dict:
+    """An ontology term's page: the entity view plus its documentation."""
+    page = build_page(describe(store, iri), store)
+    found = ontology_doc.terms(store, only=iri)
+    near = neighbours(page)
+    drop_rows(page, ())
+    return {"page": page, "term": found[0] if found else None, "neighbours": near, "extra": {}, "graph_size": None}
+
+
+def graph_size(store, iri: str) -> int:
+    """Statements in the named graph ``iri``."""
+    rows = list(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {sparql_iri(iri)} {{ ?s ?p ?o }} }}"))
+    return int(rows[0]["n"].value) if rows else 0
+
+
+def links(store, iri: str, prop: str, page_no: int, per_page: int) -> dict:
+    """One page of the subjects linking to ``iri`` by ``prop``."""
+    rows = list(store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s {sparql_iri(prop)} {sparql_iri(iri)} }}",
+                            union_default_graph=True))
+    total = int(rows[0]["n"].value) if rows else 0
+    if not total:
+        raise NotFound(f"No <{prop}> links to <{iri}>.")
+    pages = math.ceil(total / per_page)
+    if page_no > pages:
+        raise NotFound(f"There are {pages} page(s) of <{prop}> links to <{iri}>.")
+    subjects = incoming_page(store, iri, prop, (page_no - 1) * per_page, per_page)
+    labels = Labels.load(store, [iri, prop, *(s.value for s in subjects)])
+    return {"iri": iri, "prop": prop, "labels": Labels({i: labels.label(i) for i in (iri, prop)}), "total": total,
+            "page_no": page_no, "pages": pages, "subjects": [make_value(s, labels) for s in subjects]}
+
+
+# -- search, timeline, article -----------------------------------------------------
+
+def search(store, q: str) -> dict:
+    """Hits for ``q`` in labels and alternative names (400 when too long)."""
+    if len(q) > search_mod.MAX_QUERY:
+        raise BadRequest(f"A search is at most {search_mod.MAX_QUERY} characters.")
+    hits = search_mod.search(store, q) if q.strip() else []
+    labels = Labels.load(store, {t for h in hits for t in h.types})
+    for hit in hits:
+        hit.type_labels = [labels.label(t) for t in hit.types if t != str(RDF.type)]  # type: ignore[attr-defined]
+    return {"query": q, "count": len(hits), "results": hits}
+
+
+def timeline_events(store) -> list:
+    """Every event in date order (computed once per store version)."""
+    return cached(store, "timeline", lambda: timeline_mod.events(store))
+
+
+def timeline(store, page_no: int, per_page: int) -> dict:
+    """One page of the events in date order (404 past the last page)."""
+    events = timeline_events(store)
+    pages = max(1, math.ceil(len(events) / per_page))
+    if page_no > pages:
+        raise NotFound(f"The timeline has {pages} page(s).")
+    return {"events": events[(page_no - 1) * per_page: page_no * per_page], "total": len(events),
+            "page_no": page_no, "pages": pages}
+
+
+def article(store, iri: str, mark: str | None = None) -> dict:
+    """The article's text cut into linked segments; ``mark`` ("s,e") a span."""
+    span = None
+    if mark:
+        try:
+            a, b = (int(x) for x in mark.split(","))
+        except ValueError as exc:
+            raise BadRequest("span must be two offsets: start,end") from exc
+        span = (a, b)
+    return {"article": article_view.load(store, iri, span)}
+
+
+# -- the ontology ------------------------------------------------------------------
+
+def ontology(store) -> dict:
+    """The ontology documentation (computed once per store version)."""
+    return cached(store, "ontology", lambda: _ontology(store))
+
+
+def _ontology(store) -> dict:
+    found = ontology_doc.terms(store)
+    refs = {i for t in found for i in (*t.domain, *t.range, *(a[1] for a in t.alignments), *t.types)}
+    return {"terms": found, "labels": Labels.load(store, refs),
+            "classes": [t for t in found if t.kind == "class"],
+            "properties": [t for t in found if t.kind == "property"],
+            "concepts": [t for t in found if t.kind == "concept"]}
+
+
+def ontology_graph(store, base: str) -> Graph:
+    """The ontology as an rdflib graph: its named graph, else the ``dip:``
+    subjects wherever they are (a store loaded from plain files)."""
+    g = Graph()
+    for prefix, ns in prefixes(base).items():
+        g.bind(prefix, ns, override=True)
+    name = str(ontology_graph_iri(base))
+    triples = list(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"))
+    if not triples:
+        triples = list(store.query(f'CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{DIP}")) }}',
+                                   union_default_graph=True))
+    for t in triples:
+        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return g
