@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rdflib.namespace import RDFS
 
 from kg.views.labels import Labels
-from kg.model.namespaces import DIP
+from kg.model.namespaces import DIP, NIF
 from kg.model.terms import literal_value
 
 # Sub-events shown on their parent's page, not on the timeline.
@@ -31,6 +31,9 @@ class TimelineEvent:
     status: str = ""
     parent: str = ""  # the event this one is part of
     dated_by: str = ""  # label of the parent whose time this one takes
+    kind: str = ""  # the specific class's IRI (the filter's value)
+    actors: tuple = ()  # IRIs of the parties taking part (actor, attacker, participant...)
+    articles: tuple = ()  # IRIs of the articles that state the event
 
     @property
     def sort_key(self) -> tuple:
@@ -67,6 +70,11 @@ HIDDEN = f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf}>* <{HIDDEN_CLASSES[
 FIELDS = {str(RDFS.label): "label", str(DIP.date): "date", str(DIP.year): "year", str(DIP.earliestBegin): "earliest",
           str(DIP.latestEnd): "latest", str(DIP.timePhrase): "phrase", str(DIP.timeInferred): "inferred", str(DIP.status): "status",
           str(DIP.partOfEvent): "parent"}
+ACTOR_PROPS = (DIP.actor, DIP.targetParty, DIP.attacker, DIP.victim)
+ACTORS_OF_EVENTS = f"""SELECT DISTINCT ?e ?a WHERE {{
+  {{ ?e ?p ?a FILTER(?p IN ({", ".join(f"<{p}>" for p in ACTOR_PROPS)})) }}
+  UNION {{ ?x <{DIP.inEvent}> ?e . ?x <{DIP.participant}> ?a }} FILTER(isIRI(?a)) }}"""
+ARTICLES_OF_EVENTS = f"""SELECT DISTINCT ?e ?a WHERE {{ ?e <{DIP.evidence}> ?span . ?span <{NIF.referenceContext}> ?a }}"""
 VALUES_OF_EVENTS = f"""SELECT DISTINCT ?e ?p ?o WHERE {{
   {{ SELECT DISTINCT ?e WHERE {{ ?type <{RDFS.subClassOf}>* <{DIP.Event}> . ?e a ?type }} }}
   ?e ?p ?o FILTER(?p IN ({", ".join(f"<{p}>" for p in FIELDS)})) }}"""
@@ -108,12 +116,44 @@ def events(store) -> list[TimelineEvent]:
         if ev is not None:
             _set(ev, FIELDS[row["p"].value], row["o"])
     _inherit_times(found)
+    for query, field_name in ((ACTORS_OF_EVENTS, "actors"), (ARTICLES_OF_EVENTS, "articles")):
+        linked: dict[str, list] = {}
+        for row in store.query(query, union_default_graph=True):
+            if row["e"].value in found:
+                linked.setdefault(row["e"].value, []).append(row["a"].value)
+        for iri, values in linked.items():
+            setattr(found[iri], field_name, tuple(sorted(values)))
     labels = Labels.load(store, {t for ts in types.values() for t in ts} | {e.status for e in found.values() if e.status})
     for ev in found.values():
         specific = sorted(types[ev.iri] - {str(DIP.Event)}, key=lambda t: labels.label(t))
         ev.type_label = labels.label(specific[0]) if specific else "event"
+        ev.kind = specific[0] if specific else str(DIP.Event)
         ev.status = labels.label(ev.status) if ev.status else ""
     return sorted(found.values(), key=lambda e: e.sort_key)
+
+
+def filtered(events: list[TimelineEvent], kind: str = "", actor: str = "", article: str = "") -> list[TimelineEvent]:
+    """The events of one kind (class IRI), with one actor, stated by one
+    article; an empty argument does not filter.
+
+    >>> evs = [TimelineEvent("a", "A", "talks", kind="K", actors=("p",)), TimelineEvent("b", "B", "strike", kind="S")]
+    >>> [e.iri for e in filtered(evs, actor="p")], [e.iri for e in filtered(evs, kind="S")]
+    (['a'], ['b'])
+    """
+    return [ev for ev in events if (not kind or ev.kind == kind) and (not actor or actor in ev.actors)
+            and (not article or article in ev.articles)]
+
+
+def facets(events: list[TimelineEvent]) -> dict[str, list[tuple[str, int]]]:
+    """For each filter (``kind``, ``actor``, ``article``): (IRI, events) pairs,
+    most events first."""
+    counts: dict[str, dict[str, int]] = {"kind": {}, "actor": {}, "article": {}}
+    for ev in events:
+        for name, values in (("kind", (ev.kind,)), ("actor", ev.actors), ("article", ev.articles)):
+            for value in values:
+                if value:
+                    counts[name][value] = counts[name].get(value, 0) + 1
+    return {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for name, c in counts.items()}
 
 
 def _inherit_times(found: dict[str, TimelineEvent]) -> None:

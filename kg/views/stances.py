@@ -1,0 +1,156 @@
+"""Stances over time: who holds which stance on which topic, in whose
+words, from which article and when; and who changed stance between
+articles on the same topic.
+
+A position (``dip:Position``) is one article's report of one stance: its
+holders, topics, stance, the article's wording, the direct quote, and the
+evidence spans, which name the article (``nif:referenceContext``) and
+through it the date (``schema:datePublished``). A *change* is two positions
+of the same holder on the same topic, from different articles, with
+different stances: the earlier and the later are shown side by side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from kg.model.namespaces import DIP, NIF, SDO
+from kg.model.terms import literal_value
+from kg.views.labels import Labels
+
+UNATTRIBUTED = ""  # the holder key of a position the article does not attribute
+
+FIELDS = {str(DIP.holder): "holders", str(DIP.topic): "topics", str(DIP.stance): "stance", str(DIP.modality): "modality",
+          str(DIP.reportingVerb): "verb", str(DIP.content): "content", str(DIP.timePhrase): "when",
+          str(DIP.evidence): "evidence"}
+POSITIONS = f"""SELECT DISTINCT ?pos ?p ?o WHERE {{ ?pos a <{DIP.Position}> ; ?p ?o
+  FILTER(?p IN ({", ".join(f"<{p}>" for p in FIELDS)})) }}"""
+QUOTES = f"""SELECT DISTINCT ?pos ?q ?text ?speaker WHERE {{ ?pos a <{DIP.Position}> ; <{DIP.quote}> ?q .
+  ?q <{DIP.quoteText}> ?text OPTIONAL {{ ?q <{DIP.speaker}> ?speaker }} }}"""
+SPANS = f"""SELECT DISTINCT ?span ?text ?article ?date WHERE {{ ?pos a <{DIP.Position}> ; <{DIP.evidence}> ?span .
+  ?span <{NIF.referenceContext}> ?article OPTIONAL {{ ?span <{NIF.anchorOf}> ?text }}
+  OPTIONAL {{ ?article <{SDO.datePublished}> ?date }} }}"""
+
+
+@dataclass
+class Stance:
+    """One position as a row of the stances pages."""
+
+    iri: str
+    label: str = ""
+    holders: list = field(default_factory=list)  # (iri, label); empty: unattributed
+    topics: list = field(default_factory=list)  # (iri, label)
+    stance: tuple = ("", "")  # (iri, label)
+    modality: str = ""
+    verb: str = ""
+    content: str = ""
+    when: str = ""
+    quote: str = ""
+    speaker: tuple = ("", "")
+    article: tuple = ("", "")  # (iri, title)
+    date: dt.date | None = None
+    evidence: list = field(default_factory=list)  # (span iri, text)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.date or dt.date.max, self.article[0], self.iri)
+
+    def to_json(self, page_of) -> dict:
+        """The JSON twin's form; ``page_of(iri)`` is the page URL of an IRI."""
+        pair = lambda iri, label: {"iri": iri, "label": label, "page": page_of(iri)} if iri else None  # noqa: E731
+        return {"position": self.iri, "label": self.label, "page": page_of(self.iri),
+                "holders": [pair(*h) for h in self.holders], "unattributed": not self.holders,
+                "topics": [pair(*t) for t in self.topics], "stance": pair(*self.stance), "modality": self.modality or None,
+                "reportingVerb": self.verb or None, "content": self.content or None, "when": self.when or None,
+                "quote": {"text": self.quote, "speaker": pair(*self.speaker)} if self.quote else None,
+                "article": pair(*self.article), "date": self.date.isoformat() if self.date else None,
+                "evidence": [{"span": s, "text": t, "page": page_of(s)} for s, t in self.evidence]}
+
+
+@dataclass
+class Change:
+    """A holder's stance on a topic that differs between two articles."""
+
+    holder: tuple  # (iri, label)
+    topic: tuple
+    before: Stance
+    after: Stance
+
+
+def load(store) -> list[Stance]:
+    """Every position, oldest article first (four queries plus labels)."""
+    found: dict[str, Stance] = {}
+    raw: dict[str, dict[str, list]] = {}
+    for row in store.query(POSITIONS, union_default_graph=True):
+        iri = row["pos"].value
+        found.setdefault(iri, Stance(iri))
+        raw.setdefault(iri, {}).setdefault(FIELDS[row["p"].value], []).append(row["o"])
+    spans = {}
+    for row in store.query(SPANS, union_default_graph=True):
+        date = row["date"]
+        spans[row["span"].value] = (row["text"].value if row["text"] is not None else "", row["article"].value,
+                                    literal_value(date.value, date.datatype.value) if date is not None and date.datatype else None)
+    quotes = {}
+    for row in store.query(QUOTES, union_default_graph=True):
+        quotes.setdefault(row["pos"].value, (row["text"].value, row["speaker"].value if row["speaker"] is not None else ""))
+    refs = set(found) | {t.value for values in raw.values() for name in ("holders", "topics", "stance", "modality")
+                         for t in values.get(name, [])} | {a for _, a, _ in spans.values()} | {s for _, s in quotes.values() if s}
+    labels = Labels.load(store, refs)
+    for iri, st in found.items():
+        _fill(st, raw[iri], spans, quotes.get(iri), labels)
+    return sorted(found.values(), key=lambda s: s.sort_key)
+
+
+def _fill(st: Stance, values: dict, spans: dict, quote, labels: Labels) -> None:
+    first = lambda name: values[name][0].value if values.get(name) else ""  # noqa: E731
+    st.label = labels.label(st.iri)
+    st.holders = sorted((t.value, labels.label(t.value)) for t in values.get("holders", []))
+    st.topics = sorted((t.value, labels.label(t.value)) for t in values.get("topics", []))
+    stance = first("stance")
+    st.stance = (stance, labels.label(stance) if stance else "")
+    st.modality = labels.label(first("modality")) if first("modality") else ""
+    st.verb, st.content, st.when = first("verb"), first("content"), first("when")
+    if quote:
+        st.quote, speaker = quote
+        st.speaker = (speaker, labels.label(speaker) if speaker else "")
+    evidence = sorted((spans[t.value][1], t.value) for t in values.get("evidence", []) if t.value in spans)
+    st.evidence = [(span, spans[span][0]) for _, span in evidence]
+    if evidence:
+        article = evidence[0][0]
+        st.article = (article, labels.label(article))
+        st.date = spans[evidence[0][1]][2]
+
+
+def about(stances: list[Stance], iri: str) -> dict[str, list[Stance]]:
+    """The positions ``iri`` holds and the positions taken on it."""
+    return {"held": [s for s in stances if any(h == iri for h, _ in s.holders)],
+            "on": [s for s in stances if any(t == iri for t, _ in s.topics)]}
+
+
+def changes(stances: list[Stance]) -> list[Change]:
+    """Each change of stance: per (holder, topic), consecutive positions
+    from different articles whose stances differ (in date order)."""
+    threads: dict[tuple, list[Stance]] = {}
+    for st in stances:
+        for holder in st.holders:
+            for topic in st.topics:
+                threads.setdefault((holder, topic), []).append(st)
+    found = []
+    for (holder, topic), thread in threads.items():
+        thread.sort(key=lambda s: s.sort_key)
+        for before, after in zip(thread, thread[1:]):
+            if before.article[0] != after.article[0] and before.stance[0] != after.stance[0]:
+                found.append(Change(holder, topic, before, after))
+    return sorted(found, key=lambda c: (c.after.sort_key, c.holder[1], c.topic[1]))
+
+
+def index(stances: list[Stance]) -> dict[str, list[tuple[str, str, int]]]:
+    """Holders and topics with their number of positions, most first."""
+    counts: dict[str, dict[tuple, int]] = {"holders": {}, "topics": {}}
+    for st in stances:
+        for name in ("holders", "topics"):
+            for pair in getattr(st, name):
+                counts[name][pair] = counts[name].get(pair, 0) + 1
+    return {name: sorted(((iri, label, n) for (iri, label), n in c.items()), key=lambda t: (-t[2], t[1].lower()))
+            for name, c in counts.items()}

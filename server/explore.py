@@ -1,0 +1,295 @@
+"""Overview pages: the timeline picture, stances over time, class tables
+and the Atom feed. Each page and its JSON twin come from one view
+function; ``representation()`` chooses the format in one place (``.json``
+suffix, ``?format=json`` or ``Accept``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+
+from kg.model import formats as F
+from kg.model.errors import BadRequest, NotFound
+from kg.model.namespaces import DIP
+from kg.storage.pagecache import cached, remembered
+from kg.views import classes as classes_mod
+from kg.views import stances as stances_mod
+from kg.views import timeline as timeline_mod
+from kg.views import timeline_axis
+from kg.views.labels import Labels
+from kg.publish import feed as feed_mod
+
+from . import links, views
+from .state import current_state
+
+bp = Blueprint("explore", __name__)
+links.register(bp)
+
+JSON = F.Format("json", "application/json", "json", "JSON")
+CSV = F.Format("csv", "text/csv", "csv", "CSV")
+ATOM = F.Format("atom", "application/atom+xml", "atom", "Atom feed")
+EVENTS_PER_PAGE = 200
+CACHE_SECONDS = 300
+
+
+def store():
+    return current_state().store
+
+
+@bp.after_request
+def conditional(resp: Response) -> Response:
+    """ETag, 304 on a matching If-None-Match and a short public cache, as
+    the entity pages have; CORS on the data twins."""
+    if request.method in ("GET", "HEAD") and resp.status_code == 200 and not resp.direct_passthrough:
+        resp.add_etag()
+        resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+        if not resp.mimetype.startswith("text/html"):
+            resp.headers["Access-Control-Allow-Origin"] = "*"
+        resp.make_conditional(request)
+    return resp
+
+
+def representation(offered=(F.HTML, JSON)) -> F.Format:
+    """The format asked for: a suffix (``/timeline.json``), ``?format=``, or
+    the Accept header (HTML first on a tie)."""
+    for fmt in offered:
+        if request.path.endswith("." + fmt.extension):
+            return fmt
+    if "format" in request.args:
+        return F.by_name(request.args["format"], offered)
+    return F.negotiate(request.headers.get("Accept"), offered)
+
+
+def twin_url(path: str, fmt: F.Format, args=None) -> str:
+    """``path`` with ``fmt``'s suffix and the request's query string."""
+    query = request.query_string.decode() if args is None else args
+    return f"{path}.{fmt.extension}" + (f"?{query}" if query else "")
+
+
+def respond(fmt: F.Format, body, alternates: list[tuple[str, F.Format]]) -> Response:
+    """One response with the ``Link`` header naming every twin."""
+    resp = jsonify(body) if fmt is JSON else Response(body, content_type=fmt.content_type())
+    resp.headers["Link"] = ", ".join(f'<{url}>; rel="alternate"; type="{f.media_type}"' for url, f in alternates)
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError as exc:
+        raise BadRequest("page must be a whole number") from exc
+
+
+def _arg(name: str) -> str:
+    value = request.args.get(name, "").strip()
+    if len(value) > 2000:
+        raise BadRequest(f"{name} is too long")
+    return value
+
+
+# --------------------------------------------------------------------------
+# Timeline
+# --------------------------------------------------------------------------
+
+def event_json(ev) -> dict:
+    return {**views.event_json(ev), "kind": ev.kind, "actors": list(ev.actors), "articles": list(ev.articles)}
+
+
+@bp.get("/timeline")
+@bp.get("/timeline.json")
+def timeline():
+    """The events the graph knows on a time axis, then as a list; filters
+    ``kind`` (class IRI), ``actor`` and ``article`` (IRIs)."""
+    fmt = representation()
+    everything = views.timeline_events(store())
+    chosen = {name: _arg(name) for name in ("kind", "actor", "article")}
+    events = timeline_mod.filtered(everything, **chosen)
+    alts = [(twin_url("/timeline", f), f) for f in (F.HTML, JSON)]
+    if fmt is JSON:
+        return respond(JSON, {"filters": chosen, "count": len(events), "events": [event_json(e) for e in events]}, alts)
+    page_no = page_number()
+    pages = max(1, math.ceil(len(events) / EVENTS_PER_PAGE))
+    if page_no > pages:
+        raise NotFound(f"The timeline has {pages} page(s).")
+    body = remembered(store(), ("timeline", request.full_path), lambda: _timeline_html(everything, events, chosen, page_no, pages, alts))
+    return respond(F.HTML, body, alts)
+
+
+def _timeline_html(everything, events, chosen, page_no, pages, alts) -> str:
+    shown = events[(page_no - 1) * EVENTS_PER_PAGE: page_no * EVENTS_PER_PAGE]
+    facets = cached(store(), "timeline-facets", lambda: _facets(everything))
+    query = urlencode({k: v for k, v in chosen.items() if v})
+    return render_template("timeline.html", periods=timeline_mod.by_period(shown), events=shown, total=len(events),
+                           everything=len(everything), page_no=page_no, pages=pages, picture=timeline_axis.layout(shown),
+                           facets=facets, chosen=chosen, query=query, alts=alts)
+
+
+def _facets(everything) -> dict:
+    found = timeline_mod.facets(everything)
+    labels = Labels.load(store(), {iri for pairs in found.values() for iri, _ in pairs})
+    return {name: [(iri, labels.label(iri), n) for iri, n in pairs] for name, pairs in found.items()}
+
+
+# --------------------------------------------------------------------------
+# Stances over time
+# --------------------------------------------------------------------------
+
+def all_stances():
+    return cached(store(), "stances", lambda: stances_mod.load(store()))
+
+
+def change_json(change) -> dict:
+    pair = lambda iri, label: {"iri": iri, "label": label, "page": links.href(iri)}  # noqa: E731
+    return {"holder": pair(*change.holder), "topic": pair(*change.topic),
+            "before": change.before.to_json(links.href), "after": change.after.to_json(links.href)}
+
+
+@bp.get("/stances")
+@bp.get("/stances.json")
+def stances_index():
+    """Every holder and topic with positions, and every change of stance."""
+    fmt = representation()
+    found = all_stances()
+    changes = cached(store(), "stance-changes", lambda: stances_mod.changes(found))
+    index = stances_mod.index(found)
+    alts = [(twin_url("/stances", f), f) for f in (F.HTML, JSON)]
+    if fmt is JSON:
+        return respond(JSON, {"positions": len(found), "changes": [change_json(c) for c in changes],
+                              **{name: [{"iri": i, "label": lab, "positions": n, "page": stance_href(i)} for i, lab, n in rows]
+                                 for name, rows in index.items()}}, alts)
+    return respond(F.HTML, render_template("stances.html", index=index, changes=changes, total=len(found), alts=alts,
+                                           subject=None, held=[], on=[]), alts)
+
+
+def stance_href(iri: str) -> str:
+    """The stances page of a holder or topic (``/stances/person/x``)."""
+    prefix = links.entity_prefix()
+    return "/stances/" + iri[len(prefix):] if iri.startswith(prefix) else "/stances/resource?" + urlencode({"iri": iri})
+
+
+bp.add_app_template_global(stance_href, "stance_href")
+
+
+@bp.get("/stances/<path:rest>")
+def stances_of(rest: str):
+    """The positions one party holds and the positions taken on one topic
+    (a party, an event or a topic), with the changes of stance among them."""
+    fmt = representation()
+    name = rest[: -len(".json")] if rest.endswith(".json") else rest
+    iri = request.args.get("iri", "") if name == "resource" else links.iri_for_path(name)
+    found = all_stances()
+    mine = stances_mod.about(found, iri)
+    if not mine["held"] and not mine["on"]:
+        raise NotFound(f"No positions are held by or taken on <{iri}>.", detail={"iri": iri})
+    changes = [c for c in cached(store(), "stance-changes", lambda: stances_mod.changes(found))
+               if iri in (c.holder[0], c.topic[0])]
+    label = Labels.load(store(), [iri]).label(iri)
+    path = "/stances/" + name
+    alts = [(twin_url(path, f), f) for f in (F.HTML, JSON)]
+    if fmt is JSON:
+        return respond(JSON, {"iri": iri, "label": label, "page": links.href(iri),
+                              "held": [s.to_json(links.href) for s in mine["held"]],
+                              "on": [s.to_json(links.href) for s in mine["on"]],
+                              "changes": [change_json(c) for c in changes]}, alts)
+    return respond(F.HTML, render_template("stances.html", subject=(iri, label), held=mine["held"], on=mine["on"],
+                                           changes=changes, index=None, total=len(found), alts=alts), alts)
+
+
+# --------------------------------------------------------------------------
+# Class tables
+# --------------------------------------------------------------------------
+
+def class_table(iri: str):
+    return cached(store(), ("class-table", iri), lambda: classes_mod.load(store(), iri))
+
+
+def _page_size() -> int:
+    try:
+        size = int(request.args.get("size", classes_mod.PAGE_SIZE))
+    except ValueError as exc:
+        raise BadRequest("size must be a whole number") from exc
+    if not 1 <= size <= classes_mod.MAX_PAGE_SIZE:
+        raise BadRequest(f"size must be between 1 and {classes_mod.MAX_PAGE_SIZE}")
+    return size
+
+
+def cell_json(cell) -> dict | str:
+    return {"iri": cell.text, "label": cell.label, "page": links.href(cell.text)} if cell.is_iri else cell.text
+
+
+@bp.get("/class/<name>")
+def class_page(name: str):
+    """The instances of ``dip:{name}`` as a table; ``.csv`` and ``.json``
+    give the same rows (CSV: every matching row, JSON: the page)."""
+    stem, _, ext = name.rpartition(".")
+    fmt = {"csv": CSV, "json": JSON}.get(ext) if stem else None
+    stem = stem if fmt else name
+    if fmt is None:
+        fmt = representation((F.HTML, JSON, CSV))
+    iri = str(DIP) + stem
+    if not classes_mod.exists(store(), iri):
+        raise NotFound(f"The ontology has no class dip:{stem}.", detail={"iri": iri})
+    table = class_table(iri)
+    q, prop, value = _arg("q"), _arg("property"), _arg("value")
+    if prop and prop not in {p for p, _, _ in table.columns}:
+        raise BadRequest("property must be one of the table's columns: " + ", ".join(p for p, _, _ in table.columns))
+    rows = table.filtered(q, prop, value)
+    size, page_no = _page_size(), page_number()
+    pages = max(1, math.ceil(len(rows) / size))
+    if page_no > pages:
+        raise NotFound(f"This table has {pages} page(s).")
+    shown = rows[(page_no - 1) * size: page_no * size]
+    kept = urlencode([(k, v) for k, v in request.args.items(multi=True) if k not in ("format", "page")])
+    alts = [(twin_url(f"/class/{stem}", f, kept), f) for f in (F.HTML, JSON, CSV)]
+    if fmt is CSV:
+        resp = respond(CSV, classes_csv(table, rows), alts)
+        resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+        return resp
+    if fmt is JSON:
+        return respond(JSON, {"class": iri, "label": table.label, "term": f"/ontology/{stem}", "total": len(table.rows),
+                              "matching": len(rows), "page": page_no, "pages": pages, "size": size,
+                              "columns": [{"property": p, "label": lab, "instances": n} for p, lab, n in table.columns],
+                              "rows": [{"iri": s, "label": lab, "page": links.href(s),
+                                        **{p: [cell_json(c) for c in cells.get(p, [])] for p, _, _ in table.columns}}
+                                       for s, lab, cells in shown]}, alts)
+    counts = table.counts(rows, prop) if prop else []
+    return respond(F.HTML, render_template("class_table.html", table=table, rows=shown, matching=len(rows), page_no=page_no,
+                                           pages=pages, size=size, q=q, prop=prop, value=value, counts=counts, kept=kept,
+                                           stem=stem, alts=alts), alts)
+
+
+def classes_csv(table, rows) -> str:
+    """The rows as CSV: IRI, label, then one column per property (values
+    joined with `` | ``; IRIs as IRIs)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["iri", "label", *(lab for _, lab, _ in table.columns)])
+    for s, lab, cells in rows:
+        writer.writerow([s, lab, *(" | ".join(c.text for c in cells.get(p, [])) for p, _, _ in table.columns)])
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------
+# Atom feed
+# --------------------------------------------------------------------------
+
+@bp.get("/feed.atom")
+def feed():
+    """The articles, newest first, each with the things it adds (Atom)."""
+    root = request.url_root
+    absolute = lambda path: root.rstrip("/") + path  # noqa: E731
+
+    def article_url(iri: str) -> str:
+        slug = links.article_slug(iri)
+        return absolute(f"/article/{slug}") if slug else absolute(links.href(iri))
+
+    body = remembered(store(), ("feed", root), lambda: feed_mod.atom(
+        cached(store(), "feed-entries", lambda: feed_mod.entries(store(), lambda iris: Labels.load(store(), iris))),
+        feed_url=absolute("/feed.atom"), site_url=root, page_of=lambda iri: absolute(links.href(iri)), article_url=article_url))
+    return respond(ATOM, body, [("/feed.atom", ATOM)])
