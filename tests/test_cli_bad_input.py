@@ -137,3 +137,80 @@ def test_an_unusable_base_iri_is_refused(base):
 def test_a_base_with_port_and_path_is_fine():
     result = run("validate", "--base", "https://kg.example.org:8443/data", *GRAPH)
     assert result.exit_code == 0 and result.output.startswith("valid: 3 graphs")
+
+
+FIXTURE = REPO / "tests" / "fixtures" / "articles" / "madeup-rubio-visit-2025-03-01"
+
+
+def _small_corpus(root: Path) -> Path:
+    """The background and the made-up fixture article: quick to build."""
+    import shutil
+
+    data = root / "data"
+    shutil.copytree(REPO / "data" / "background", data / "background")
+    shutil.copytree(FIXTURE, data / "articles" / FIXTURE.name)
+    return data
+
+
+def _break_mapping(data: Path, old: str, new: str) -> Path:
+    mapping = data / "articles" / FIXTURE.name / "mapping.yaml"
+    text = mapping.read_text(encoding="utf-8")
+    assert old in text
+    mapping.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return mapping
+
+
+BAD_ARTICLES = {
+    "misspelt id": (("    participant: state/saudi-arabia\n", "    participant: state/saudi-arabai\n"), 1,
+                    r"mapping\.yaml:\d+: state/saudi-arabai: refers to a node that no article or background describes; "
+                    r"did you mean state/saudi-arabia \(Saudi Arabia\)\?"),
+    "duplicate id, other class": (("  - id: place/riyadh\n    a: Settlement\n", "  - id: state/saudi-arabia\n    a: Settlement\n"), 1,
+                                  r"mapping\.yaml:\d+: id: duplicate node id 'state/saudi-arabia' \(first at line \d+\)"),
+    "impossible date": (("  datePublished: 2025-03-01\n", '  datePublished: "2025-02-30"\n'), 1,
+                        r"mapping\.yaml:\d+: datePublished: datePublished '2025-02-30' is not a calendar date"),
+    "unquoted impossible date": (("  datePublished: 2025-03-01\n", "  datePublished: 2025-02-30\n"), 2,
+                                 r"mapping\.yaml:\d+: malformed YAML: '2025-02-30' is not a valid date"),
+    "url not http": (("  dateline: Nowhere\n", "  dateline: Nowhere\n  url: ftp://example.org/a\n"), 1,
+                     r"mapping\.yaml:\d+: url: url 'ftp://example.org/a' is not an http\(s\) URL"),
+    "url not a url": (("  dateline: Nowhere\n", "  dateline: Nowhere\n  url: javascript:alert(1)\n"), 1,
+                      r"mapping\.yaml:\d+: url: url 'javascript:alert\(1\)' is not an http\(s\) URL"),
+    "no text": (None, 2, r"article\.txt: article text missing \(expected article\.txt\)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ARTICLES))
+def test_bad_article_input_is_named_with_file_and_line_and_the_store_is_kept(tmp_path, case):
+    import re
+
+    data = _small_corpus(tmp_path)
+    store = tmp_path / "store"
+    args = ["--store", str(store), "--data", str(data), "--ontology", str(REPO / "ontology")]
+    assert run("build", *args).exit_code == 0
+    before = run("stats", "--store", str(store), "--json").output
+    change, code, message = BAD_ARTICLES[case]
+    if change is None:
+        (data / "articles" / FIXTURE.name / "article.txt").unlink()
+    else:
+        _break_mapping(data, *change)
+    done = subprocess.run([sys.executable, "-m", "kg", "build", *args], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == code, done.stderr
+    assert re.search(message, done.stderr), done.stderr
+    assert "Traceback" not in done.stderr
+    assert run("stats", "--store", str(store), "--json").output == before
+    assert not [p.name for p in tmp_path.iterdir() if ".new-" in p.name]  # no half-built store left behind
+
+
+def test_article_metadata_outlet_url_and_author_reach_the_article_node(tmp_path):
+    from rdflib import Literal, URIRef
+
+    from kg.authoring.build import build_dataset
+    from kg.model.namespaces import SDO, entity_ns
+
+    data = _small_corpus(tmp_path)
+    _break_mapping(data, "  dateline: Nowhere\n", "  dateline: Nowhere\n  publisher: The Made-up Times\n"
+                   "  url: https://example.org/news/rubio-visit\n  author: [Jane Doe, John Roe]\n")
+    dataset = build_dataset(data, REPO / "ontology")
+    article = entity_ns()["article/" + FIXTURE.name]
+    assert set(dataset.objects(article, SDO.publisher)) == {Literal("The Made-up Times")}
+    assert set(dataset.objects(article, SDO.url)) == {URIRef("https://example.org/news/rubio-visit")}
+    assert set(dataset.objects(article, SDO.author)) == {Literal("Jane Doe"), Literal("John Roe")}
