@@ -15,7 +15,7 @@ from . import errors
 from .config import load_config
 
 # Blueprints, one module per concern; each module exposes ``bp``.
-BLUEPRINTS = ("health", "sparql", "pages", "dumps")
+BLUEPRINTS = ("health", "sparql", "explore", "pages", "dumps")  # explore before pages: its /timeline is the one served
 
 
 def create_app(config: dict | None = None, *, config_file: str | None = None) -> Flask:
