@@ -34,6 +34,8 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "MAX_QUERY_BYTES": (65536, int, "Largest accepted query text, in bytes (larger: 413)"),
     "MAX_BODY_BYTES": (1048576, int, "Largest accepted request body, in bytes (larger: 413)"),
     "MAX_NESTING": (64, int, "Deepest accepted nesting of brackets in a query"),
+    "MAX_OPERATORS": (1000, int, "Most operators and function calls in a query (long chains crash the engine's parser; more: 400)"),
+    "QUERY_SECONDS_PER_MINUTE": (60.0, float, "Query time one client address may use per minute, in seconds (more: 429 with Retry-After); 0: no budget. `uncapped_clients` are exempt"),
     "CACHE_MAX_AGE": (60, int, "`Cache-Control: max-age` of query results, in seconds"),
     "PUBLIC_URL": ("", str, "Public URL of the service (e.g. https://kg.example.org/), used in the service description; default: the request's own URL"),
     "STORE_GSP": ("", str, "Graph Store Protocol URL of a remote store (`store` is then a SPARQL endpoint URL); dumps stream through it"),
@@ -43,8 +45,8 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
 
 
 # Settings that must be a positive, finite number, or a number >= 0.
-POSITIVE = ("TIMEOUT", "THREADS", "WORKERS", "MAX_ROWS", "MAX_QUERY_BYTES", "MAX_BODY_BYTES", "MAX_NESTING")
-NOT_NEGATIVE = ("WORKER_MEMORY_MB", "CACHE_MAX_AGE")
+POSITIVE = ("TIMEOUT", "THREADS", "WORKERS", "MAX_ROWS", "MAX_QUERY_BYTES", "MAX_BODY_BYTES", "MAX_NESTING", "MAX_OPERATORS")
+NOT_NEGATIVE = ("WORKER_MEMORY_MB", "CACHE_MAX_AGE", "QUERY_SECONDS_PER_MINUTE")
 
 
 def check_limits(config: dict) -> None:

@@ -14,6 +14,7 @@ or the query page (browsers); see ``server.sparql_page``.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import threading
@@ -29,7 +30,7 @@ from werkzeug.datastructures import MultiDict
 from kg.model.errors import BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, TooManyRequests, UnsupportedMediaType
 from kg.model.formats import HTML, RESULT_FORMATS, Format, by_name, negotiate
 from kg.model.namespaces import prefixes
-from kg.storage.guard import check_graphs, check_query
+from kg.storage.guard import MAX_OPERATORS, check_graph_iris, check_query
 
 from . import sparql_page
 from .state import current_state
@@ -71,12 +72,31 @@ def _read_body(max_bytes: int) -> bytes:
     return body
 
 
-def _decode(raw: bytes) -> str:
-    charset = request.mimetype_params.get("charset", "utf-8")
+def _charset() -> str:
+    """The body's charset: UTF-8 (by any of its names) or 415.
+
+    Any other codec name Python knows (``punycode``, ``rot13``, ``utf-16``)
+    is refused rather than decoded: a query is UTF-8 text (SPARQL 1.1
+    Protocol 2.1.3), and exotic codecs fail in ways no client expects.
+    """
+    charset = (request.mimetype_params.get("charset") or "utf-8").strip().strip('"').strip()
     try:
-        return raw.decode(charset)
-    except (LookupError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The request body is not valid {charset}: {exc}") from None
+        name = codecs.lookup(charset).name
+    except LookupError:
+        name = None
+    if name != "utf-8":
+        raise UnsupportedMediaType(
+            f"The request body's charset {charset[:40]!r} is not supported; send the query as UTF-8 (charset=utf-8).",
+            detail={"accepted_charset": "utf-8"},
+        )
+    return "utf-8"
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"The request body is not valid UTF-8 ({exc.reason} at byte {exc.start}).") from None
 
 
 def _body_params(max_bytes: int) -> tuple[MultiDict, str | None]:
@@ -89,6 +109,7 @@ def _body_params(max_bytes: int) -> tuple[MultiDict, str | None]:
             f"POST a query as application/x-www-form-urlencoded or application/sparql-query, not {mimetype or 'no Content-Type'}.",
             detail={"accepted": list(QUERY_TYPES)},
         )
+    _charset()  # before reading the body
     text = _decode(_read_body(max_bytes))
     if mimetype == "application/sparql-query":
         return MultiDict(), text
@@ -288,16 +309,30 @@ def client_slots() -> ClientSlots:
 
 
 # -- answering ----------------------------------------------------------------
+# rdflib's name for a Dataset's default graph: ``Dataset(store=SPARQLStore(url))``
+# sends it as default-graph-uri and means this service's default graph.
+RDFLIB_DEFAULT_GRAPH = "urn:x-rdflib:default"
+
+
+def _default_graphs(p: ProtocolRequest) -> list[str]:
+    """``default-graph-uri`` values, rdflib's default-graph name alone meaning none."""
+    if p.default_graphs == [RDFLIB_DEFAULT_GRAPH] and not p.named_graphs:
+        return []
+    return p.default_graphs
+
+
 def run_query(p: ProtocolRequest) -> Response:
     """Check, run and answer one query."""
     cfg = current_app.config
-    info = check_query(p.query, max_bytes=cfg["MAX_QUERY_BYTES"], max_nesting=cfg["MAX_NESTING"])
+    info = check_query(p.query, max_bytes=cfg["MAX_QUERY_BYTES"], max_nesting=cfg["MAX_NESTING"],
+                       max_operators=cfg.get("MAX_OPERATORS") or MAX_OPERATORS)
     state = current_state()
-    known = state.graphs()
-    check_graphs(info.default_graphs, known, source="FROM")
-    check_graphs(info.named_graphs, known, source="FROM NAMED")
-    check_graphs(p.default_graphs, known, source="default-graph-uri")
-    check_graphs(p.named_graphs, known, source="named-graph-uri")
+    # A graph IRI the store does not hold (FROM, FROM NAMED, default-graph-uri,
+    # named-graph-uri) is an empty graph: the engine looks it up in the store
+    # and never fetches anything.
+    default_graphs = _default_graphs(p)
+    check_graph_iris(default_graphs, source="default-graph-uri")
+    check_graph_iris(p.named_graphs, source="named-graph-uri")
     fmt = choose_format(info.form, p.formats)
     seconds = budget(p.timeout, cfg["TIMEOUT"])
     etag = _etag(p, fmt)
@@ -305,7 +340,7 @@ def run_query(p: ProtocolRequest) -> Response:
         return _cacheable(Response(status=304), etag)
     job = {
         "query": p.query, "format": "table" if fmt is HTML else fmt.name,
-        "default_graphs": p.default_graphs, "named_graphs": p.named_graphs,
+        "default_graphs": default_graphs, "named_graphs": p.named_graphs,
         # A FROM / FROM NAMED clause defines the dataset; the union default is only a default.
         "union": False if info.default_graphs or info.named_graphs else None,
         "max_rows": min(cfg["MAX_ROWS"], HTML_MAX_ROWS) if fmt is HTML else cfg["MAX_ROWS"],
@@ -336,6 +371,8 @@ def sparql():
         if request.method == "POST":
             raise BadRequest("No query: send it as 'query' (form or URL) or as an application/sparql-query body.")
         return sparql_page.description_or_page(p.formats)
+    if sparql_page.wants_page(p.formats):  # the page keeps the query and shows any error in it
+        return sparql_page.answer_page(p, run_query)
     return run_query(p)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kg.model.errors import BadQuery, Forbidden, PayloadTooLarge
-from kg.storage.guard import check_graphs, check_query, tokenize
+from kg.storage.guard import check_graph_iris, check_query, tokenize
 
 
 @pytest.mark.parametrize("query,form", [
@@ -90,10 +90,35 @@ def test_from_with_undeclared_prefix_is_bad():
         check_query("SELECT * FROM nope:g {}")
 
 
-def test_check_graphs_refuses_unknown_graphs():
-    check_graphs(["http://ex.org/g"], {"http://ex.org/g"}, source="FROM")
-    with pytest.raises(Forbidden, match="FROM <http://x.test/g> is not a graph of this dataset"):
-        check_graphs(["http://x.test/g"], {"http://ex.org/g"}, source="FROM")
+def test_graph_iris_must_be_absolute_but_need_not_be_in_the_dataset():
+    check_graph_iris(["http://x.test/never-loaded", "urn:x-rdflib:default"], source="default-graph-uri")
+    for bad in ("relative/name", "http://[::1", "http://a b/"):
+        with pytest.raises(BadQuery, match="named-graph-uri .* is not an absolute IRI"):
+            check_graph_iris([bad], source="named-graph-uri")
+
+
+@pytest.mark.parametrize("query", [
+    "ASK{FILTER(" + "!" * 20000 + "true)}",
+    "ASK{FILTER((" + "+".join(["1"] * 8000) + ")>0)}",
+    "SELECT (" + "-".join(["1"] * 1200) + " AS ?x) {}",
+    "ASK{FILTER(" + "||".join(["true"] * 600) + ")}",
+    "ASK{?s " + "/".join(["<http://b>"] * 1200) + " ?o}",
+    "ASK{FILTER(" + " && ".join(["STR(?x)"] * 600) + ")}",
+])
+def test_expression_chains_are_bounded(query):
+    """Operators and function calls are counted, not only brackets: pyoxigraph
+    crashed on 10,000 ``!`` or 8,000 ``+`` terms (no bracket nested)."""
+    with pytest.raises(BadQuery, match="more than 1000 operators and function calls") as err:
+        check_query(query)
+    assert err.value.detail == {"limit": 1000}
+
+
+def test_ordinary_expressions_pass_the_operator_bound():
+    query = "PREFIX ex: <http://ex.org/> SELECT * WHERE { ?s ex:p/ex:q* ?o FILTER(!BOUND(?x) && (?o + 1 > 2 || REGEX(STR(?o), '^a'))) }"
+    check_query(query)
+    check_query("ASK{FILTER(" + "!" * 999 + "true)}")
+    with pytest.raises(BadQuery, match="more than 10 operators"):
+        check_query("ASK{FILTER(" + "!" * 11 + "true)}", max_operators=10)
 
 
 def test_escapes_in_iris_are_decoded_before_checking():

@@ -12,13 +12,14 @@ Everything writes to a binary file object; nothing here knows about HTTP.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from kg.model.errors import BadRequest, ResultTooLarge
+from kg.model.errors import BadRequest, NotAcceptable, ResultTooLarge
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -33,6 +34,43 @@ def _too_many(limit: int) -> ResultTooLarge:
         "Add a LIMIT (and OFFSET to page through it), or download the dataset.",
         detail={"limit": limit},
     )
+
+
+# Characters XML 1.0 cannot carry at all, not even as a character reference
+# (U+0000) or only in XML 1.1 (the other C0 controls but tab, LF, CR), and
+# U+FFFE / U+FFFF. A result holding one is refused in XML (406, naming the
+# formats that can carry it), never sent as a 200 that is not well-formed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` unchanged, or NotAcceptable if XML 1.0 cannot carry it.
+
+    >>> _xml_safe("tab\\tis fine")
+    'tab\\tis fine'
+    >>> _xml_safe("nul\\x00")
+    Traceback (most recent call last):
+    kg.model.errors.NotAcceptable: The result holds U+0000, a character XML 1.0 cannot carry; ask for it as JSON (application/sparql-results+json for solutions, application/ld+json or text/turtle for graphs).
+    """
+    bad = _NOT_XML.search(text)
+    if bad is None:
+        return text
+    raise NotAcceptable(
+        f"The result holds U+{ord(bad.group()):04X}, a character XML 1.0 cannot carry; ask for it as JSON "
+        "(application/sparql-results+json for solutions, application/ld+json or text/turtle for graphs).",
+        detail={"character": f"U+{ord(bad.group()):04X}", "offered": ["application/sparql-results+json", "text/csv",
+                                                                       "application/ld+json", "text/turtle"]},
+    )
+
+
+def _xml_safe_term(term) -> None:
+    """NotAcceptable if a term of a graph (RDF/XML) holds such a character."""
+    kind = type(term)
+    if kind is _TRIPLE:
+        for part in (term.subject, term.predicate, term.object):
+            _xml_safe_term(part)
+    elif kind is not _BN:
+        _xml_safe(term.value)
 
 
 # -- terms ------------------------------------------------------------------
@@ -76,11 +114,12 @@ def xml_term(term) -> str:
         return f"<uri>{escape(term.value)}</uri>"
     if kind is _LIT:
         language, datatype = _literal_parts(term)
+        value = escape(_xml_safe(term.value))
         if language:
-            return f"<literal xml:lang={quoteattr(language)}>{escape(term.value)}</literal>"
+            return f"<literal xml:lang={quoteattr(language)}>{value}</literal>"
         if datatype:
-            return f"<literal datatype={quoteattr(datatype)}>{escape(term.value)}</literal>"
-        return f"<literal>{escape(term.value)}</literal>"
+            return f"<literal datatype={quoteattr(datatype)}>{value}</literal>"
+        return f"<literal>{value}</literal>"
     if kind is _BN:
         return f"<bnode>{escape(term.value)}</bnode>"
     return (f"<triple><subject>{xml_term(term.subject)}</subject><predicate>{xml_term(term.predicate)}"
@@ -196,11 +235,13 @@ def write_boolean(value: bool, out: IO[bytes], fmt: str) -> None:
 
 
 # -- CONSTRUCT / DESCRIBE -----------------------------------------------------
-def _counted(triples: Iterable, max_rows: int, as_quads: bool, counter: list[int]) -> Iterator:
+def _counted(triples: Iterable, max_rows: int, as_quads: bool, counter: list[int], xml: bool = False) -> Iterator:
     for triple in triples:
         counter[0] += 1
         if counter[0] > max_rows:
             raise _too_many(max_rows)
+        if xml:
+            _xml_safe_term(triple.object)
         yield ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()) if as_quads else triple
 
 
@@ -208,38 +249,61 @@ def write_triples(triples, out: IO[bytes], fmt: str, *, max_rows: int, prefixes:
     """Serialize CONSTRUCT / DESCRIBE triples in ``fmt``; return the triple count."""
     rdf_format = getattr(ox.RdfFormat, GRAPH_FORMATS[fmt])
     counter = [0]
-    stream = _counted(triples, max_rows, rdf_format.supports_datasets, counter)
+    stream = _counted(triples, max_rows, rdf_format.supports_datasets, counter, xml=fmt == "rdf")
     kwargs = {"prefixes": prefixes} if prefixes and fmt in ("ttl", "trig") else {}
     ox.serialize(stream, out, rdf_format, **kwargs)
     return counter[0]
 
 
 # -- HTML table ---------------------------------------------------------------
-def cell(term) -> dict | None:
-    """A term as a plain dict for templates (kind, value, language, datatype)."""
+# The HTML table is read by people: a cell shows at most TABLE_MAX_CELL
+# characters and the table at most TABLE_MAX_CHARS in all (the full result
+# is a download away), so a huge result costs the server no memory or time.
+TABLE_MAX_CELL = 1000
+TABLE_MAX_CHARS = 2_000_000
+
+
+def cell(term, max_chars: int = TABLE_MAX_CELL) -> dict | None:
+    """A term as a plain dict for templates (kind, value, language, datatype);
+    a value over ``max_chars`` is cut, ``cut`` then holds its full length."""
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
-        return {"kind": "iri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"kind": "bnode", "value": term.value}
-    if isinstance(term, ox.Triple):
-        return {"kind": "triple", "value": str(term)}
-    language, datatype = _literal_parts(term)
-    return {"kind": "literal", "value": term.value, "language": language, "datatype": datatype}
+        out = {"kind": "iri", "value": term.value}
+    elif isinstance(term, ox.BlankNode):
+        out = {"kind": "bnode", "value": term.value}
+    elif isinstance(term, ox.Triple):
+        out = {"kind": "triple", "value": str(term)}
+    else:
+        language, datatype = _literal_parts(term)
+        out = {"kind": "literal", "value": term.value, "language": language, "datatype": datatype}
+    if len(out["value"]) > max_chars:
+        out["cut"], out["value"] = len(out["value"]), out["value"][:max_chars]
+    return out
 
 
-def table(result, *, max_rows: int) -> dict:
-    """Any query result as ``{"kind", "columns", "rows", "boolean"}`` of plain cells."""
+def table(result, *, max_rows: int, max_cell: int = TABLE_MAX_CELL, max_chars: int = TABLE_MAX_CHARS) -> dict:
+    """Any query result as ``{"kind", "columns", "rows", "boolean"}`` of plain cells.
+
+    Cells are cut at ``max_cell`` characters; rows stop once ``max_chars``
+    characters are held (``partial`` is then True). More than ``max_rows``
+    rows is refused, as in every other format.
+    """
     if isinstance(result, ox.QueryBoolean):
         return {"kind": "boolean", "columns": [], "rows": [], "boolean": bool(result)}
     if isinstance(result, ox.QuerySolutions):
-        names = [v.value for v in result.variables]
-        rows = [[cell(t) for t in row] for row in _rows(result, max_rows)]
-        return {"kind": "solutions", "columns": names, "rows": rows, "boolean": None}
-    rows = []
-    for count, t in enumerate(result, start=1):
-        if count > max_rows:
-            raise _too_many(max_rows)
-        rows.append([cell(t.subject), cell(t.predicate), cell(t.object)])
-    return {"kind": "graph", "columns": ["subject", "predicate", "object"], "rows": rows, "boolean": None}
+        kind, names = "solutions", [v.value for v in result.variables]
+        terms = _rows(result, max_rows)
+    else:
+        kind, names = "graph", ["subject", "predicate", "object"]
+        terms = ((t.subject, t.predicate, t.object) for t in _counted(result, max_rows, False, [0]))
+    rows, held, partial = [], 0, False
+    for row in terms:
+        cells = [cell(t, max_cell) for t in row]
+        held += sum(len(c["value"]) for c in cells if c)
+        if held > max_chars:
+            partial = True
+            break
+        rows.append(cells)
+    return {"kind": kind, "columns": names, "rows": rows, "boolean": None, "partial": partial,
+            "max_cell": max_cell, "max_chars": max_chars}
