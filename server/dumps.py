@@ -6,19 +6,27 @@ twin with ``Content-Encoding: gzip`` to clients that accept it), with
 ``ETag``, ``Last-Modified``, ``304 Not Modified`` and ranges.
 ``/.well-known/void`` (also ``/void.ttl``, ``/void.jsonld``, ``/void.nt``)
 is the VoID + DCAT description. Files are made once per store version by
-``kg.publish.dumps.DumpCache``; a request is then a plain file send.
+``kg.publish.dumps.DumpCache``; a request is then a plain file send. A
+request for a file another request is making is answered at once with 503
+and ``Retry-After`` (one HTTP thread makes it, the others stay free); a
+dump cache that cannot be written is 503 too, naming no server path.
+
+Links in the description come from the ``public_url`` setting, else from
+the request's Host header once it is checked to be a host name; the
+description itself is made once per store version and format.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 import tempfile
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
 
-from kg.publish.dumps import GZIP, DumpCache, DumpFile, DumpInfo, UNION, find, write_dump
+from kg.publish.dumps import GZIP, DumpCache, DumpFile, DumpInfo, UNION, find, sweep, write_dump
 from kg.model.errors import BadRequest, NotFound
 from kg.model.formats import HTML, JSONLD, NTRIPLES, TURTLE, by_extension, negotiate
 from kg.publish.void import VOID_PATH, articles, describe, description_prefixes
@@ -31,6 +39,22 @@ VOID_FORMATS = (TURTLE, JSONLD, NTRIPLES)
 VOID_LINK = f'</{VOID_PATH}>; rel="describedby"; type="text/turtle"'
 # Named graphs listed on one downloads page (there is one per article).
 GRAPHS_PER_PAGE = 100
+# A Host header written into links: a DNS name or IPv4 address, or an IPv6
+# address in brackets, with an optional port.
+VALID_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+                        r"|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+# The site URL the description is made with once, replaced per request.
+SITE_PLACEHOLDER = "http://kg-site.invalid/"
+
+
+def dumps_root(config) -> str:
+    return config.get("DUMPS_DIR") or str(Path(tempfile.gettempdir()) / "diplomacy-kg-dumps")
+
+
+@bp.record_once
+def _sweep_on_start(setup) -> None:
+    """What a service killed while making a dump left is removed at start."""
+    sweep(dumps_root(setup.app.config))
 
 
 def dump_cache() -> DumpCache:
@@ -38,15 +62,20 @@ def dump_cache() -> DumpCache:
     state = current_state()
     cache = current_app.extensions.get("kg_dumps")
     if cache is None or cache.store is not state.store:
-        root = current_app.config.get("DUMPS_DIR") or str(Path(tempfile.gettempdir()) / "diplomacy-kg-dumps")
-        cache = DumpCache(state.store, root, base=current_app.config.get("BASE") or None)
+        cache = DumpCache(state.store, dumps_root(current_app.config), base=current_app.config.get("BASE") or None)
         current_app.extensions["kg_dumps"] = cache
     return cache
 
 
 def site_url() -> str:
-    """The public URL of the service, ending with a slash."""
-    url = current_app.config.get("PUBLIC_URL") or request.url_root
+    """The public URL of the service, ending with a slash: ``public_url``,
+    else the request's scheme and Host (400 when Host is not a host name)."""
+    url = current_app.config.get("PUBLIC_URL")
+    if not url:
+        host = request.host
+        if not VALID_HOST.fullmatch(host):
+            raise BadRequest("The Host header is not a valid host name; the service cannot make links from it.")
+        url = request.url_root  # the checked host, and the mount prefix if any
     return url if url.endswith("/") else url + "/"
 
 
@@ -54,13 +83,13 @@ def made_files(files: list[DumpFile] | None = None, folder: Path | None = None) 
     """``files`` (default: the whole catalogue), each with its made file."""
     cache = dump_cache()
     folder = folder or cache.directory()
-    return [(f, cache.ensure(f, folder=folder)) for f in (cache.files(folder) if files is None else files)]
+    return [(f, cache.ensure(f, folder=folder, wait=False)) for f in (cache.files(folder) if files is None else files)]
 
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadRequest(f"page must be a whole number from 1, not {raw!r}")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
+        raise BadRequest(f"page must be a whole number from 1 to 999,999,999, not {raw[:40]!r}")
     return int(raw)
 
 
@@ -110,7 +139,7 @@ def download(name: str):
     cache = dump_cache()
     folder = cache.directory()
     file, gz_file = find(cache.files(folder), name)
-    info = cache.ensure(file, folder=folder)
+    info = cache.ensure(file, folder=folder, wait=False)
     if gz_file:
         return _send(info.gz_path, GZIP, file.download_name + ".gz", info.gz_sha256, info)
     if _accepts_gzip():
@@ -152,32 +181,36 @@ def _void_response(fmt) -> Response:
 
     Files already made give their sizes; the others are listed without
     one. The counts are computed once per store version; the text again
-    only when more files have been made or for another URL or format.
+    only when more files have been made or for another format, never for
+    another Host: it is made with a placeholder site URL, replaced by the
+    checked one in the bytes sent.
     """
+    site = site_url()
     cache = dump_cache()
     folder = cache.directory()
     made = [(f, cache.known(f, folder=folder)) for f in cache.files(folder)]
     sized = sum(1 for _, info in made if info is not None)
-    key = (folder.name, site_url(), fmt.name, sized)
+    key = (folder.name, fmt.name, sized)
     memo = current_app.extensions.setdefault("kg_void", {})
     facts = current_app.extensions.setdefault("kg_void_facts", {})
     if folder.name not in facts:
         facts.clear()
         facts[folder.name] = {}
     if key not in memo:
-        description = describe(current_state().store, made, site_url=key[1], base=cache.base,
+        description = describe(current_state().store, made, site_url=SITE_PLACEHOLDER, base=cache.base,
                                created_at=cache.version_time(folder), memo=facts[folder.name])
         out = io.BytesIO()
         write_dump(description, fmt, UNION, out, prefixes=description_prefixes(cache.base))
         if len(memo) >= 16:
             memo.clear()
         memo[key] = out.getvalue()
-    resp = Response(memo[key], content_type=fmt.content_type())
+    body = memo[key].replace(SITE_PLACEHOLDER.encode(), site.encode())
+    resp = Response(body, content_type=fmt.content_type())
     resp.vary.add("Accept")
     resp.headers["Link"] = '</downloads>; rel="alternate"; type="text/html"'
     # The text changes when a dump is first made (its size is added): a
     # strong tag of the bytes, revalidated, rather than a long cache life.
-    resp.set_etag(hashlib.sha256(memo[key]).hexdigest()[:32])
+    resp.set_etag(hashlib.sha256(body).hexdigest()[:32])
     resp.headers["Cache-Control"] = "public, no-cache"
     return _public(resp.make_conditional(request))
 

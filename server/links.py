@@ -13,8 +13,11 @@ import datetime as dt
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 
+import pyoxigraph as ox
 from flask import current_app, g
 
+from kg.model.errors import BadRequest
+from kg.model.terms import check_iri
 from kg.views.evidence_view import parse_span
 from kg.model.namespaces import DIP, base_iri, prefixes
 
@@ -27,6 +30,23 @@ def data_base() -> str:
     if "kg_base" not in g:
         g.kg_base = base_iri(current_app.config.get("BASE") or None)
     return g.kg_base
+
+
+def valid_iri(iri: str) -> str:
+    """``iri`` when it is an absolute IRI (RFC 3987: no ``[`` in a path, no
+    broken ``%`` escape, no U+FFFD from undecodable bytes...), else 400
+    saying what is wrong; a page URL never reaches the store with a bad IRI.
+
+    >>> valid_iri("https://kg.example.org/id/person/a")
+    'https://kg.example.org/id/person/a'
+    """
+    check_iri(iri)
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        shown = iri if len(iri) <= 200 else iri[:200] + "\u2026"
+        raise BadRequest(f"Not a valid IRI: <{shown}> ({exc})", detail={"iri": shown}) from None
+    return iri
 
 
 def entity_prefix() -> str:

@@ -1,5 +1,5 @@
-"""Pages for people and their data twins: entities, ontology, search, timeline,
-articles and the home page.
+"""Pages for people and their data twins: entities, ontology, search, links,
+articles and the home page (the timeline is in ``explore``).
 
 Each route assembles its context with :mod:`kg.views.assemble` and answers
 through :mod:`server.representation`: HTML, the JSON twin (``.json``,
@@ -22,7 +22,7 @@ from flask import Blueprint, Response, redirect, request
 from kg.model import formats as F
 from kg.model.errors import BadRequest, NotFound
 from kg.model.namespaces import DIP
-from kg.model.terms import check_iri, sparql_iri
+from kg.model.terms import sparql_iri
 from kg.storage.pagecache import remembered
 from kg.views import assemble
 from kg.views.describe import RDF_INCOMING_CAP, describe, serialize, to_graph
@@ -35,7 +35,6 @@ bp = Blueprint("pages", __name__)
 links.register(bp)
 CACHE_SECONDS = 300
 LINKS_PER_PAGE = 100
-EVENTS_PER_PAGE = 200
 MAX_PAGE = 10**9  # page numbers past this are refused (400), not computed
 
 
@@ -110,6 +109,7 @@ def entity_body(iri: str, fmt: F.Format, alts, context: Callable[[str], dict]) -
 
 def serve_thing(iri: str, thing_url: str, suffix: F.Format | None, context: Callable[[str], dict]) -> Response:
     """One view for every representation of ``iri``: 303, twin or page."""
+    links.valid_iri(iri)
     if suffix is None and "format" not in request.args:
         chosen = choose(THING)
         if not exists(iri):
@@ -155,7 +155,7 @@ def ontology_term(name: str):
 @bp.get("/resource")
 def resource():
     """What the dataset says about any IRI, e.g. a Wikidata item."""
-    iri = check_iri(request.args.get("iri", "").strip())
+    iri = links.valid_iri(request.args.get("iri", "").strip())
     if links.is_local(iri):
         return redirect(links.href(iri), code=303)
     fmt = choose(THING)
@@ -175,8 +175,8 @@ def incoming_links():
     """Every incoming link of one property, a page at a time."""
     suffix = JSON if request.path.endswith(".json") else None
     fmt = choose(PAGE_ONLY, suffix)
-    iri = check_iri(request.args.get("iri", ""))
-    prop = check_iri(request.args.get("property", ""))
+    iri = links.valid_iri(request.args.get("iri", ""))
+    prop = links.valid_iri(request.args.get("property", ""))
     ctx = assemble.links(store(), iri, prop, page_number(), LINKS_PER_PAGE)
     alts = by_suffix("/links", PAGE_ONLY)
     return response(render(fmt, ctx, "links.html", alts), fmt, alts, negotiated(suffix))
@@ -201,18 +201,6 @@ def search():
     ctx = assemble.search(store(), request.args.get("q", ""))
     alts = by_suffix("/search", PAGE_ONLY)
     return response(render(fmt, ctx, "search.html", alts), fmt, alts, negotiated(suffix))
-
-
-@bp.get("/timeline")
-@bp.get("/timeline.json")
-def timeline():
-    """The events the graph knows, in date order, a page at a time."""
-    suffix = JSON if request.path.endswith(".json") else None
-    fmt = choose(PAGE_ONLY, suffix)
-    ctx = assemble.timeline(store(), page_number(), EVENTS_PER_PAGE)
-    alts = by_suffix("/timeline", PAGE_ONLY)
-    html_extra = {"periods": assemble.timeline_mod.by_period(ctx["events"]), "alts": alts} if fmt is F.HTML else {}
-    return response(render(fmt, ctx, "timeline.html", alts, html_extra=html_extra), fmt, alts, negotiated(suffix))
 
 
 @bp.get("/ontology/")
@@ -251,7 +239,7 @@ def article(slug: str):
     """The article's full text with every mention linked to its entity."""
     slug, suffix = split_suffix(slug, PAGE_ONLY)
     fmt = choose(PAGE_ONLY, suffix)
-    iri = links.iri_for_path("article/" + slug)
+    iri = links.valid_iri(links.iri_for_path("article/" + slug))
     ctx = assemble.article(store(), iri, request.args.get("span"))
     entity_url = links.href(iri)
     alts = [*by_suffix(f"/article/{slug}", PAGE_ONLY), *((f"{entity_url}.{f.extension}", f) for f in THING[1:-1])]

@@ -14,7 +14,6 @@ Contexts (keys every caller may rely on):
 ``term``      page, term (ontology_doc.Term or None), neighbours, extra {}
 ``article``   article (article_view.Article)
 ``search``    query, count, results [Hit]
-``timeline``  events [TimelineEvent] of this page, total, page_no, pages
 ``ontology``  terms, classes, properties, concepts [Term], labels
 ``links``     iri, prop, total, page_no, pages, subjects [Value], labels
 """
@@ -141,16 +140,6 @@ def search(store, q: str) -> dict:
 def timeline_events(store) -> list:
     """Every event in date order (computed once per store version)."""
     return cached(store, "timeline", lambda: timeline_mod.events(store))
-
-
-def timeline(store, page_no: int, per_page: int) -> dict:
-    """One page of the events in date order (404 past the last page)."""
-    events = timeline_events(store)
-    pages = max(1, math.ceil(len(events) / per_page))
-    if page_no > pages:
-        raise NotFound(f"The timeline has {pages} page(s).")
-    return {"events": events[(page_no - 1) * per_page: page_no * per_page], "total": len(events),
-            "page_no": page_no, "pages": pages}
 
 
 def article(store, iri: str, mark: str | None = None) -> dict:
