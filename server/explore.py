@@ -111,12 +111,14 @@ def timeline():
     chosen = {name: _arg(name) for name in ("kind", "actor", "article")}
     events = timeline_mod.filtered(everything, **chosen)
     alts = [(twin_url("/timeline", f), f) for f in (F.HTML, JSON)]
-    if fmt is JSON:
-        return respond(JSON, {"filters": chosen, "count": len(events), "events": [event_json(e) for e in events]}, alts)
     page_no = page_number()
     pages = max(1, math.ceil(len(events) / EVENTS_PER_PAGE))
     if page_no > pages:
         raise NotFound(f"The timeline has {pages} page(s).")
+    if fmt is JSON:
+        shown = events[(page_no - 1) * EVENTS_PER_PAGE: page_no * EVENTS_PER_PAGE]
+        return respond(JSON, {"filters": chosen, "count": len(events), "total": len(events), "page_no": page_no, "pages": pages,
+                              "events": [event_json(e) for e in shown]}, alts)
     body = remembered(store(), ("timeline", request.full_path), lambda: _timeline_html(everything, events, chosen, page_no, pages, alts))
     return respond(F.HTML, body, alts)
 

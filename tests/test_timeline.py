@@ -60,7 +60,7 @@ def test_timeline_page_shows_uncertain_dates_as_such(store):
 
 
 def test_timeline_pages_a_long_history(store, monkeypatch):
-    monkeypatch.setattr("server.pages.EVENTS_PER_PAGE", 1)
+    monkeypatch.setattr("server.explore.EVENTS_PER_PAGE", 1)
     client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
     first = client.get("/timeline").get_data(as_text=True)
     assert "Drone strike on Dolynska" in first and "Riyadh talks" not in first and "page 1 of 2" in first

@@ -92,7 +92,7 @@ def scale(days: list[dt.date], left: float, right: float):
     if len(anchors) == 1:
         only = anchors[0]
         return lambda d: (left + right) / 2 if d == only else (left if d < only else right)
-    steps = [math.log2(1 + (b - a).days) for a, b in zip(anchors, anchors[1:])]
+    steps = [1 + math.log2(1 + (b - a).days) for a, b in zip(anchors, anchors[1:])]
     unit = (right - left) / sum(steps)
     xs = [left]
     for step in steps:
@@ -135,7 +135,8 @@ def layout(events, width: int = WIDTH) -> dict:
         place = scale(anchor_days, left + 6, right - 6)
         year_only = {a for ev, (a, _) in dated if ev.precision == "year"} - {
             d for ev, (a, b) in dated if ev.precision != "year" for d in (a, b)}
-        ticks = _ticks(anchor_days, place, year_only)
+        drawn_only = {a for ev, (a, _) in dated if ev.precision == "before"} | {b for ev, (_, b) in dated if ev.precision == "after"}
+        ticks = _ticks([d for d in anchor_days if d not in drawn_only], place, year_only)
         for ev, (start, end) in dated:
             x1, x2 = place(start), place(end)
             if ev.precision == "year":
