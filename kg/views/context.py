@@ -40,7 +40,7 @@ def _iso(day: dt.date | None) -> str | None:
 def hit_json(hit: Hit, link: Link | None) -> dict:
     """A search hit as the search API has always written it."""
     return {"iri": hit.iri, "label": hit.label, "matched": hit.matched, "match": hit.kind, "score": hit.score,
-            "types": hit.types, "page": link(hit.iri) if link else None}
+            "words": hit.words, "types": hit.types, "page": link(hit.iri) if link else None}
 
 
 def event_json(ev: TimelineEvent, link: Link | None) -> dict:

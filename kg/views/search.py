@@ -1,5 +1,7 @@
 """Search over labels and alternative names: case- and accent-insensitive,
-whole-name, prefix, word and substring matches, ranked.
+whole-name, prefix, word and substring matches, then typos and
+transliterations ("lavrof", "Sergei", "Zelenskiy"), ranked: an exact name
+before an alias, both before a fuzzy match.
 
 The names index is built once per store version (two queries over the
 store) and answers a search without scanning every name: each distinct
@@ -7,7 +9,10 @@ normalized word points to the names holding it, so a whole word is a dict
 lookup, a prefix a range of the sorted words (bisect) and a substring a
 scan of the distinct words (a few thousand, not the hundred thousand
 names). Names are numbered in display order, so the hits of one score are
-already sorted and a search stops once it has enough entities.
+already sorted and a search stops once it has enough entities. A fuzzy
+match compares each query word with the distinct words of the index using
+rapidfuzz (normalized Levenshtein similarity, in C); it is looked at only
+when the exact kinds have not filled the page.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz, process
 from rdflib.namespace import RDFS, SKOS
 
 from kg.model.namespaces import DIP, SDO
@@ -29,10 +35,13 @@ MAX_QUERY = 200
 
 # Score per kind of match; an alias scores a little less than the label, and
 # a node standing for a fact (a quote, a participation) less than a thing.
-SCORES = {"exact": 100, "prefix": 80, "word": 60, "word-prefix": 50, "substring": 20}
+SCORES = {"exact": 100, "prefix": 80, "word": 60, "word-prefix": 50, "substring": 20, "fuzzy": 10}
 KINDS = tuple(SCORES)  # precedence: a name matches by the first kind that applies
 ALIAS_PENALTY = 5
 FACT_PENALTY = 40
+UNTYPED_PENALTY = 30  # a name with no class here: a Wikidata item's label snapshot, not a thing of the graph
+FUZZY_CUTOFF = 80  # per word: "lavrof"/"lavrov" 83, "sergei"/"sergey" 83, "zelenskiy"/"zelenskyy" 89
+FUZZY_MIN_LENGTH = 4  # shorter words only match exactly or as a prefix
 FACT_CLASSES = {str(DIP[c]) for c in ("Participation", "OfficeHolding", "Position", "Quotation", "Quantity", "TextSpan", "Sentence")}
 
 
@@ -56,6 +65,7 @@ class Hit:
     kind: str
     score: int
     types: list = field(default_factory=list)
+    words: list = field(default_factory=list)  # the words of ``matched`` the query matched
 
 
 def match_kind(query: str, name: str) -> str | None:
@@ -83,8 +93,16 @@ def match_kind(query: str, name: str) -> str | None:
     return None
 
 
-def _penalty(alias: bool, fact: bool) -> int:
-    return (ALIAS_PENALTY if alias else 0) + (FACT_PENALTY if fact else 0)
+def _penalty(alias: bool, demoted: int) -> int:
+    return (ALIAS_PENALTY if alias else 0) + demoted
+
+
+def _demotion(types: set) -> int:
+    """How far a node ranks below the things of the graph: a fact (a quote,
+    a participation) or a node without a class (a foreign item's label)."""
+    if not types:
+        return UNTYPED_PENALTY
+    return FACT_PENALTY if types & FACT_CLASSES else 0
 
 
 class NameIndex:
@@ -101,12 +119,12 @@ class NameIndex:
         self.names = sorted(set(rows), key=lambda r: (len(r[1]), self.labels.get(r[0], r[1]).lower(), r[0], r[1], r[3]))
         self.words: dict[str, set] = {}
         self.whole: dict[str, set] = {}
-        self.groups: dict[tuple, set] = {}  # (alias, fact) -> row numbers
+        self.groups: dict[tuple, set] = {}  # (alias, demotion) -> row numbers
         for n, (iri, _, norm, alias) in enumerate(self.names):
             self.whole.setdefault(norm, set()).add(n)
             for word in set(norm.split()):
                 self.words.setdefault(word, set()).add(n)
-            self.groups.setdefault((alias, bool(self.types.get(iri, set()) & FACT_CLASSES)), set()).add(n)
+            self.groups.setdefault((alias, _demotion(self.types.get(iri, set()))), set()).add(n)
         self.sorted_words = sorted(self.words)
         self.sorted_whole = sorted(self.whole)
         self.all_words = "\n" + "\n".join(self.sorted_words) + "\n"
@@ -155,6 +173,31 @@ class NameIndex:
             start = hi
         return sorted(found)
 
+    def similar_words(self, word: str) -> list[str]:
+        """Distinct words of the index spelt like ``word`` (itself included).
+
+        >>> NameIndex([("x", "Sergey Lavrov", "sergey lavrov", False)]).similar_words("lavrof")
+        ['lavrov']
+        """
+        if len(word) < FUZZY_MIN_LENGTH:
+            return [word] if word in self.words else []
+        found = process.extract(word, self.sorted_words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None)
+        return [w for w, _, _ in found]
+
+    def matched_words(self, query: str, name: str) -> list[str]:
+        """The words of ``name`` that match a word of ``query`` (any kind).
+
+        >>> NameIndex([]).matched_words("sergei lavr", "Sergey Lavrov")
+        ['Sergey', 'Lavrov']
+        """
+        qwords, shown = query.split(), []
+        for raw in name.split():
+            word = normalize(raw)
+            if word and any(word.startswith(q) or q in word or (len(q) >= FUZZY_MIN_LENGTH and fuzz.ratio(q, word) >= FUZZY_CUTOFF)
+                            for q in qwords):
+                shown.append(raw.strip(",.;:()“”\"'"))
+        return shown
+
     def _kind_rows(self, kind: str, query: str, qwords: list[str]) -> set:
         """Rows matching ``query`` by ``kind`` (before precedence)."""
         if kind == "exact":
@@ -166,7 +209,9 @@ class NameIndex:
                 rows |= self.whole[self.sorted_whole[i]]
                 i += 1
             return rows
-        if kind == "word":
+        if kind == "fuzzy":
+            per_word = [self._rows_of(self.similar_words(q)) for q in qwords]
+        elif kind == "word":
             per_word = [self.words.get(q, set()) for q in qwords]
         elif kind == "word-prefix":
             per_word = [self._rows_of(self._words_starting(q)) for q in qwords]
@@ -185,13 +230,21 @@ class NameIndex:
         for at, kind in enumerate(KINDS):
             rows = self._kind_rows(kind, query, qwords) - seen
             seen |= rows
-            for (alias, fact), group in self.groups.items():
+            for (alias, demoted), group in self.groups.items():
                 part = rows & group
-                if part:
-                    pending.setdefault(SCORES[kind] - _penalty(alias, fact), {}).update(dict.fromkeys(part, kind))
+                for n in part:
+                    score = SCORES[kind] - _penalty(alias, demoted) - (self._distance(qwords, n) if kind == "fuzzy" else 0)
+                    pending.setdefault(score, {})[n] = kind
             bound = SCORES[KINDS[at + 1]] if at + 1 < len(KINDS) else None
             for score in sorted((s for s in pending if bound is None or s > bound), reverse=True):
                 yield score, pending.pop(score)
+
+    def _distance(self, qwords: list[str], n: int) -> int:
+        """0 (spelt alike) to 4 (at the cutoff): how far row ``n``'s best
+        matching words are from the query words, on average."""
+        words = self.names[n][2].split()
+        sims = [max(fuzz.ratio(q, w) for w in words) for q in qwords]
+        return min(4, round((100 - sum(sims) / len(sims)) / 5))
 
     def search(self, q: str, limit: int = MAX_RESULTS) -> list[Hit]:
         """Ranked hits for ``q``: best score per entity, then shorter names."""
@@ -205,7 +258,8 @@ class NameIndex:
                 iri, name, _, _ = self.names[n]
                 if iri not in taken:
                     taken.add(iri)
-                    hits.append(Hit(iri, self.labels.get(iri, name), name, rows[n], score, sorted(self.types.get(iri, ()))))
+                    hits.append(Hit(iri, self.labels.get(iri, name), name, rows[n], score, sorted(self.types.get(iri, ())),
+                                    self.matched_words(query, name)))
                     if len(hits) >= limit:
                         return hits
         return hits
