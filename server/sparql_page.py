@@ -3,22 +3,37 @@
 RDF clients get the SPARQL 1.1 Service Description naming the endpoint's
 real URL (``PUBLIC_URL`` when configured, else the URL the request came
 to), the result formats, the default dataset and its named graphs. Browsers
-get a query form with the competency questions as examples; results come
-back as an HTML table with IRIs linked. The page needs no JavaScript.
+get the query page: an editor holding the query (kept after any error, the
+error shown in one line at its line and column), the project's prefixes
+declared when a query uses them without a PREFIX line, results as a table
+with IRIs linked or as a chart (``view=chart``), a permalink restoring
+query, format and view, and the competency questions as examples. The page
+works without JavaScript; ``static/query-editor.js`` adds highlighting and
+completion.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, g, render_template, request
+from markupsafe import Markup
 
-from kg.model.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, by_name, negotiate
-from kg.model.namespaces import base_iri, prefixes
+from kg.model.errors import KGError, NotAcceptable
+from kg.model.formats import CSV_RESULTS, GRAPH_FORMATS, HTML, JSON_RESULTS, RESULT_FORMATS, Format, by_name, negotiate
+from kg.model.namespaces import DIP, base_iri, prefixes
+from kg.storage.pagecache import cached
 from kg.views.examples import list_examples
+from kg.views.ontology_doc import terms as ontology_terms
 
+from .query_chart import chart as draw_chart
+from .query_help import QueryError, declare_prefixes, readable_error
 from .state import current_state
+
+VIEWS = ("table", "chart")
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -125,15 +140,83 @@ def _href(iri: str, base: str) -> str | None:
     return iri if iri.lower().startswith(LINKED_SCHEMES) else None
 
 
-def query_page(query: str | None, table: dict | None) -> Response:
-    """The HTML query form, with ``table`` (from ``kg.storage.results.table``) as results."""
+def wants_page(requested: list[str]) -> bool:
+    """Does this query request ask for the HTML page (``format=html``, or a
+    browser's Accept header with no ``format``)?"""
+    offered = (*RESULT_FORMATS, *GRAPH_OFFERS, HTML)
+    try:
+        fmt = by_name(requested[0], offered) if requested else negotiate(request.headers.get("Accept"), offered)
+    except KGError:
+        return False
+    return fmt is HTML
+
+
+def answer_page(p, run) -> Response:
+    """Run the protocol request ``p`` for the page: the project's prefixes
+    declared first; any error shown on the page with the query kept.
+
+    ``run`` is the endpoint's own ``run_query`` (same guard, budget and caps).
+    """
+    full, added = declare_prefixes(p.query, prefixes(current_app.config.get("BASE") or None))
+    g.query_page = {"text": p.query, "added": added, "full": full}
+    try:
+        return run(replace(p, query=full))
+    except KGError as exc:
+        if isinstance(exc, NotAcceptable):
+            raise
+        error = readable_error(exc.message, exc.detail, p.query, 1 if added else 0)
+        resp = query_page(full, None, error=error)
+        resp.status_code = exc.status
+        for name, value in getattr(exc, "headers", {}).items():
+            resp.headers[name] = value
+        return resp
+
+
+def completion_data() -> dict:
+    """What the editor completes: prefixes, and ``dip:`` terms with labels
+    (computed once per store version)."""
+    store = current_state().store
+
+    def compute():
+        return [{"name": "dip:" + t.iri[len(str(DIP)):], "label": t.label, "kind": t.kind,
+                 "definition": (t.definition or "")[:160]} for t in ontology_terms(store)]
+
+    try:
+        terms = cached(store, "query-page-terms", compute)
+    except Exception:  # noqa: BLE001 - completion is a help; a store without an ontology still gets the page
+        terms = []
+    return {"prefixes": prefixes(current_app.config.get("BASE") or None), "terms": terms}
+
+
+def _url(query: str, fmt: str, view: str | None = None) -> str:
+    params = {"query": query, "format": fmt}
+    if view and view != "table":
+        params["view"] = view
+    return "/sparql?" + urlencode(params)
+
+
+def query_page(query: str | None, table: dict | None, *, error: QueryError | None = None) -> Response:
+    """The HTML query page, with ``table`` (from ``kg.storage.results.table``)
+    as results or ``error`` shown above them. ``query`` is what ran; the
+    editor shows what the reader typed (``g.query_page``)."""
     base = base_iri(current_app.config.get("BASE") or None)
     names = prefixes(current_app.config.get("BASE") or None)
+    typed = g.get("query_page") or {"text": query, "added": [], "full": query}
+    view = request.args.get("view", "table")
+    view = view if view in VIEWS else "table"
+    compact = lambda iri: _compact(iri, names)  # noqa: E731
+    chart = draw_chart(table, compact) if table else None
+    full = typed["full"] or ""
+    downloads = [(f, _url(full, f.name)) for f in (GRAPH_FORMATS if table and table["kind"] == "graph" else RESULT_FORMATS)]
     html = render_template(
-        "sparql.html", query=query, result=table, examples=examples(), endpoint=endpoint_url(),
-        compact=lambda iri: _compact(iri, names), href=lambda iri: _href(iri, base),
+        "sparql.html", query=typed["text"], result=table, examples=examples(), endpoint=endpoint_url(),
+        compact=compact, href=lambda iri: _href(iri, base),
         result_formats=RESULT_FORMATS, graph_formats=GRAPH_FORMATS, timeout=current_app.config["TIMEOUT"],
-        default_query=_default_query(),
+        default_query=_default_query(), error=error, added=typed["added"], prefixes=names,
+        view=view, chart=chart, any_cut=bool(table) and any(c and c.get("cut") for row in table["rows"] for c in row), downloads=downloads, json_url=_url(full, JSON_RESULTS.name), csv_url=_url(full, CSV_RESULTS.name),
+        permalink=_url(typed["text"], "html", view) if typed["text"] else None,
+        view_urls={v: _url(typed["text"], "html", v) for v in VIEWS} if typed["text"] else {},
+        completion=Markup(json.dumps(completion_data(), ensure_ascii=True).replace("<", "\\u003c")),
     )
     return Response(html, content_type=HTML.content_type())
 
