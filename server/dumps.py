@@ -31,6 +31,7 @@ from kg.model.errors import BadRequest, NotFound
 from kg.model.formats import HTML, JSONLD, NTRIPLES, TURTLE, by_extension, negotiate
 from kg.publish.void import VOID_PATH, articles, describe, description_prefixes
 
+from . import representation
 from .state import current_state
 
 bp = Blueprint("dumps", __name__)
@@ -95,6 +96,7 @@ def _page_number() -> int:
 
 @bp.get("/downloads")
 @bp.get("/downloads/")
+@bp.get("/downloads.json")
 def downloads():
     """The downloads page: every file, its size, gzip size and triple count.
 
@@ -110,13 +112,15 @@ def downloads():
         raise NotFound(f"There are {pages} pages of downloads; page {page} is past the end.")
     shown = set(graphs[(page - 1) * GRAPHS_PER_PAGE: page * GRAPHS_PER_PAGE])
     made = made_files([f for f in files if f.graph is None or f.graph in shown], folder)
-    html = render_template("downloads.html", void_path="/" + VOID_PATH, page=page, pages=pages, site=site_url(),
-                           titles=_article_titles(folder.name),
-                           graph_count=len(graphs), first=(page - 1) * GRAPHS_PER_PAGE + 1,
-                           dataset=[m for m in made if m[0].graph is None],
-                           graphs=[m for m in made if m[0].graph is not None])
-    resp = Response(html, mimetype="text/html")
-    resp.headers["Link"] = VOID_LINK
+    context = dict(void_path="/" + VOID_PATH, page=page, pages=pages, site=site_url(),
+                   titles=_article_titles(folder.name),
+                   graph_count=len(graphs), first=(page - 1) * GRAPHS_PER_PAGE + 1,
+                   dataset=[m for m in made if m[0].graph is None],
+                   graphs=[m for m in made if m[0].graph is not None])
+    suffix = representation.JSON if request.path.endswith(".json") else None  # one format chooser for every page
+    fmt, alts = representation.choose(representation.PAGE_ONLY, suffix), representation.by_suffix("/downloads", representation.PAGE_ONLY)
+    resp = representation.response(representation.render(fmt, context, "downloads.html", alts), fmt, alts, representation.negotiated(suffix))
+    resp.headers["Link"] = VOID_LINK + ", " + resp.headers["Link"]
     return resp
 
 

@@ -18,10 +18,11 @@ import re
 from collections.abc import Callable
 
 from flask import Blueprint, Response, redirect, request
+from rdflib import Graph, Literal, URIRef
 
 from kg.model import formats as F
 from kg.model.errors import BadRequest, NotFound
-from kg.model.namespaces import DIP
+from kg.model.namespaces import DIP, VOID
 from kg.model.terms import sparql_iri
 from kg.storage.pagecache import remembered
 from kg.views import assemble
@@ -80,8 +81,18 @@ def not_found(iri: str) -> NotFound:
 
 
 def rdf_twin(iri: str, fmt: F.Format) -> bytes:
-    """The resource's description in an RDF serialization."""
-    desc = describe(store(), iri, incoming_cap=RDF_INCOMING_CAP, hash_resources=True)
+    """The resource's description in an RDF serialization (a named graph
+    nothing is said about: its size, ``void:triples``)."""
+    try:
+        desc = describe(store(), iri, incoming_cap=RDF_INCOMING_CAP, hash_resources=True)
+    except NotFound:
+        size = assemble.graph_size(store(), iri) if iri.startswith(links.data_base() + "graph/") else 0
+        if not size:
+            raise
+        graph = Graph()
+        graph.bind("void", VOID)
+        graph.add((URIRef(iri), VOID.triples, Literal(size)))
+        return serialize(graph, fmt)
     return serialize(to_graph(desc, links.data_base()), fmt)
 
 

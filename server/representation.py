@@ -37,6 +37,8 @@ RDF = (F.TURTLE, F.JSONLD, F.NTRIPLES, F.RDFXML)
 THING = (F.HTML, *RDF, JSON)  # entities, graphs, terms, the ontology
 
 Alternates = list[tuple[str, F.Format]]
+# Fields never published in a JSON twin: where the server keeps its files.
+HIDDEN_FIELDS = frozenset({"path", "gz_path"})
 
 
 def split_suffix(path: str, offered: Sequence[F.Format]) -> tuple[str, F.Format | None]:
@@ -89,7 +91,7 @@ def link_header(alts: Alternates) -> str:
 
 def json_body(context: dict) -> bytes:
     """The JSON twin of a page's context."""
-    return current_app.json.dumps(jsonable(context, links.href)).encode("utf-8") + b"\n"
+    return current_app.json.dumps(jsonable(context, links.href, HIDDEN_FIELDS)).encode("utf-8") + b"\n"
 
 
 def render(fmt: F.Format, context: dict, template: str, alts: Alternates,

@@ -54,8 +54,9 @@ def event_json(ev: TimelineEvent, link: Link | None) -> dict:
 ENCODERS: dict[type, Callable[[Any, Link | None], Any]] = {Hit: hit_json, TimelineEvent: event_json}
 
 
-def jsonable(value: Any, link: Link | None = None) -> Any:
-    """``value`` as plain JSON data (dicts, lists, strings, numbers, None)."""
+def jsonable(value: Any, link: Link | None = None, hidden: frozenset[str] = frozenset()) -> Any:
+    """``value`` as plain JSON data (dicts, lists, strings, numbers, None);
+    dataclass fields named in ``hidden`` are left out."""
     encoder = ENCODERS.get(type(value))
     if encoder is not None:
         return encoder(value, link)
@@ -68,19 +69,19 @@ def jsonable(value: Any, link: Link | None = None) -> Any:
     if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal)):
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _object(value, link)
+        return _object(value, link, hidden)
     if isinstance(value, Mapping):
-        return {str(k): jsonable(v, link) for k, v in value.items()}
+        return {str(k): jsonable(v, link, hidden) for k, v in value.items()}
     if isinstance(value, (set, frozenset)):
-        return sorted((jsonable(v, link) for v in value), key=str)
+        return sorted((jsonable(v, link, hidden) for v in value), key=str)
     if isinstance(value, (list, tuple)):
-        return [jsonable(v, link) for v in value]
+        return [jsonable(v, link, hidden) for v in value]
     return str(value)
 
 
-def _object(value: Any, link: Link | None) -> dict:
-    out = {f.name: jsonable(getattr(value, f.name), link) for f in dataclasses.fields(value)
-           if f.metadata.get("json", True)}
+def _object(value: Any, link: Link | None, hidden: frozenset[str]) -> dict:
+    out = {f.name: jsonable(getattr(value, f.name), link, hidden) for f in dataclasses.fields(value)
+           if f.metadata.get("json", True) and f.name not in hidden}
     if link is not None:
         iri = out.get("iri") if isinstance(out.get("iri"), str) else out.get("text") if out.get("kind") == "iri" else None
         if iri:
