@@ -26,23 +26,24 @@ import pyoxigraph as ox
 from flask import Flask, current_app
 
 from kg.model.errors import BuildError, EngineUnavailable
-from kg.model.formats import ALL_FORMATS, GRAPH_FORMATS, JSONLD, NQUADS, RDFXML, by_extension
-from kg.storage.store import Store, open_store
+from kg.storage.interface import GraphStore
+from kg.storage.rdffiles import check_files, load_file
+from kg.storage.store import Store, StoreLock, clear_temp, open_store
 
 log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parent.parent
-# File extensions that name a format by another name.
-_EXTRA_EXTENSIONS = {"owl": RDFXML, "xml": RDFXML, "json": JSONLD, "nquads": NQUADS, "ntriples": GRAPH_FORMATS[1], "turtle": GRAPH_FORMATS[0]}
 
 
 @dataclass
 class State:
-    store: Store
+    store: GraphStore
     config: dict
     temp_dirs: list[str] = field(default_factory=list)
+    # The served store directory's shared lock: `kg build`/`kg load` on it
+    # are refused while it is held (one version of the data at a time).
+    store_lock: StoreLock | None = None
     _engine: object | None = None
-    _graphs: frozenset[str] | None = None
-    _fingerprint: str | None = None
+    _graphs: tuple[str, frozenset[str]] | None = None  # (version, graphs)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -64,24 +65,17 @@ class State:
         return self._engine is not None
 
     def graphs(self) -> frozenset[str]:
-        """IRIs of the dataset's named graphs (the store does not change)."""
-        if self._graphs is None:
-            self._graphs = frozenset(self.store.named_graphs())
-        return self._graphs
+        """IRIs of the dataset's named graphs, listed once per store version."""
+        version = self.store.version()
+        if self._graphs is None or self._graphs[0] != version:
+            self._graphs = (version, frozenset(self.store.named_graphs()))
+        return self._graphs[1]
 
     def fingerprint(self) -> str:
-        """A short tag that changes when the served data may have changed.
-
-        A local store does not change while served (it is read-only), so its
-        tag is computed once; a remote engine's is recomputed from its size.
-        """
-        if self._fingerprint is not None:
-            return self._fingerprint
-        where = self.store.location or f"memory-{id(self.store)}"
-        tag = hashlib.sha256(f"{where}|{len(self.store)}|{id(self)}".encode()).hexdigest()[:16]
-        if isinstance(getattr(self.store, "inner", None), ox.Store):
-            self._fingerprint = tag
-        return tag
+        """A short tag of the served data's version (``store.version()``),
+        distinct per app, for keys of cached answers."""
+        where = self.store.location or "memory"
+        return hashlib.sha256(f"{where}|{self.store.version()}|{id(self)}".encode()).hexdigest()[:16]
 
     def close(self) -> None:
         """Stop the workers and remove temporary stores. Safe to call twice."""
@@ -92,31 +86,20 @@ class State:
         for path in self.temp_dirs:
             shutil.rmtree(path, ignore_errors=True)
         self.temp_dirs.clear()
-
-
-def _format_of(path: Path):
-    ext = path.suffix.lstrip(".").lower()
-    fmt = by_extension(ext, ALL_FORMATS) or _EXTRA_EXTENSIONS.get(ext)
-    if fmt is None or fmt not in GRAPH_FORMATS:
-        raise BuildError(
-            "unknown RDF format; use .ttl, .nt, .nq, .trig, .rdf/.owl or .jsonld", where=str(path)
-        )
-    return fmt
+        if self.store_lock is not None:
+            self.store_lock.release()
+            self.store_lock = None
 
 
 def load_files(paths: list[str], target: str) -> None:
-    """Load RDF files into a new on-disk store at ``target``; BuildError names a bad file."""
+    """Load RDF files into a new on-disk store at ``target`` with the same
+    loader as `kg load` (same formats, same messages)."""
+    checked = check_files(paths)
     store = Store.open(target, read_only=False)
-    for name in paths:
-        path = Path(name)
-        if not path.is_file():
-            raise BuildError("no such file", where=name)
-        try:
-            store.load(path, _format_of(path), base_iri=path.resolve().as_uri())
-        except (OSError, ValueError) as exc:
-            raise BuildError(str(exc), where=name) from exc
-    store.materialize_union()
-    store.flush()
+    with store.writing("kg serve --data"):
+        for path, _ in checked:
+            load_file(store, path)
+        store.materialize_union()
 
 
 def build_article(target: str) -> None:
@@ -131,7 +114,7 @@ def build_article(target: str) -> None:
     build_store(target, data_dir=str(REPO / "data"), ontology_dir=str(REPO / "ontology"))
 
 
-def _open(config: dict, temp_dirs: list[str]) -> Store:
+def _open(config: dict, temp_dirs: list[str], locks: list[StoreLock]) -> GraphStore:
     union = config["UNION_DEFAULT_GRAPH"]
     if config.get("STORE_OBJECT") is not None:
         return config["STORE_OBJECT"]
@@ -139,6 +122,7 @@ def _open(config: dict, temp_dirs: list[str]) -> Store:
         return open_store(config["STORE"], union_default_graph=union, gsp_url=config.get("STORE_GSP") or None,
                           union_param=config.get("STORE_UNION_PARAM") or None, timeout=config["TIMEOUT"])
     if config.get("STORE"):
+        _lock_served(str(config["STORE"]), locks)
         try:
             return open_store(config["STORE"], union_default_graph=union)
         except OSError as exc:  # a directory that is not a store, unreadable files
@@ -156,12 +140,28 @@ def _open(config: dict, temp_dirs: list[str]) -> Store:
     return Store.open(target, read_only=True, union_default_graph=union)
 
 
+def _lock_served(location: str, locks: list[StoreLock]) -> None:
+    """Hold the store's lock shared while serving it, so that `kg build` and
+    `kg load` refuse to write under the service (StoreBusy when one is
+    writing it now); remove what an interrupted write left beside it."""
+    if not Path(location).is_dir():
+        return  # Store.open says there is no store
+    try:
+        lock = StoreLock(location, exclusive=False, who="kg serve")
+    except OSError as exc:  # a folder the service may not write in
+        log.warning("cannot lock the store %s (%s): rebuilding it while it is served would not be refused",
+                    location, exc.strerror or exc)
+        return
+    locks.append(lock)
+    clear_temp(location)
+
+
 def _store_on_disk(state: State) -> str | None:
     """A directory the workers can open read-only, copying an in-memory store."""
     store = state.store
     if store.location and Path(store.location).is_dir():
         return store.location
-    if not isinstance(getattr(store, "inner", None), ox.Store):
+    if not isinstance(store, Store):  # a remote engine: queries go to it directly
         return None
     temp = tempfile.mkdtemp(prefix="kg-serve-")
     state.temp_dirs.append(temp)
@@ -185,13 +185,20 @@ def _start_engine(state: State):
 
 def init_state(app: Flask) -> None:
     temp_dirs: list[str] = []
+    locks: list[StoreLock] = []
     try:
-        store = _open(app.config, temp_dirs)
+        store = _open(app.config, temp_dirs, locks)
     except BaseException:
         for path in temp_dirs:
             shutil.rmtree(path, ignore_errors=True)
+        for lock in locks:
+            lock.release()
         raise
-    state = State(store=store, config=app.config, temp_dirs=temp_dirs)
+    state = State(store=store, config=app.config, temp_dirs=temp_dirs, store_lock=locks[0] if locks else None)
+    if state.store_lock is not None:
+        log.info("Serving the store %s (version %s); `kg build` and `kg load` on it are refused while this service "
+                 "runs: to update it, stop the service, rebuild, and start it again (or build into another "
+                 "directory and start a service on that)", store.location, store.version())
     app.extensions["kg"] = state
     atexit.register(state.close)
     if app.config.get("START_ENGINE"):  # kg serve: workers start while the app is assembled

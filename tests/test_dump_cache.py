@@ -3,14 +3,18 @@ a gzip twin that decompresses to the same bytes."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import gzip
 import hashlib
 import threading
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from kg.publish.dumps import DumpCache, catalog, fingerprint
+from kg.publish.dumps import DumpCache, DumpInProgress, DumpsUnavailable, catalog, fingerprint, sweep
+from kg.storage.store import Store
 from kg.publish.dumps import writers
 from tests.fixtures.dumps.support import FIXTURES, load_store
 
@@ -100,11 +104,14 @@ def test_a_failed_dump_leaves_no_file_behind(tmp_path, monkeypatch):
 
     def broken(rows, out, prefixes):
         out.write(b"@prefix half: <written> .\n")
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "secret-path"))
 
     monkeypatch.setitem(writers.WRITERS, "ttl", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(DumpsUnavailable) as failed:
         cache.ensure(file)
+    assert failed.value.status == 503 and failed.value.headers["Retry-After"]
+    assert "No space left on device" in failed.value.message
+    assert str(tmp_path) not in failed.value.message and "secret-path" not in failed.value.message
     folder = cache.directory()
     assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock")) == []
     monkeypatch.undo()
@@ -113,29 +120,31 @@ def test_a_failed_dump_leaves_no_file_behind(tmp_path, monkeypatch):
 
 
 class _RemoteLike:
-    """A store behind a URL: reading its quads is what costs."""
+    """A store behind a URL: asking its version is what costs."""
+
+    frozen = False
 
     def __init__(self, store):
-        self.store, self.location, self.reads = store, "http://127.0.0.1:1/query", 0
+        self.store, self.location, self.asked = store, "http://127.0.0.1:1/query", 0
+
+    def version(self):
+        self.asked += 1
+        return "r-fixed"
 
     def quads(self, graph=None):
-        self.reads += graph is None
         return self.store.quads(graph)
 
     def named_graphs(self):
         return self.store.named_graphs()
 
 
-def test_remote_store_fingerprint_is_reused_for_a_while(tmp_path, monkeypatch):
-    import sys
-
-    catalog_module = sys.modules["kg.publish.dumps.catalog"]  # kg.publish.dumps.catalog is also the function's name
+def test_the_cache_keys_on_the_store_version_alone(tmp_path):
     remote = _RemoteLike(load_store())
     cache = DumpCache(remote, tmp_path)
     first = cache.directory()
-    assert cache.directory() == first and remote.reads == 1, "not read again within the recheck time"
-    monkeypatch.setattr(catalog_module, "REMOTE_RECHECK", -1.0)
-    assert cache.directory() == first and remote.reads == 2
+    assert cache.directory() == first and remote.asked == 2, "the store is asked; the cache reads no quad"
+    remote.version = lambda: "r-changed"
+    assert cache.directory() != first
 
 
 def test_old_versions_are_removed_when_a_new_one_is_made(tmp_path):
@@ -157,3 +166,66 @@ def test_old_versions_are_removed_when_a_new_one_is_made(tmp_path):
     current = DumpCache(load_store(), tmp_path).directory()
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == sorted([recent.name, old[3].name, current.name, "keep-me"]), "newest versions and recently used stay"
+
+
+def test_a_new_version_of_a_store_removes_the_files_of_its_earlier_ones(tmp_path):
+    """Stale files are removed as soon as the store has a new version, even
+    when they were used a moment ago (a rebuilt or reloaded store)."""
+    location = tmp_path / "store"
+    writable = load_store(location=location)
+    with writable.writing("test"):
+        pass  # a finished write: a new generation
+    del writable
+    first = Store.open(location)
+    old = DumpCache(first, tmp_path / "dumps").ensure(next(f for f in catalog(first) if f.name == "dataset.nq"))
+    del first
+    writable = Store.open(location, read_only=False)
+    with writable.writing("test"):
+        writable.extend([ox.Quad(ox.NamedNode("https://kg.example.org/id/x"), ox.NamedNode("https://schema.org/name"),
+                                 ox.Literal("new"), ox.NamedNode("https://kg.example.org/graph/background"))])
+    del writable
+    second = Store.open(location)
+    new = DumpCache(second, tmp_path / "dumps").ensure(next(f for f in catalog(second) if f.name == "dataset.nq"))
+    assert new.triples == old.triples + 1 == len(second)
+    folders = [p for p in (tmp_path / "dumps").iterdir() if p.is_dir()]
+    assert folders == [Path(new.path).parent], "the earlier version's folder is gone"
+
+
+def test_a_file_being_made_is_not_waited_for_when_asked_not_to(tmp_path, monkeypatch):
+    store = load_store(*FIXTURES)
+    cache = DumpCache(store, tmp_path)
+    file = next(f for f in catalog(store) if f.name == "union.nt")
+    started, release = threading.Event(), threading.Event()
+    real = writers.WRITERS["nt"]
+
+    def slow(rows, out, prefixes):
+        started.set()
+        release.wait(30)
+        return real(rows, out, prefixes)
+
+    monkeypatch.setitem(writers.WRITERS, "nt", slow)
+    maker = threading.Thread(target=cache.ensure, args=(file,))
+    maker.start()
+    assert started.wait(30)
+    try:
+        with pytest.raises(DumpInProgress) as busy:
+            DumpCache(store, tmp_path).ensure(file, wait=False)
+        assert busy.value.status == 503 and busy.value.headers["Retry-After"] == "5"
+        assert "being prepared" in busy.value.message and str(tmp_path) not in busy.value.message
+    finally:
+        release.set()
+        maker.join(60)
+    assert DumpCache(store, tmp_path).ensure(file, wait=False).triples > 0
+
+
+def test_leftovers_of_a_killed_maker_are_swept_unless_it_is_still_making(tmp_path):
+    store = load_store()
+    cache = DumpCache(store, tmp_path)
+    folder = cache.directory()
+    for name in ("dataset.nq", "union.ttl"):
+        (folder / ".tmp" / name).mkdir(parents=True)
+        (folder / ".tmp" / name / f".{name}.abc").write_bytes(b"half a file")
+    with open(folder / ".union.ttl.lock", "a") as busy:
+        fcntl.flock(busy, fcntl.LOCK_EX)  # someone is making union.ttl right now
+        sweep(tmp_path)
+    assert sorted(p.name for p in (folder / ".tmp").iterdir()) == ["union.ttl"]

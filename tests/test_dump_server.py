@@ -3,6 +3,7 @@ right headers, gzip both ways, conditional requests and ranges."""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import re
 
@@ -144,11 +145,40 @@ def test_graph_files_are_paged(client, monkeypatch):
     assert client.get("/downloads?page=zero").status_code == 400
 
 
-def test_unwritable_cache_is_a_clear_error(tmp_path):
-    app = create_app({"STORE_OBJECT": STORE, "DUMPS_DIR": "/proc/no-such-dir"})
-    resp = app.test_client().get("/downloads/union.ttl", headers={"Accept": "application/json"})
-    assert resp.status_code == 500
-    assert "cannot write the dump cache /proc/no-such-dir" in resp.get_json()["message"]
+@pytest.mark.parametrize("fault", ["not a directory", "cannot be made", "read-only", "full"])
+@pytest.mark.parametrize("url", ["/downloads/union.ttl", "/downloads", "/void.ttl"])
+def test_a_disk_fault_in_the_dump_cache_is_a_503_naming_no_path(tmp_path, monkeypatch, fault, url):
+    """A full, read-only or missing dump cache: 503 with Retry-After and the
+    reason, never the server's path; the other routes keep answering."""
+    from kg.publish.dumps import writers
+
+    root = tmp_path / "secret-dumps"
+    if fault == "not a directory":
+        root.write_text("a file where the folder should be")
+    elif fault == "cannot be made":
+        root = "/proc/secret-dumps"
+    else:
+        reason = (errno.EROFS, "Read-only file system") if fault == "read-only" else (errno.ENOSPC, "No space left on device")
+
+        def failing(rows, out, prefixes):
+            raise OSError(*reason, str(root / "x.tmp"))
+
+        for name in ("ttl", "nt", "nq", "trig", "jsonld"):
+            monkeypatch.setitem(writers.WRITERS, name, failing)
+        if url == "/void.ttl":
+            def refused(self, *args, **kwargs):  # the description's stamp is the one file it writes
+                raise OSError(*reason, str(self))
+
+            monkeypatch.setattr("pathlib.Path.write_text", refused)
+    app = create_app({"STORE_OBJECT": STORE, "DUMPS_DIR": str(root)})
+    client = app.test_client()
+    resp = client.get(url, headers={"Accept": "application/json"})
+    assert resp.status_code == 503, resp.data[:300]
+    assert resp.headers["Retry-After"].isdigit()
+    message = resp.get_json()["message"]
+    assert "Downloads are unavailable" in message
+    assert "secret-dumps" not in message and str(tmp_path) not in message
+    assert client.get("/healthz").status_code == 200
 
 
 def test_errors_and_preflights_are_readable_from_any_page(client):

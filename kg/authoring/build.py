@@ -24,7 +24,7 @@ from kg.model.formats import NQUADS
 from kg.authoring.mapping import CompiledArticle, compile_article
 from kg.authoring.shapes import shacl_problems
 from kg.model.namespaces import DIP, PROV, article_graph, base_iri, background_graph, entity_ns, ontology_graph
-from kg.storage.store import Store
+from kg.storage.store import Store, StoreLock, clear_temp, temp_folder
 from kg.model.vocab import Vocabulary, load_ontology, parse_turtle
 
 
@@ -107,6 +107,16 @@ def build_store(store_dir, *, data_dir="data", ontology_dir="ontology", base=Non
     """
     target = Path(store_dir)
     _check_replaceable(target)
+    # Held to the end: a store being served (or written) is refused at once, exit 2.
+    with StoreLock(target, exclusive=True, who="kg build"):
+        clear_temp(target)  # what an interrupted build or load left
+        try:
+            return _build_and_swap(target, data_dir, ontology_dir, base, validate)
+        finally:
+            clear_temp(target)
+
+
+def _build_and_swap(target: Path, data_dir, ontology_dir, base, validate) -> dict:
     build = compile_all(data_dir, ontology_dir, base)
     if build.problems:
         raise ValidationFailed(f"{len(build.problems)} problem(s) in the input", [str(p) for p in build.problems])
@@ -116,12 +126,11 @@ def build_store(store_dir, *, data_dir="data", ontology_dir="ontology", base=Non
         if problems:
             raise ValidationFailed(f"{len(problems)} SHACL violation(s)", problems)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fresh = target.parent / f".{target.name}.new-{os.getpid()}"
-    shutil.rmtree(fresh, ignore_errors=True)
+    fresh = temp_folder(target) / "new"
     store = Store.open(fresh, read_only=False)
-    store.load(dataset.serialize(format="nquads").encode("utf-8"), NQUADS)
-    store.materialize_union()
-    store.flush()
+    with store.writing("kg build"):
+        store.load(dataset.serialize(format="nquads").encode("utf-8"), NQUADS)
+        store.materialize_union()
     stats = store_stats(store)
     del store
     _swap(fresh, target)
@@ -153,7 +162,7 @@ def _check_replaceable(target: Path) -> None:
 
 
 def _swap(fresh: Path, target: Path) -> None:
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    old = temp_folder(target) / "old"
     if target.exists():
         os.replace(target, old)
     os.replace(fresh, target)

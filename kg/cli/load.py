@@ -7,15 +7,17 @@ import os
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
 from kg.model.errors import BuildError
-from kg.model.formats import DATASET_FORMATS, GRAPH_FORMATS, NQUADS, by_extension
+from kg.model.formats import NQUADS
+from kg.storage.rdffiles import check_files, holds_quads, load_file as load_rdf_file
 from kg.storage.remote import RemoteStore, is_remote
-from kg.storage.store import Store, open_store
+from kg.storage.store import Store, StoreLock, open_store
 from kg.cli import main
 
 
@@ -34,15 +36,6 @@ class ProgressReader:
         count = self.raw.readinto(buffer)
         self.bar.update(count or 0)
         return count
-
-
-def format_of(path: Path):
-    """The RDF format of a file from its extension, or a BuildError."""
-    suffix = path.name.rsplit(".", 1)[-1] if "." in path.name else ""
-    fmt = by_extension(suffix, GRAPH_FORMATS) or by_extension("ttl" if suffix == "turtle" else suffix, DATASET_FORMATS)
-    if fmt is None or fmt.oxigraph is None:
-        raise BuildError(f"cannot tell the RDF format from the extension {suffix!r} (use .nq, .trig, .ttl, .nt, .rdf, .jsonld)", where=str(path))
-    return fmt
 
 
 def open_target(location: str, gsp: str | None, update: str | None):
@@ -89,22 +82,18 @@ class ReadWatcher(threading.Thread):
 def load_file(store, path: Path, graph: str | None, quiet: bool) -> None:
     """Load one file; the embedded store reads the path itself (its parallel
     bulk loader is more than twice as fast as feeding it from Python)."""
-    fmt = format_of(path)
     size = path.stat().st_size
     with tqdm(total=size, unit="B", unit_scale=True, desc=path.name, disable=quiet, file=sys.stderr) as bar:
-        try:
-            if isinstance(store, Store) and _bytes_read() is not None:
-                watcher = ReadWatcher(bar, size)
-                watcher.start()
-                try:
-                    store.load(path, fmt, graph=graph)
-                finally:
-                    watcher.stop()
-            else:
-                with path.open("rb") as raw:
-                    store.load(ProgressReader(raw, bar), fmt, graph=graph)
-        except BuildError as exc:
-            raise BuildError(exc.message.removeprefix(f"{path}: "), where=str(path)) from exc
+        if isinstance(store, Store) and _bytes_read() is not None:
+            watcher = ReadWatcher(bar, size)
+            watcher.start()
+            try:
+                load_rdf_file(store, path, graph=graph)
+            finally:
+                watcher.stop()
+        else:
+            with path.open("rb") as raw:
+                load_rdf_file(store, path, graph=graph, stream=ProgressReader(raw, bar))
 
 
 def copy_store(store, source: str, quiet: bool) -> None:
@@ -140,8 +129,14 @@ def copy_store(store, source: str, quiet: bool) -> None:
 @click.option("--graph", default=None, help="Named graph for triple files (default: the default graph).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def load(files, location, gsp, update, source, graph, quiet):
-    """Bulk-load RDF into a store: files (.nq .trig .ttl .nt .rdf .jsonld)
-    and/or an existing store, into a directory or a remote SPARQL engine.
+    """Bulk-load RDF into a store: files (.nq .trig .ttl .nt .rdf/.owl
+    .jsonld) and/or an existing store, into a directory or a remote SPARQL
+    engine.
+
+    A store directory is locked while it is loaded (a `kg serve` serving it
+    makes this exit 2) and marked incomplete until the load has finished:
+    if it is interrupted, `kg serve` refuses the store until the same load
+    is run again, which repairs it.
 
     \b
     Examples:
@@ -151,11 +146,20 @@ def load(files, location, gsp, update, source, graph, quiet):
     """
     if not files and not source:
         raise BuildError("nothing to load: give RDF files and/or --from STORE")
-    for path in files:  # refuse an unknown format before loading anything
-        format_of(path)
+    check_files(files)  # refuse an unknown format before loading anything
+    # A store directory is locked before it is opened: a served store is never touched.
+    lock = None if is_remote(location) else StoreLock(location, exclusive=True, who="kg load")
+    try:
+        _load(files, location, gsp, update, source, graph, quiet, lock)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _load(files, location, gsp, update, source, graph, quiet, lock) -> None:
     store = open_target(location, gsp, update)
     if isinstance(store, Store) and store.merged_triples is not None and not graph and any(
-        format_of(path).name not in ("nq", "trig") for path in files
+        not holds_quads(path) for path in files
     ):
         raise BuildError(
             "this store's default graph holds the merge of its named graphs; "
@@ -163,14 +167,17 @@ def load(files, location, gsp, update, source, graph, quiet):
         )
     before = len(store)
     started = time.perf_counter()
-    if source:
-        copy_store(store, source, quiet)
-    for path in files:
-        load_file(store, path, graph, quiet)
-    if isinstance(store, Store):
-        store.materialize_union()  # the union default graph as an RDF merge
-    elapsed = time.perf_counter() - started
-    store.flush()  # the embedded store also compacts itself here, for fast reads
+    with store.writing("kg load", lock=lock) if isinstance(store, Store) else nullcontext():
+        if source:
+            copy_store(store, source, quiet)
+        for path in files:
+            load_file(store, path, graph, quiet)
+        if isinstance(store, Store):
+            store.materialize_union()  # the union default graph as an RDF merge
+        elapsed = time.perf_counter() - started
+        if not isinstance(store, Store):
+            store.flush()
+    # the embedded store flushes and compacts itself (for fast reads) as writing() ends
     compacted = time.perf_counter() - started - elapsed
     added = len(store) - before
     click.echo(f"loaded {added} quads into {location} in {elapsed:.1f} s ({added / max(elapsed, 1e-9):,.0f} quads/s); "

@@ -2,10 +2,11 @@
 search index, ontology usage): kept per store object, and recomputed when
 the store's version changes.
 
-The version is the store's size, looked at no more often than every
-``CHECK_EVERY`` seconds since counting a large store takes time too (0.6 s
-at 2.4M quads). An on-disk store opened read-only cannot change while
-open, so its figures are computed once and its size never counted.
+The version is ``store.version()`` (``kg.storage.interface.GraphStore``),
+asked no more often than every ``CHECK_EVERY`` seconds, since for a store
+that can change it may cost a count (0.6 s at 2.4M quads). A ``frozen``
+store (on disk, opened read-only) cannot change while open, so its figures
+are computed once.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
-import pyoxigraph as ox
-
 CHECK_EVERY = 10.0
 FROZEN = "frozen"  # the version of a store that cannot change
 
@@ -26,18 +25,15 @@ _lock = threading.Lock()
 
 
 def frozen(store) -> bool:
-    """True for an embedded on-disk store opened read-only."""
-    return getattr(store, "read_only", False) is True and isinstance(getattr(store, "inner", None), ox.Store)
+    """True for a store whose contents cannot change while open."""
+    return store.frozen
 
 
 def version(store):
     """What changes when the store's contents do (``FROZEN`` when they cannot)."""
     if frozen(store):
         return FROZEN
-    try:
-        return len(store)
-    except TypeError:
-        return -1
+    return store.version()
 
 
 def cached(store, key: str, compute: Callable[[], object]):
@@ -48,7 +44,7 @@ def cached(store, key: str, compute: Callable[[], object]):
     if entry and (entry[1] == FROZEN or now - entry[0] < CHECK_EVERY):
         return entry[2]
     current = version(store)
-    if entry and entry[1] == current and current != -1:
+    if entry and entry[1] == current:
         value = entry[2]
     else:
         value = compute()

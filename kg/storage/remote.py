@@ -21,6 +21,7 @@ recovers by itself as soon as the engine answers again.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import threading
 import time
@@ -51,6 +52,7 @@ _GRAPH_TYPES = {
 }
 ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 INSERT_BATCH = 5000  # quads per INSERT DATA request when there is no GSP URL
+VERSION_RECHECK = 30.0  # seconds a remote engine's version is trusted
 MAX_ANSWER_BYTES = 256 * 1024 * 1024  # larger query answers are refused (422), not buffered
 
 
@@ -189,7 +191,24 @@ class RemoteStore:
         self.http = HttpClient(timeout)
         self.max_answer_bytes = MAX_ANSWER_BYTES
         self._count: tuple[float, int] | None = None
+        self._version: tuple[float, str] | None = None
         self._budget = threading.local()
+
+    # An engine's data may change at any time (it is not opened here).
+    frozen = False
+
+    def version(self) -> str:
+        """Changes when the engine's data does, as far as its quad count and
+        named graphs tell; asked of the engine at most every
+        ``VERSION_RECHECK`` seconds (``kg.storage.interface.GraphStore``)."""
+        now = time.monotonic()
+        if self._version is None or now - self._version[0] > VERSION_RECHECK:
+            rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
+                              union_default_graph=False)
+            count = int(next(iter(rows))["n"].value)
+            digest = hashlib.sha256(f"{count}|{'|'.join(self.named_graphs())}".encode()).hexdigest()
+            self._version = (now, "r" + digest[:20])
+        return self._version[1]
 
     @contextmanager
     def budget(self, seconds: float | None):

@@ -11,11 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from contextlib import contextmanager
 from typing import IO
 
+import fcntl
+import hashlib
 import json
 import os
+import shutil
+import sys
 import tempfile
+import time
+import uuid
 
 import pyoxigraph as ox
 
@@ -25,6 +32,91 @@ from kg.model.formats import Format
 # A store whose default graph holds the materialized merge of its named
 # graphs carries this file in its directory (see ``materialize_union``).
 MERGE_MARKER = "kg-merged-default-graph.json"
+# The store's generation: a new id written by every finished build or load.
+GENERATION_FILE = "kg-generation.json"
+# Present while a write is under way or after one was interrupted: such a
+# store is refused for reading until the next `kg load` completes.
+INCOMPLETE_MARKER = "kg-incomplete.json"
+
+
+class StoreIncomplete(BuildError):
+    """An on-disk store whose last write did not finish."""
+
+
+class StoreBusy(BuildError):
+    """A store another process is writing, or serving while one would write."""
+
+
+def lock_path(location: str | Path) -> Path:
+    """The lock file of an on-disk store: beside it, so it outlives a swap."""
+    path = Path(location)
+    return path.parent / f".{path.name}.kg-lock"
+
+
+def temp_folder(location: str | Path) -> Path:
+    """The one folder where writes to a store keep their temporary files
+    (beside the store); removed when the next writer or server starts."""
+    path = Path(location)
+    return path.parent / f".{path.name}.kg-tmp"
+
+
+def clear_temp(location: str | Path) -> None:
+    """Remove what an interrupted write left in ``temp_folder``; call it
+    only holding the store's lock."""
+    shutil.rmtree(temp_folder(location), ignore_errors=True)
+
+
+class StoreLock:
+    """An advisory lock on an on-disk store (``flock`` on ``lock_path``).
+
+    Readers that must not be written under (``kg serve``) hold it shared;
+    writers (``kg build --store``, ``kg load``) hold it exclusive. Neither
+    waits: a conflict is a ``StoreBusy`` saying who holds the store. The
+    kernel drops the lock when its process dies, however it dies.
+    """
+
+    def __init__(self, location: str | Path, *, exclusive: bool, who: str):
+        self.location = Path(location)
+        self.path = lock_path(location)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "a+")
+        try:
+            fcntl.flock(self._fh, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._fh.seek(0)
+            holder = self._fh.read().strip()
+            self._fh.close()
+            raise StoreBusy(self._busy(exclusive, holder), where=str(location)) from None
+        self._fh.seek(0)
+        self._fh.truncate()  # a name left by a writer that was killed
+        if exclusive:
+            self._fh.write(f"{who} (pid {os.getpid()})\n")
+        self._fh.flush()
+        self.exclusive = exclusive
+
+    @staticmethod
+    def _busy(exclusive: bool, holder: str) -> str:
+        if not exclusive:
+            return (f"is being written by {holder or 'another process'}; serve it when that has finished")
+        if holder:  # an exclusive holder wrote its name; shared holders leave it
+            return (f"is being written by {holder} or served by `kg serve`; wait for it, or stop the service first "
+                    "(or build into another directory and serve that)")
+        return ("is being served by a running `kg serve` (or read by another command); stop the service "
+                "first, or build into another directory and serve that")
+
+    def release(self) -> None:
+        if not self._fh.closed:
+            if self.exclusive:
+                self._fh.seek(0)
+                self._fh.truncate()
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+
+    def __enter__(self) -> "StoreLock":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
 
 
 class Store:
@@ -54,10 +146,39 @@ class Store:
         self.union_default_graph = union_default_graph
         # Triples of the materialized merge in the default graph, or None.
         self.merged_triples: int | None = None
+        # What an unfinished write left (its INCOMPLETE_MARKER), or None.
+        self.incomplete: dict | None = None
+        self._generation = f"m{uuid.uuid4().hex[:16]}"  # in memory: this object's
+        self._writes = 0
+        self._writing: str | None = None  # who is writing, inside ``writing()``
         if location:
-            marker = Path(location) / MERGE_MARKER
+            folder = Path(location)
+            marker = folder / MERGE_MARKER
             if marker.is_file():
                 self.merged_triples = int(json.loads(marker.read_text())["merged_triples"])
+            self.incomplete = _read_json(folder / INCOMPLETE_MARKER)
+            if self.incomplete is not None and self.merged_triples is None and (
+                    self.incomplete.get("merged_triples") is not None or self.incomplete.get("merging")):
+                # The write removed the marker of a merge it was redoing.
+                self.merged_triples = int(self.incomplete.get("merged_triples") or 0)
+            self._generation = _generation_of(folder)
+
+    # -- identity ----------------------------------------------------------
+    @property
+    def frozen(self) -> bool:
+        """An on-disk store opened read-only: its contents cannot change."""
+        return self.read_only and self.location is not None
+
+    def version(self) -> str:
+        """Changes whenever the data does (see ``GraphStore.version``).
+
+        Opened read-only: the generation the last build or load wrote (read
+        once). Writable: that, the writes made through this object and the
+        quad count (so a write straight to ``inner`` is seen too).
+        """
+        if self.frozen:
+            return self._generation
+        return f"{self._generation}.{self._writes}.{len(self.inner)}"
 
     # -- opening -----------------------------------------------------------
     @classmethod
@@ -71,6 +192,7 @@ class Store:
         if read_only:
             if not path.exists():
                 raise NotFound(f"No store at {path}. Run `kg build --store {path}` first.")
+            refuse_incomplete(path)
             inner = ox.Store.read_only(str(path))
         else:
             path.mkdir(parents=True, exist_ok=True)
@@ -153,6 +275,7 @@ class Store:
         if base_iri:
             kwargs["base_iri"] = base_iri
         where = str(data) if isinstance(data, (str, Path)) and Path(str(data)).exists() else None
+        self._writes += 1
         try:
             if where:
                 self.inner.bulk_load(path=str(data), **kwargs)
@@ -162,6 +285,7 @@ class Store:
             raise BuildError(str(exc), where=where) from exc
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
+        self._writes += 1
         self.inner.extend(quads)
 
     def materialize_union(self) -> int | None:
@@ -180,7 +304,12 @@ class Store:
         has_own_default = next(iter(self.inner.quads_for_pattern(None, None, None, default)), None) is not None
         if self.merged_triples is None and has_own_default:
             return None
-        folder = Path(self.location).parent if self.location else None
+        if self._writing:
+            self._mark_incomplete(merging=True)
+        folder = temp_folder(self.location) if self.location else None
+        if folder:
+            folder.mkdir(parents=True, exist_ok=True)
+        self._writes += 1
         with tempfile.NamedTemporaryFile(suffix=".nt", dir=folder, delete=False) as fh:
             for name in self.inner.named_graphs():
                 self.inner.dump(fh, ox.RdfFormat.N_TRIPLES, from_graph=name)
@@ -190,14 +319,137 @@ class Store:
             os.unlink(fh.name)
         count = int(next(iter(self.inner.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))["n"].value)
         self.merged_triples = count
-        if self.location:
+        if self.location and not self._writing:  # inside ``writing()`` it is written at the end
             self.inner.flush()
-            (Path(self.location) / MERGE_MARKER).write_text(json.dumps({"merged_triples": count}) + "\n")
+            _write_json(Path(self.location) / MERGE_MARKER, {"merged_triples": count})
         return count
 
     def flush(self) -> None:
         self.inner.flush()
         self.inner.optimize()
+
+    # -- writing safely ----------------------------------------------------
+    @contextmanager
+    def writing(self, who: str, *, lock: "StoreLock | None" = None):
+        """Write to an on-disk store so that an interruption is visible.
+
+        Takes the store's lock (``StoreBusy`` when it is served or written
+        by another process), removes what an earlier interrupted write left
+        in ``temp_folder``, and writes ``INCOMPLETE_MARKER`` (removing the
+        merge marker, which then no longer describes the data) before the
+        body runs. When the body finishes, the data is flushed, then a new
+        generation and the merge marker are written, and the incomplete
+        marker is removed last. ``lock``: the store's exclusive lock, when
+        the caller took it already (before opening the store); it is then
+        left for the caller to release. A body that fails without having changed
+        the store (same quad count) leaves it complete; any other
+        interruption leaves it incomplete: ``Store.open(read_only=True)``
+        and so ``kg serve`` refuse it until the next write finishes.
+        """
+        if not self.location:
+            yield self
+            return
+        folder = Path(self.location)
+        owned = lock is None
+        lock = lock or StoreLock(folder, exclusive=True, who=who)
+        try:
+            clear_temp(folder)
+            before = len(self.inner)
+            self._writing = who
+            self._mark_incomplete(merging=False)
+            (folder / MERGE_MARKER).unlink(missing_ok=True)
+            try:
+                yield self
+            except BaseException:
+                if isinstance(sys.exc_info()[1], Exception) and len(self.inner) == before:
+                    self._finish()  # nothing was written: the store is as it was
+                raise
+            self.flush()
+            self._finish(new_generation=True)
+        finally:
+            self._writing = None
+            clear_temp(folder)
+            if owned:
+                lock.release()
+
+    def _mark_incomplete(self, *, merging: bool) -> None:
+        _write_json(Path(self.location) / INCOMPLETE_MARKER, {
+            "by": self._writing, "pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "merged_triples": self.merged_triples, "merging": merging})
+
+    def _finish(self, *, new_generation: bool = False) -> None:
+        folder = Path(self.location)
+        if new_generation:
+            self._generation = "g" + uuid.uuid4().hex[:20]
+            _write_json(folder / GENERATION_FILE, {"generation": self._generation, "written": time.time()})
+        if self.merged_triples is not None:
+            _write_json(folder / MERGE_MARKER, {"merged_triples": self.merged_triples})
+        (folder / INCOMPLETE_MARKER).unlink(missing_ok=True)
+        _sync_dir(folder)
+        self.incomplete = None
+
+
+def refuse_incomplete(location: str | Path) -> None:
+    """``StoreIncomplete`` when the store at ``location`` carries the marker
+    of a write that has not finished (or was interrupted)."""
+    info = _read_json(Path(location) / INCOMPLETE_MARKER)
+    if info is None:
+        return
+    by = info.get("by") or "a write"
+    raise StoreIncomplete(
+        f"is incomplete: {by} (pid {info.get('pid')}, started {info.get('started')}) did not finish; "
+        f"it is refused until a load completes: run that `kg load --store {location} ...` again to repair it "
+        f"(or rebuild it with `kg build --store {location}`)", where=str(location))
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        value = json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _write_json(path: Path, value: dict) -> None:
+    """Write a small file atomically and durably (temporary file, fsync, rename)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w") as fh:
+        fh.write(json.dumps(value) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _sync_dir(path.parent)
+
+
+def _sync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _generation_of(folder: Path) -> str:
+    """The generation id a build or load wrote; for a store made before
+    generations existed, a digest of its files' names, sizes and times."""
+    recorded = _read_json(folder / GENERATION_FILE)
+    if recorded and isinstance(recorded.get("generation"), str):
+        return recorded["generation"]
+    h = hashlib.sha256()
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        entries = []
+    for entry in entries:
+        if entry.is_file() and not entry.name.startswith(("LOG", "LOCK")):
+            st = entry.stat()
+            h.update(f"|{entry.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return "d" + h.hexdigest()[:20]
 
 
 def _names_its_dataset(sparql: str) -> bool:

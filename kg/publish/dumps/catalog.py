@@ -4,9 +4,13 @@
 N-Quads), the union of its graphs (Turtle, N-Triples), and each named graph
 (Turtle; JSON-LD too for an article graph). ``DumpCache`` writes a file
 (and its ``.gz`` twin) the first time it is asked for, into a directory
-keyed by the store's fingerprint, under a lock, through a temporary file
-renamed into place: concurrent requests and processes never see a half
-file, and serving is a plain file send.
+keyed by the store's version (``store.version()``), under a lock, through
+temporary files (in the folder's ``.tmp/<file>/``) renamed into place:
+concurrent requests and processes never see a half file, a request that
+finds the file being made need not wait for it (``DumpInProgress``), and
+serving is a plain file send. What a process killed while making a file
+left is removed by the next cache that finds the file's lock free. A disk
+fault is a ``DumpsUnavailable`` (503) that names no server path.
 """
 
 from __future__ import annotations
@@ -35,8 +39,12 @@ from kg.publish.dumps.writers import WRITERS
 DUMP_VERSION = "3"
 DOWNLOAD_PREFIX = "diplomacy-kg-"
 GZIP = "application/gzip"
-# Seconds a remote store's fingerprint is trusted before it is computed again.
-REMOTE_RECHECK = 60.0
+# In a version folder: temporary files, one sub-folder per file being made,
+# and a stamp naming the store the version belongs to.
+TEMP_DIR = ".tmp"
+STORE_STAMP = ".store"
+# Seconds a client is told to wait for a file being made.
+RETRY_MAKING = 5
 
 # Version folders kept in the cache: the newest, and any used recently
 # (another service may share the folder); older idle ones are removed.
@@ -46,6 +54,30 @@ IDLE_BEFORE_REMOVAL = 3600.0
 _VERSION = re.compile(r"[0-9a-f]{20}")
 _ARTICLE = re.compile(r"/graph/article/([^/]+)$")
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
+
+
+class DumpsUnavailable(KGError):
+    """The dump cache cannot be written (a full, read-only or missing disk)."""
+
+    status = 503
+    title = "Downloads unavailable"
+
+    def __init__(self, message: str, *, retry_after: int = 60):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class DumpInProgress(DumpsUnavailable):
+    """The file is being made by another request; come back shortly."""
+
+    title = "Download being prepared"
+
+
+def _unavailable(exc: OSError) -> DumpsUnavailable:
+    """The error a client sees for a disk fault: the reason, never a path."""
+    reason = exc.strerror or (exc.args[0] if exc.args and isinstance(exc.args[0], str) and exc.filename is None else "input/output error")
+    return DumpsUnavailable(f"Downloads are unavailable for now: the server cannot write its dump files ({reason}). "
+                            "Try again later; the SPARQL endpoint and the pages still answer.")
 
 
 @dataclass(frozen=True)
@@ -144,26 +176,44 @@ def write_dump(store, fmt: Format, scope: Scope, out: BinaryIO, *, base: str | N
 
 
 def fingerprint(store, base: str | None = None) -> str:
-    """Changes whenever the store's content may have changed.
-
-    An on-disk store: its files' names, sizes and modification times (cheap,
-    and a rebuild always changes them). In memory: a hash of every quad,
-    independent of order.
-    """
-    h = hashlib.sha256(f"v{DUMP_VERSION}|{project_prefixes(base)}".encode())
-    location = getattr(store, "location", None)
-    if location and os.path.isdir(location):
-        for entry in sorted(os.scandir(location), key=lambda e: e.name):
-            if entry.is_file() and not entry.name.startswith(("LOG", "LOCK")):
-                st = entry.stat()
-                h.update(f"|{entry.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    else:
-        total = count = 0
-        for quad in store.quads(None):
-            total += int.from_bytes(hashlib.sha256(str(quad).encode()).digest()[:16], "big")
-            count += 1
-        h.update(f"|{count}|{total % (1 << 128)}".encode())
+    """The name of a store version's folder: changes with ``store.version()``
+    (a rebuild or load writes a new generation), the writers' output
+    (``DUMP_VERSION``) and the prefixes."""
+    h = hashlib.sha256(f"v{DUMP_VERSION}|{project_prefixes(base)}|{store.version()}".encode())
     return h.hexdigest()[:20]
+
+
+def _store_stamp(store) -> str | None:
+    """Which store a version folder belongs to (None: a store in memory)."""
+    return hashlib.sha256(str(store.location).encode()).hexdigest()[:20] if store.location else None
+
+
+def sweep(root: str | Path) -> None:
+    """Remove temporary files a killed process left in any version folder
+    under ``root``: those of files whose lock nobody holds."""
+    try:
+        folders = [e.path for e in os.scandir(root) if e.is_dir() and _VERSION.fullmatch(e.name)]
+    except OSError:
+        return
+    for folder in folders:
+        try:
+            names = os.listdir(Path(folder) / TEMP_DIR)
+        except OSError:
+            continue
+        for name in names:
+            _clear_leftovers(Path(folder), name)
+
+
+def _clear_leftovers(folder: Path, name: str) -> None:
+    try:
+        with open(folder / f".{name}.lock", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # being made right now
+            shutil.rmtree(folder / TEMP_DIR / name, ignore_errors=True)
+    except OSError:
+        pass
 
 
 @dataclass(frozen=True)
@@ -231,7 +281,6 @@ class DumpCache:
         self.base = base
         self._known: dict[str, DumpInfo] = {}  # record path -> made file
         self._files: tuple[str, list[DumpFile]] | None = None  # (fingerprint, catalogue)
-        self._remote: tuple[str, float] | None = None  # (fingerprint, when)
         self._touched = 0.0  # when this version's folder was last touched
 
     def files(self, folder: Path | None = None) -> list[DumpFile]:
@@ -241,43 +290,40 @@ class DumpCache:
             self._files = (folder.name, catalog(self.store))
         return self._files[1]
 
-    def _fingerprint(self) -> str:
-        """The store's fingerprint; a remote store's is reused for
-        ``REMOTE_RECHECK`` seconds (computing it reads every quad)."""
-        location = str(getattr(self.store, "location", "") or "")
-        if not location.startswith(("http://", "https://")):
-            return fingerprint(self.store, self.base)
-        now = time.monotonic()
-        if self._remote is None or now - self._remote[1] > REMOTE_RECHECK:
-            self._remote = (fingerprint(self.store, self.base), now)
-        return self._remote[0]
-
     def directory(self) -> Path:
         """This store version's folder (made if missing).
 
-        A folder in use is touched (at most once a minute); making a new
-        one removes old version folders beyond the ``KEEP_VERSIONS`` newest
-        that nobody touched for ``IDLE_BEFORE_REMOVAL`` seconds.
+        A folder in use is touched (at most once a minute). Making a new
+        one removes at once the folders of earlier versions of the same
+        store (their files are stale), and other stores' version folders
+        beyond the ``KEEP_VERSIONS`` newest that nobody touched for
+        ``IDLE_BEFORE_REMOVAL`` seconds.
         """
-        path = self.root / self._fingerprint()
+        path = self.root / fingerprint(self.store, self.base)
         now = time.time()
-        if path.is_dir():
-            if now - self._touched > 60:
-                os.utime(path)
-                self._touched = now
-            return path
         try:
+            if path.is_dir():
+                if now - self._touched > 60:
+                    os.utime(path)
+                    self._touched = now
+                return path
             path.mkdir(parents=True, exist_ok=True)
+            stamp = _store_stamp(self.store)
+            if stamp:
+                (path / STORE_STAMP).write_text(stamp)
+            self._touched = now
+            self._prune(keep=path, now=now, stamp=stamp)
         except OSError as exc:
-            raise KGError(f"Downloads are unavailable: cannot write the dump cache {self.root} ({exc.strerror})") from exc
-        self._touched = now
-        self._prune(keep=path, now=now)
+            raise _unavailable(exc) from exc
         return path
 
-    def _prune(self, keep: Path, now: float) -> None:
+    def _prune(self, keep: Path, now: float, stamp: str | None) -> None:
         versions = []
         for entry in os.scandir(self.root):
             if entry.is_dir() and _VERSION.fullmatch(entry.name) and entry.path != str(keep):
+                if stamp and _read_text(Path(entry.path) / STORE_STAMP) == stamp:
+                    shutil.rmtree(entry.path, ignore_errors=True)  # an earlier version of this store
+                    continue
                 versions.append((entry.stat().st_mtime, entry.path))
         versions.sort(reverse=True)
         for mtime, old in versions[KEEP_VERSIONS - 1:]:
@@ -285,18 +331,30 @@ class DumpCache:
                 shutil.rmtree(old, ignore_errors=True)
 
     def ensure(self, file: DumpFile, *, folder: Path | None = None,
-               on_read: Callable[[int], None] | None = None) -> DumpInfo:
+               on_read: Callable[[int], None] | None = None, wait: bool = True) -> DumpInfo:
         """The made file, making it (and its ``.gz``) first if needed.
 
-        ``folder`` is ``directory()``, when the caller has it already.
+        ``folder`` is ``directory()``, when the caller has it already. When
+        another thread or process is making the file, wait for it, or with
+        ``wait=False`` raise ``DumpInProgress`` at once (a web request then
+        holds no thread while the file is made).
         """
         folder = folder or self.directory()
         info = self.known(file, folder=folder)
         if info is None:
             record = folder / (file.name + ".json")
-            with open(folder / f".{file.name}.lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                info = _read_record(record) or self._make(file, folder, record, on_read)
+            try:
+                with open(folder / f".{file.name}.lock", "a") as lock:
+                    try:
+                        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        if not wait:
+                            raise DumpInProgress(f"{file.name} is being prepared; try again in a few seconds.",
+                                                 retry_after=RETRY_MAKING) from None
+                        fcntl.flock(lock, fcntl.LOCK_EX)
+                    info = _read_record(record) or self._make(file, folder, record, on_read)
+            except OSError as exc:
+                raise _unavailable(exc) from exc
             self._remember(record, info)
         return info
 
@@ -326,44 +384,63 @@ class DumpCache:
             return float(stamp.read_text())
         except (FileNotFoundError, ValueError):
             pass
+        except OSError as exc:
+            raise _unavailable(exc) from exc
         tmp = folder / f"{VERSION_STAMP}.{os.getpid()}.tmp"
-        tmp.write_text(repr(time.time()))
         try:
-            os.link(tmp, stamp)  # atomic, and the first stamp wins
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-        return float(stamp.read_text())
+            tmp.write_text(repr(time.time()))
+            try:
+                os.link(tmp, stamp)  # atomic, and the first stamp wins
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+            return float(stamp.read_text())
+        except OSError as exc:
+            raise _unavailable(exc) from exc
 
     def ensure_all(self) -> list[DumpInfo]:
         folder = self.directory()
         return [self.ensure(f, folder=folder) for f in self.files(folder)]
 
     def _make(self, file: DumpFile, folder: Path, record: Path, on_read) -> DumpInfo:
-        info = make_file(self.store, file, folder, base=self.base, on_read=on_read)
-        tmp = record.with_name(record.name + ".tmp")
-        tmp.write_text(json.dumps(asdict(info), indent=1))
-        os.replace(tmp, record)
+        """Make the file (holding its lock) with its temporary files in
+        ``.tmp/<name>/``, which is removed afterwards, failed or not."""
+        scratch = folder / TEMP_DIR / file.name
+        shutil.rmtree(scratch, ignore_errors=True)  # left by a process killed while making it
+        scratch.mkdir(parents=True)
+        try:
+            info = make_file(self.store, file, folder, base=self.base, on_read=on_read, tmpdir=scratch)
+            tmp = scratch / (record.name + ".tmp")
+            tmp.write_text(json.dumps(asdict(info), indent=1))
+            os.replace(tmp, record)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            try:
+                scratch.parent.rmdir()
+            except OSError:
+                pass  # another file is being made
         return info
 
 
 def make_file(store, file: DumpFile, folder: str | Path, *, base: str | None = None,
-              on_read: Callable[[int], None] | None = None) -> DumpInfo:
+              on_read: Callable[[int], None] | None = None, tmpdir: str | Path | None = None) -> DumpInfo:
     """Write ``file`` and its ``.gz`` twin into ``folder`` in one pass.
 
     Both go through temporary files renamed into place, so a failure
-    leaves no half-written file behind; sorted runs spill into ``folder``
-    too (the place chosen to have room for dumps).
+    leaves no half-written file behind; they and the sorted runs that
+    spill go into ``tmpdir`` (default ``folder``: the place chosen to have
+    room for dumps; it must be on the same file system).
     """
     folder = Path(folder)
+    scratch = Path(tmpdir) if tmpdir else folder
     target, gz_target = folder / file.name, folder / file.gz_name
-    plain = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{file.name}.", delete=False)
-    packed = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{file.gz_name}.", delete=False)
+    plain = tempfile.NamedTemporaryFile(dir=scratch, prefix=f".{file.name}.", delete=False)
+    packed = tempfile.NamedTemporaryFile(dir=scratch, prefix=f".{file.gz_name}.", delete=False)
     try:
         with plain, packed:
             tee = _Tee(plain, packed)
-            triples = write_dump(store, file.fmt, file.scope, tee, base=base, on_read=on_read, tmpdir=str(folder))
+            triples = write_dump(store, file.fmt, file.scope, tee, base=base, on_read=on_read, tmpdir=str(scratch))
             tee.close()
         for made in (plain.name, packed.name):
             os.chmod(made, 0o644)
@@ -380,6 +457,13 @@ def make_file(store, file: DumpFile, folder: str | Path, *, base: str | None = N
         gz_size=tee.packed.size, gz_sha256=tee.packed.digest.hexdigest(),
         path=str(target), gz_path=str(gz_target), modified=target.stat().st_mtime,
     )
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
 
 
 def _read_record(path: Path) -> DumpInfo | None:
