@@ -50,6 +50,7 @@ from kg.model.vocab import Vocabulary
 ID_PATTERN = re.compile(r"^[a-z][a-z-]*/[a-z0-9][a-z0-9-]*$")
 RESERVED = {"id", "a", "label", "alt", "comment", "evidence"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 URL = re.compile(r"^https?://[^\s<>\"{}|\\^`/]+(/[^\s<>\"{}|\\^`]*)?$", re.IGNORECASE)
 _NAMES = Graph().namespace_manager  # for short datatype names in messages
@@ -283,6 +284,7 @@ class _Compiler:
             XSD.nonNegativeInteger: lambda: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
             XSD.integer: lambda: isinstance(value, int) and not isinstance(value, bool),
             XSD.boolean: lambda: isinstance(value, bool),
+            XSD.duration: lambda: DURATION.match(text) and any(c.isdigit() for c in text),
         }.get(datatype, lambda: True)()
         if not ok:
             self._problem(entry, f"'{value}' is not a valid {datatype.n3(_NAMES)}", key)

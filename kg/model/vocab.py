@@ -13,7 +13,7 @@ from kg.model.errors import BuildError
 from kg.model.namespaces import DIP
 
 ONTOLOGY_FILES = ("diplomacy.ttl",)
-LITERAL_RANGES = {XSD.string, XSD.date, XSD.gYear, XSD.nonNegativeInteger, XSD.boolean, XSD.integer, RDF.langString}
+LITERAL_RANGES = {XSD.string, XSD.date, XSD.gYear, XSD.nonNegativeInteger, XSD.boolean, XSD.integer, XSD.duration, RDF.langString}
 
 
 def parse_turtle(path: Path, graph: Graph | None = None, base: str | None = None) -> Graph:
