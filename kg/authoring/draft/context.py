@@ -1,0 +1,81 @@
+"""The state one draft builds up: the text, its sentences, the gazetteer,
+the proposed nodes and the entity mentions found so far."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from kg.authoring.draft.gazetteer import Gazetteer, Known, Mention
+from kg.authoring.draft.proposals import Node, slugify
+from kg.model.text import sentences
+
+_TERMINAL = re.compile(r"[.!?:;”\"’)]\s*$")
+
+
+@dataclass
+class Context:
+    text: str
+    published: date
+    slug: str
+    gazetteer: Gazetteer
+    nodes: dict[str, Node] = field(default_factory=dict)
+    mentions: list[Mention] = field(default_factory=list)  # entity mentions, sorted by start
+    meta: dict = field(default_factory=dict)
+    gazetteer_before: set[str] = field(default_factory=set)  # ids the graph had before this article
+    new_rules: dict[str, tuple[str, float]] = field(default_factory=dict)  # new entity id -> (rule, confidence)
+    dateline_span: tuple[int, int] | None = None
+    event_mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, event id)
+
+    def __post_init__(self):
+        self.sentences = sentences(self.text)
+        self._starts = [s for s, _ in self.sentences]
+        self.headings = [(s, e) for s, e in self.sentences if _is_heading(self.text, s, e)]
+
+    # -- sentences -----------------------------------------------------------
+    def sentence_at(self, pos: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self._starts, pos) - 1
+        if i >= 0 and self.sentences[i][0] <= pos < self.sentences[i][1]:
+            return self.sentences[i]
+        return pos, pos
+
+    def sentence_index(self, pos: int) -> int:
+        return bisect.bisect_right(self._starts, pos) - 1
+
+    def in_heading(self, pos: int) -> bool:
+        return any(s <= pos < e for s, e in self.headings)
+
+    # -- entities ------------------------------------------------------------
+    def mentions_in(self, start: int, end: int, kinds=None) -> list[Mention]:
+        return [m for m in self.mentions if start <= m.start and m.end <= end
+                and (kinds is None or m.ids[0].split("/")[0] in kinds)]
+
+    def node(self, ident: str, a: str, label: str, rule: str, confidence: float, **props) -> Node:
+        """The node ``ident`` (made on first use; later uses keep the first)."""
+        if ident not in self.nodes:
+            self.nodes[ident] = Node(ident, a, label, rule, confidence, props=dict(props))
+        return self.nodes[ident]
+
+    def new_id(self, kind: str, label: str) -> str:
+        """A fresh id ``kind/slug`` that no other node of this draft uses."""
+        base = f"{kind}/{slugify(label)}"
+        ident, n = base, 2
+        while ident in self.nodes:
+            ident, n = f"{base}-{n}", n + 1
+        return ident
+
+    def entity(self, known: Known, rule: str, confidence: float, start: int, end: int) -> Node:
+        node = self.node(known.id, known.a, known.label, rule, confidence)
+        node.add_span(start, end)
+        return node
+
+
+def _is_heading(text: str, start: int, end: int) -> bool:
+    """A line on its own, short and without a sentence's final mark."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    line = text[line_start:line_end].strip()
+    return text[start:end].strip() == line and len(line.split()) <= 14 and not _TERMINAL.search(line)

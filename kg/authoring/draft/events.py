@@ -1,0 +1,178 @@
+"""Events from trigger words: talks, meetings, visits, strikes, wars,
+invasions, killings, prisoner exchanges, sanctions; with a place, parties
+and CAMEO/PLOVER codes where the trigger supports them.
+
+A definite mention ("the talks", "the meeting", "the war") is the first
+event of its family in the article; an indefinite one is a new event.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.authoring.draft.context import Context
+from kg.authoring.draft.quotes import last_person_before
+
+#: (pattern, family, class, CAMEO, PLOVER)
+TRIGGERS = [
+    (r"(?:round of |peace )?talks|negotiations|discussions|(?:second|third|fourth|next|new) round", "talks", "Talks", "046", "CONSULT"),
+    (r"(?:emergency )?meeting|summit|met", "talks", "Meeting", "040", "CONSULT"),
+    (r"visit(?:ed)?", "visit", "Visit", "042", "CONSULT"),
+    (r"phone call", "call", "Meeting", "040", "CONSULT"),
+    (r"(?:drone |missile |air ?)?(?:strikes?|attacks?)|struck|(?:drone|missile) hit", "strike", "Strike", "195", "ASSAULT"),
+    (r"war|conflict", "war", "ArmedConflict", None, None),
+    (r"invasion", "invasion", "Invasion", "192", "ASSAULT"),
+    (r"killing|assassination|murder", "killing", "Killing", "186", None),
+    (r"(?:prisoner exchanges?|exchanges? of prisoners)", "exchange", "Event", "0841", "RETREAT"),
+    (r"sanctions", "sanctions", "PolicyAction", "163", "COERCE"),
+]
+_TRIGGER = re.compile(r"\b(?:" + "|".join(f"(?P<t{i}>{p})" for i, (p, *_r) in enumerate(TRIGGERS)) + r")\b")
+_DEFINITE = re.compile(r"\b(?:the|The|this|This|that|its|their|his|her)\s+(?:[A-Z]\w+\s+|\w+\s+)?$")
+_STATUS = [(r"\bpostponed\b", "dip:Postponed"), (r"\brescheduling\b|\brescheduled\b", "dip:Rescheduled"),
+           (r"\bscheduled\b", "dip:Scheduled"), (r"\bcalled\b", "dip:Called"),
+           (r"\b(?:held|hosted|met|took place)\b", "dip:Held")]
+
+
+def propose(ctx: Context) -> list[str]:
+    """Add event nodes; return their ids in order of first mention."""
+    firsts: dict[str, str] = {}
+    made: list[str] = []
+    for match in _TRIGGER.finditer(ctx.text):
+        i = next(k for k in range(len(TRIGGERS)) if match.group(f"t{k}"))
+        _, family, cls, cameo, plover = TRIGGERS[i]
+        start, end = match.start(), match.end()
+        sentence = ctx.sentence_at(start)
+        if ctx.in_heading(start):
+            if family in firsts:
+                ctx.nodes[firsts[family]].add_span(*sentence)
+            continue
+        if family == "war" and re.match(r"\s+(?:on|against)\b", ctx.text[end:end + 9]) is None \
+                and not re.search(r"\b(?:the|its)\s+$", ctx.text[max(0, start - 5):start]) and family not in firsts:
+            pass
+        definite = _DEFINITE.search(ctx.text[max(sentence[0], start - 30):start]) and family in firsts
+        if definite or (family in ("war",) and family in firsts):
+            node = ctx.nodes[firsts[family]]
+            if len(node.spans) < 4 and not any(s <= start < e for s, e in node.spans):
+                node.add_span(*_clause(ctx, sentence, start, end))
+            ctx.event_mentions.append((start, end, node.id))
+            continue
+        ident = _new_event(ctx, match, family, cls, cameo, plover, sentence)
+        firsts.setdefault(family, ident)
+        if family == "talks" and ctx.nodes[ident].a == "Meeting" and "talks" not in firsts:
+            firsts["talks"] = ident
+        made.append(ident)
+        ctx.event_mentions.append((start, end, ident))
+    return made
+
+
+def _clause(ctx: Context, sentence, start: int, end: int) -> tuple[int, int]:
+    """The sentence, without its final mark (the span a curator would keep)."""
+    s, e = sentence
+    while e > s and ctx.text[e - 1] in ".!? ":
+        e -= 1
+    return s, e
+
+
+def _new_event(ctx: Context, match, family, cls, cameo, plover, sentence) -> str:
+    text = ctx.text
+    start, end = match.start(), match.end()
+    trigger = match.group()
+    places = [m for m in ctx.mentions_in(*sentence, ("place", "state")) if m.ids[0].startswith("place/")]
+    states = ctx.mentions_in(*sentence, ("state",))
+    persons = ctx.mentions_in(*sentence, ("person",))
+    place = _nearest(places, start) or (_after_in(ctx, states, end, sentence) if family in ("war", "visit", "strike", "invasion") else None)
+    props: dict = {}
+    name = trigger
+    if family == "visit":
+        visitor = (persons and [m for m in persons if m.start < start][-1:] or [None])[0]
+        who = visitor.ids[0] if visitor else last_person_before(ctx, start)
+        slug_who = who.split("/")[1].split("-")[-1] if who else "x"
+        ident_base = f"{slug_who}-visit" + (f"-to-{place.split('/')[1]}" if place else "")
+    elif family == "war":
+        ident_base = "war" + (f"-in-{place.split('/')[1]}" if place else "")
+    elif family == "killing":
+        victim = _nearest(persons, start)
+        ident_base = "killing" + (f"-of-{victim.split('/')[1]}" if victim else "")
+        if victim:
+            props["victim"] = victim
+    elif family == "strike":
+        drone = "drone" in text[max(sentence[0], start - 20):end + 1]
+        ident_base = (f"{place.split('/')[1]}-" if place else "") + ("drone-strike" if drone else "strike")
+        attacker = _attacker(ctx, sentence, start)
+        if attacker:
+            props["attacker"] = attacker
+        if drone:
+            props["weapon"] = "dip:Drone"
+            cameo = ["195", "1952"]
+    else:
+        ident_base = (f"{place.split('/')[1]}-" if place else "") + re.sub(r"^(?:emergency |round of )", "", trigger.lower())
+        if trigger.lower() in ("met",):
+            ident_base = (f"{place.split('/')[1]}-" if place else "") + "meeting"
+    ident = ctx.new_id("event", ident_base)
+    window = text[max(sentence[0], start - 60):min(sentence[1], end + 40)]
+    for pattern, status in _STATUS:
+        if re.search(pattern, window):
+            props.setdefault("status", [])
+            props["status"].append(status)
+    if place:
+        props["place"] = place
+    elif family == "strike":
+        props["noPlaceReason"] = "The sentence names no place (a draft: check the paragraph)."
+    if cameo:
+        props["cameoCode"] = cameo
+    if plover:
+        props["ploverCode"] = plover
+    label = _label(ctx, cls, trigger, place, props)
+    confidence = 0.5 if _DEFINITE.search(text[max(sentence[0], start - 30):start]) is None else 0.6
+    node = ctx.node(ident, cls, label, f"trigger-{family}", confidence, **props)
+    node.add_span(*_clause(ctx, sentence, start, end))
+    if family in ("talks",) and cls in ("Talks", "Meeting"):
+        _participants(ctx, ident, sentence, place)
+    return ident
+
+
+def _label(ctx: Context, cls: str, trigger: str, place: str | None, props: dict) -> str:
+    where = f" in {ctx.nodes[place].label}" if place and place in ctx.nodes else ""
+    words = {"Talks": "Talks", "Meeting": "Meeting", "Visit": "Visit", "Strike": "Strike", "ArmedConflict": "War",
+             "Invasion": "Invasion", "Killing": "Killing", "PolicyAction": "Sanctions", "Event": "Prisoner exchange"}
+    if cls == "Killing" and props.get("victim") in ctx.nodes:
+        return f"Killing of {ctx.nodes[props['victim']].label}"
+    return f"{words.get(cls, trigger.capitalize())}{where}" + (f" ({trigger})" if cls in ("Talks", "Meeting") else "")
+
+
+def _nearest(mentions, pos: int) -> str | None:
+    if not mentions:
+        return None
+    return min(mentions, key=lambda m: abs(m.start - pos)).ids[0]
+
+
+def _after_in(ctx: Context, mentions, pos: int, sentence) -> str | None:
+    for m in mentions:
+        if m.start >= pos and re.search(r"\b(?:in|to|of|on)\s+$", ctx.text[max(sentence[0], m.start - 6):m.start]):
+            return m.ids[0]
+    return None
+
+
+def _attacker(ctx: Context, sentence, pos: int) -> str | None:
+    before = [m for m in ctx.mentions_in(sentence[0], pos, ("state",))]
+    return before[-1].ids[0] if before else None
+
+
+def _participants(ctx: Context, event: str, sentence, place: str | None) -> None:
+    """States named in the event's sentence take part (negotiators); a
+    person after "hosted by" is the host."""
+    text = ctx.text
+    for mention in ctx.mentions_in(*sentence, ("state", "person")):
+        ident = mention.ids[0]
+        hosted = re.search(r"hosted by\s+(?:[\w.]+\s+){0,5}$", text[max(sentence[0], mention.start - 60):mention.start])
+        if ident.startswith("person/") and not hosted:
+            continue
+        if ident.startswith("state/") and re.search(r"\b(?:in|at)\s+$", text[max(0, mention.start - 4):mention.start]):
+            continue
+        role = "dip:Host" if hosted else "dip:Negotiator"
+        pid = f"participation/{event.split('/')[1]}-{ident.split('/')[1]}"
+        if pid in ctx.nodes:
+            continue
+        node = ctx.node(pid, "Participation", f"{ctx.nodes[ident].label} at {ctx.nodes[event].label}",
+                        "event-participant", 0.4, inEvent=event, participant=ident, role=role)
+        node.add_span(mention.start, mention.end)

@@ -1,0 +1,249 @@
+"""New names: titled persons and their offices, organisations, places and
+the dateline; then every mention of a known or new entity.
+
+"Secretary of State Marco Rubio" proposes the person, the office and an
+office holding; a name the graph knows keeps its id.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.authoring.draft.context import Context
+from kg.authoring.draft.gazetteer import DEMONYMS, Known, Mention
+from kg.authoring.draft.proposals import ENTITY_KINDS, slugify
+
+TITLES = sorted([
+    "Deputy Foreign Minister", "Foreign Minister", "Deputy Prime Minister", "Prime Minister", "Defense Minister",
+    "Defence Minister", "Interior Minister", "Finance Minister", "Minister", "Secretary of State",
+    "Defense Secretary", "Defence Secretary", "Secretary of Defense", "Secretary-General", "Secretary General",
+    "Treasury Secretary", "Foreign Secretary", "National Security Adviser", "National Security Advisor",
+    "Vice President", "President", "Chancellor", "Crown Prince", "Prince", "King", "Queen", "Emir", "Sheikh",
+    "Ambassador", "Special Envoy", "Envoy", "Spokesperson", "Spokesman", "Spokeswoman", "Senator", "Governor",
+    "Mayor", "Commander", "General", "Premier", "Speaker", "Pope", "Chief of Staff",
+], key=len, reverse=True)
+OCCUPATIONS = ("journalist", "spokesperson", "spokesman", "spokeswoman", "envoy", "analyst", "lawmaker", "activist")
+_QUAL_WORDS = ["U.S.", "US", "U.K.", "UK", "EU", "UN", "NATO", "White House", "Kremlin"] + list(DEMONYMS)
+_NAME = r"[A-Z][a-zà-ÿ’'-]+(?:\s+(?:bin|bint|al|de|da|van|von|der|[A-Z][a-zà-ÿ’'-]+)){0,3}(?<![’'])"
+_QUAL_STATE = {"U.S.": "United States", "US": "United States", "U.K.": "United Kingdom", "UK": "United Kingdom"}
+
+ORG_HEADS = {"Ministry": "GovernmentBody", "Department": "GovernmentBody", "Office": "GovernmentBody",
+             "Administration": "GovernmentBody", "Parliament": "GovernmentBody", "Kremlin": "GovernmentBody",
+             "Council": "Organisation", "Commission": "Organisation", "Union": "Alliance", "Alliance": "Alliance",
+             "Organization": "Organisation", "Organisation": "Organisation", "Agency": "Organisation",
+             "Bureau": "Organisation", "Forces": "GovernmentBody", "Army": "GovernmentBody", "Navy": "GovernmentBody",
+             "Assembly": "Organisation", "Bank": "Organisation", "Fund": "Organisation", "Committee": "Organisation",
+             "Court": "Organisation", "Nations": "Alliance", "Institute": "Organisation", "Service": "GovernmentBody",
+             "Group": "Organisation", "Red Cross": "Organisation"}
+PLACE_HEADS = {"Sea": "Region", "Ocean": "Region", "Strait": "Region", "Peninsula": "Region", "Oblast": "Region",
+               "Province": "Region", "Region": "Region", "Palace": "Venue", "Hotel": "Venue", "Centre": "Venue",
+               "Center": "Venue", "Airport": "Venue", "Square": "Venue"}
+MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"}
+WEEKDAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+_CAPRUN = re.compile(r"[A-Z][\w’'.-]*(?:\s+(?:(?:of|for|and|the)\s+)*[A-Z][\w’'.-]*)*")
+_OFFICE = re.compile(
+    r"\b(?P<office>(?P<qual>(?:(?:" + "|".join(re.escape(q) for q in _QUAL_WORDS) + r")\s+)*)"
+    r"(?P<title>" + "|".join(re.escape(t) for t in TITLES) + r"))\s+(?P<name>" + _NAME + r")"
+)
+_OCCUPATION = re.compile(r"\b(?P<occ>" + "|".join(OCCUPATIONS) + r")\s+(?P<name>" + _NAME + r")")
+_DATELINE = re.compile(r"\bdate (\d{4}-\d{2}-\d{2}) (?P<city>[A-Z][^,\n]{1,40}?), (?P<country>[A-Z][\w .]{0,30}?) [-–—] ")
+_LOCAL_ORG = re.compile(r"\b(?:the\s+)?(?P<org>(?P<where>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)?)\s+"
+                        r"(?:regional|city|municipal|local|provincial|state)\s+(?:administration|government|council|authorities))\b")
+_PLACE_PREP = re.compile(r"\b(?:[Ii]n|at|to|from|near|[Pp]ort of|city of|town of|village of)\s+(?P<place>[A-Z][a-zà-ÿ’'-]+)\b(?!\s+[A-Z])")
+
+
+def propose(ctx: Context) -> None:
+    """Propose new entities into the gazetteer and the draft, then find
+    every entity mention (known, new and demonym readings)."""
+    text = ctx.text
+    _dateline(ctx)
+    for match in _OFFICE.finditer(text):
+        if not ctx.in_heading(match.start()):
+            _titled_person(ctx, match)
+    for match in _OCCUPATION.finditer(text):
+        person = _person(ctx, match.group("name"), match.start("name"), match.end("name"), "occupation", 0.7)
+        if person is not None and person.id not in ctx.gazetteer_before:
+            person.props.setdefault("occupation", match.group("occ"))
+    for match in _LOCAL_ORG.finditer(text):
+        _new_entity(ctx, "org", "GovernmentBody", match.group("org"), match.start("org"), match.end("org"),
+                    "local-government", 0.7)
+    for match in _CAPRUN.finditer(text):
+        if not ctx.in_heading(match.start()):
+            _capitalised_run(ctx, match)
+    for match in _PLACE_PREP.finditer(text):
+        word = match.group("place")
+        if ctx.in_heading(match.start()) or word in MONTHS | WEEKDAYS or word in DEMONYMS or _known_form(ctx, word):
+            continue
+        rule, conf = ("port-of", 0.7) if re.match(r"(?:[Pp]ort|city|town|village) of", match.group()) else ("preposition-place", 0.45)
+        _new_entity(ctx, "place", "Settlement", word, match.start("place"), match.end("place"), rule, conf)
+    _find_mentions(ctx)
+
+
+# -- the dateline -------------------------------------------------------------
+def _dateline(ctx: Context) -> None:
+    match = _DATELINE.search(ctx.text[:400])
+    if not match:
+        return
+    city = match.group("city").strip()
+    ctx.meta["dateline"] = f"{city}, {match.group('country').strip()}"
+    known = ctx.gazetteer.by_label(city, kinds=("place",))
+    ident = known.id if known else f"place/{slugify(city)}"
+    entry = known or Known(ident, "Settlement", city, {city})
+    ctx.gazetteer.add(entry)
+    node = ctx.node(ident, entry.a, entry.label, "dateline", 0.9)
+    node.add_span(match.start("city"), match.end("country"))
+    ctx.meta["datelinePlace"] = ident
+    ctx.dateline_span = (match.start("city"), match.end("country"))
+
+
+# -- persons and offices ------------------------------------------------------
+def _known_form(ctx: Context, form: str, kinds=None) -> Known | None:
+    for known in ctx.gazetteer.known.values():
+        if form in known.forms and (kinds is None or known.id.split("/")[0] in kinds):
+            return known
+    return None
+
+
+def _person(ctx: Context, name: str, start: int, end: int, rule: str, conf: float, prefix: str = ""):
+    known = (_known_form(ctx, f"{prefix} {name}".strip(), ("person",)) if prefix else None) \
+        or _known_form(ctx, name, ("person",))
+    if known is None and " " not in name:
+        return None  # a lone word after a title is too weak for a new person
+    if known is None:
+        parts = name.split()
+        known = Known(f"person/{slugify(name)}", "Person", name, {name, parts[-1]})
+    else:
+        known.forms.add(name)
+    ctx.gazetteer.add(known)
+    node = ctx.node(known.id, known.a, known.label, "gazetteer" if known.id in ctx.gazetteer_before else rule, conf)
+    node.add_span(start, end)
+    return node
+
+
+def _state_of(ctx: Context, qual: str) -> Known | None:
+    words = qual.split()
+    for word in (qual.strip(), *words):
+        label = _QUAL_STATE.get(word) or DEMONYMS.get(word)
+        if label:
+            known = ctx.gazetteer.by_label(label, kinds=("state",))
+            if known is None:  # a state the graph does not know yet: a new candidate
+                known = Known(f"state/{slugify(label)}", "State", label, {label})
+                ctx.gazetteer.add(known)
+            return known
+    if "White House" in qual:
+        return ctx.gazetteer.by_label("White House", kinds=("org",))
+    return None
+
+
+def _titled_person(ctx: Context, match: re.Match) -> None:
+    name, title, qual = match.group("name"), match.group("title"), match.group("qual").strip()
+    if name.split()[0] in MONTHS | WEEKDAYS | set(DEMONYMS) or _known_form(ctx, name.split()[0], ("state", "org", "place")):
+        return
+    person = _person(ctx, name, match.start("name"), match.end("name"), "titled-name", 0.85, prefix=title)
+    if person is None:
+        return
+    office_text = match.group("office")
+    known_office = _known_form(ctx, office_text, ("office",))
+    if known_office is None and not qual:
+        return  # "President X" without a country: the office is the curator's call
+    if known_office is not None:
+        office = ctx.node(known_office.id, known_office.a, known_office.label, "gazetteer", 0.85)
+    else:
+        state = _state_of(ctx, qual)
+        if state is None:
+            return
+        short = "us" if state.label == "United States" else slugify(qual)
+        ident = f"office/{short}-{slugify(title)}"
+        label = f"{title} of {'the ' if state.label.startswith('United') else ''}{state.label}"
+        known = ctx.gazetteer.known.get(ident)
+        office = ctx.node(ident, "Office", known.label if known else label, "titled-name", 0.75, officeOf=state.id)
+        if state.id not in ctx.nodes:  # the state itself needs evidence: the adjective
+            ctx.entity(state, "demonym", 0.5, match.start("qual"), match.start("qual") + len(qual))
+    office.add_span(match.start("office"), match.end("office"))
+    before = ctx.text[max(0, match.start() - 12):match.start()]
+    holding = ctx.node(f"holding/{person.id.split('/')[1]}-{office.id.split('/')[1]}", "OfficeHolding",
+                       f"{person.label}, {office_text}", "titled-name", 0.8,
+                       officeHolder=person.id, office=office.id, isCurrent="former" not in before)
+    holding.add_span(match.start(), match.end())
+
+
+# -- organisations and places -------------------------------------------------
+def _new_entity(ctx: Context, kind: str, cls: str, label: str, start: int, end: int, rule: str, conf: float) -> None:
+    known = _known_form(ctx, label)
+    if known is None:
+        known = Known(f"{kind}/{slugify(label)}", cls, label, {label})
+    ctx.gazetteer.add(known)
+    ctx.new_rules.setdefault(known.id, (rule, conf))
+
+
+def _capitalised_run(ctx: Context, match: re.Match) -> None:
+    run = re.sub(r"^(?:The|A|An)\s+", "", match.group())
+    start = match.end() - len(run)
+    if _known_form(ctx, run) or " " not in run.strip() and run not in ("Kremlin",):
+        return
+    words = run.split()
+    for head, cls in ORG_HEADS.items():
+        if head in words[-2:] or run.endswith(head):
+            _new_entity(ctx, "org", cls, run, start, match.end(), "organisation-name", 0.7)
+            return
+    for head, cls in PLACE_HEADS.items():
+        if words[-1] == head:
+            _new_entity(ctx, "place", cls, run, start, match.end(), "place-name", 0.7)
+            return
+
+
+# -- mentions -----------------------------------------------------------------
+def _find_mentions(ctx: Context) -> None:
+    text = ctx.text
+    mentions = ctx.gazetteer.mentions(text, kinds=ENTITY_KINDS)
+    taken = [(m.start, m.end) for m in mentions]
+    for word, label in DEMONYMS.items():
+        known = ctx.gazetteer.by_label(label, kinds=("state",))
+        if known is None:
+            continue
+        for match in re.finditer(rf"\b{re.escape(word)}\b", text):
+            if not any(s < match.end() and match.start() < e for s, e in taken):
+                mentions.append(Mention(match.start(), match.end(), word, [known.id], rule="demonym"))
+    mentions.sort(key=lambda m: m.start)
+    dateline = getattr(ctx, "dateline_span", None)
+    for mention in mentions:
+        mention.ids = [_choose(ctx, mention, dateline)]
+    ctx.mentions = mentions
+    forms_seen: dict[str, set[str]] = {}
+    for mention in mentions:
+        ident = mention.ids[0]
+        if dateline and mention.start >= dateline[0] and mention.end <= dateline[1] and ident != ctx.meta.get("datelinePlace"):
+            continue
+        known = ctx.gazetteer.known[ident]
+        rule, conf = _rule_for(ctx, mention, known)
+        node = ctx.node(ident, known.a, known.label, rule, conf)
+        if node.id == ctx.meta.get("datelinePlace") and dateline and mention.start < dateline[1]:
+            continue
+        seen = forms_seen.setdefault(ident, set())
+        if mention.form not in seen and len(node.spans) < 3 and mention.rule != "demonym":
+            node.add_span(mention.start, mention.end)
+            seen.add(mention.form)
+            if mention.form != known.label and mention.form not in node.alt:
+                node.alt.append(mention.form)
+        elif not node.spans:
+            node.add_span(mention.start, mention.end)
+
+
+def _choose(ctx: Context, mention: Mention, dateline) -> str:
+    ids = mention.ids
+    if len(ids) == 1:
+        return ids[0]
+    in_dateline = dateline and dateline[0] <= mention.start < dateline[1]
+    order = ("place",) if in_dateline else ("state", "org", "person", "group", "place")
+    return sorted(ids, key=lambda i: order.index(i.split("/")[0]) if i.split("/")[0] in order else 9)[0]
+
+
+def _rule_for(ctx: Context, mention: Mention, known: Known) -> tuple[str, float]:
+    if known.id in ctx.new_rules:
+        return ctx.new_rules[known.id]
+    if mention.rule == "demonym":
+        return "demonym", 0.5
+    if known.id in ctx.gazetteer_before:
+        return "gazetteer", 0.95 if mention.form == known.label else 0.85
+    return "titled-name", 0.85

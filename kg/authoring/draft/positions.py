@@ -1,0 +1,130 @@
+"""Positions: a reporting verb or a stance word with its holder, a hedge as
+modality and the clause it governs as content.
+
+The holder is the nearest person named before the verb in its sentence,
+else the nearest party, else the person "he"/"she" refers to; "according
+to X" makes X the holder; "described as", "is being seen as" and a clause
+with no party before the verb are unattributed (the writer's own view).
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.authoring.draft.context import Context
+from kg.authoring.draft.proposals import slugify
+from kg.authoring.draft.quotes import PARTY_KINDS, last_person_before
+
+#: verb pattern -> stance
+VERBS = [
+    (r"called for|calling for|urged|urging|demanded|demanding|insisted|insisting", "dip:Demands"),
+    (r"rejected|rejecting|to reject|rejects|refused|dismissed|denied", "dip:Rejects"),
+    (r"suggested|suggests|suggesting|proposed|hinted", "dip:Suggests"),
+    (r"acknowledged|acknowledging|admitted|conceded|noted|noting", "dip:Acknowledges"),
+    (r"fear|fears|feared|warned|warning|(?:are|is|were|was)(?: particularly| deeply)? concerned", "dip:Fears"),
+    (r"emphasized|emphasised|stressed|underlined", "dip:Emphasizes"),
+    (r"reaffirmed|welcomed|praised|backed|supported|echoed", "dip:Supports"),
+    (r"described as|(?:is|are|was|were) (?:being )?seen as|calling|called", "dip:Evaluates"),
+    (r"said|says|stated|stating|told reporters|told|added|announced|reported", "dip:Evaluates"),
+]
+_VERB = re.compile(r"\b(?:" + "|".join(f"(?P<v{i}>{p})" for i, (p, _) in enumerate(VERBS)) + r")\b")
+_UNATTRIBUTED = re.compile(r"described as|seen as")
+_ACCORDING = re.compile(r"\b[Aa]ccording to\b")
+_HEDGE = re.compile(r"\b(?:may|might|could|would|possibly|perhaps|likely|if)\b")
+_PRONOUN_BEFORE = re.compile(r"\b(?:he|she|He|She)\s+(?:\w+\s+)?$")
+
+
+def holder_before(ctx: Context, sent_start: int, pos: int) -> tuple[str | None, str]:
+    """(holder id, how) for a verb at ``pos``; ``None`` = unattributed."""
+    found = [m for m in ctx.mentions_in(sent_start, pos, PARTY_KINDS)
+             if not re.search(r"\bincluding\s*$", ctx.text[max(sent_start, m.start - 12):m.start])]
+    persons = [m for m in found if m.ids[0].startswith("person/")]
+    if _PRONOUN_BEFORE.search(ctx.text[sent_start:pos]) and not persons:
+        person = last_person_before(ctx, pos)
+        if person:
+            return person, "pronoun"
+    if persons:
+        return persons[-1].ids[0], "person-before"
+    if found:
+        return found[-1].ids[0], "party-before"
+    return None, "none"
+
+
+def propose(ctx: Context, quotes: list) -> list[str]:
+    """Add a Position (and a Topic) per reporting verb; return the ids."""
+    made, seen = [], set()
+    for s_start, s_end in ctx.sentences:
+        if ctx.in_heading(s_start):
+            continue
+        sentence = ctx.text[s_start:s_end]
+        according = _ACCORDING.search(sentence)
+        for match in _VERB.finditer(sentence):
+            if _inside_quote(ctx, s_start + match.start(), quotes):
+                continue
+            stance = next(VERBS[i][1] for i in range(len(VERBS)) if match.group(f"v{i}"))
+            verb_start, verb_end = s_start + match.start(), s_start + match.end()
+            if _UNATTRIBUTED.search(match.group()):
+                holder, how = None, "unattributed"
+            elif according:
+                after = ctx.mentions_in(s_start + according.end(), s_end, PARTY_KINDS)
+                holder, how = (after[0].ids[0], "according-to") if after else (None, "none")
+            else:
+                holder, how = holder_before(ctx, s_start, verb_start)
+            key = (s_start, holder, stance)
+            if key in seen:
+                continue
+            seen.add(key)
+            made.append(_position(ctx, (s_start, s_end), match.group(), (verb_start, verb_end), holder, how, stance, quotes))
+    return made
+
+
+def _inside_quote(ctx: Context, pos: int, quotes) -> bool:
+    return any(q.start <= pos < q.end for q, _ in quotes)
+
+
+def _position(ctx: Context, sentence, verb: str, verb_span, holder, how, stance, quotes) -> str:
+    text = ctx.text
+    c_start = verb_span[1]
+    while c_start < sentence[1] and text[c_start] in " ,“\"":
+        c_start += 1
+    if text.startswith("that ", c_start):
+        c_start += 5
+    c_end = sentence[1]
+    while c_end > c_start and text[c_end - 1] in ".,;:”\" ":
+        c_end -= 1
+    if c_end - c_start < 3:  # "..., he said." : the content is before the verb
+        c_start, c_end = sentence[0], verb_span[0]
+        while c_end > c_start and text[c_end - 1] in ",“”\" ":
+            c_end -= 1
+    content = text[c_start:c_end]
+    holder_node = ctx.nodes.get(holder) if holder else None
+    who = holder_node.label if holder_node else "Unattributed"
+    words = content.split()
+    short = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+    topic = _topic(ctx, sentence, c_start, c_end, short)
+    props = {"holder": holder} if holder else {"unattributed": True}
+    props.update(topic=topic, stance=stance, modality="dip:Possible" if _HEDGE.search(content) else "dip:Certain",
+                 reportingVerb=verb, content=content)
+    linked = [ident for quote, ident in quotes
+              if quote.speaker == holder and ctx.sentence_at(quote.start) == sentence]
+    if linked:
+        props["quote"] = linked if len(linked) > 1 else linked[0]
+    tag = holder.split("/")[1].split("-")[-1] if holder else "unattributed"
+    ident = ctx.new_id("position", f"{tag}-{slugify(' '.join(words[:5]), 40)}")
+    confidence = {"person-before": 0.7, "according-to": 0.75, "unattributed": 0.6, "pronoun": 0.6,
+                  "party-before": 0.55, "none": 0.35}[how]
+    node = ctx.node(ident, "Position", f"{who} {verb}: {short}", f"position-{how}", confidence, **props)
+    node.add_span(*sentence)
+    return ident
+
+
+def _topic(ctx: Context, sentence, c_start: int, c_end: int, short: str) -> str:
+    """An event named in the sentence, else a new topic from the content."""
+    for ident, node in ctx.nodes.items():
+        if ident.startswith("event/") and any(sentence[0] <= s < sentence[1] for s, _ in node.spans):
+            return ident
+    ident = ctx.new_id("topic", slugify(short, 50))
+    node = ctx.node(ident, "Topic", short.rstrip("…").strip()[:1].upper() + short.rstrip("…").strip()[1:],
+                    "topic-from-content", 0.3)
+    node.add_span(c_start, c_end)
+    return ident
