@@ -57,6 +57,7 @@ class Tick:
     x: float
     date: dt.date
     text: str  # empty when it would collide with the previous label
+    anchor: str = "middle"  # text-anchor: the first and last labels stay inside the picture
 
 
 def cut(text: str, n: int = LABEL_CHARS) -> str:
@@ -111,11 +112,13 @@ def scale(days: list[dt.date], left: float, right: float):
 
 def _ticks(anchors: list[dt.date], place, year_only: set[dt.date]) -> list[Tick]:
     ticks, last = [], -math.inf
-    for day in sorted(set(anchors)):
+    days = sorted(set(anchors))
+    for i, day in enumerate(days):
         x = round(place(day), 1)
         text = str(day.year) if day in year_only else f"{day.day} {day:%b} {day.year}"
         show = x - last >= TICK_LABEL_W
-        ticks.append(Tick(x, day, text if show else ""))
+        anchor = "start" if i == 0 else ("end" if i == len(days) - 1 else "middle")
+        ticks.append(Tick(x, day, text if show else "", anchor))
         if show:
             last = x
     return ticks
