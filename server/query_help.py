@@ -124,8 +124,8 @@ def readable_error(message: str, detail: dict, query: str, added_lines: int) -> 
     words = _alternatives(expected)
     found = (text or "")[column - 1: column + 11].strip()
     if not query[_offset(lines, line, column):].strip():
-        return QueryError(f"Syntax error at {where}, the end of the query: it stops before it is complete "
-                          "(a missing term, operand or closing bracket before this point).", line, column, text)
+        return QueryError(f"Syntax error: the parser read to the end of the query ({where}) without making sense of it; "
+                          "look before this point for a missing or extra term, “.”, “;” or bracket.", line, column, text)
     says = f"Syntax error at or just before {where}"
     says += f" near “{found}”" if found else " at the end of the line" if text is not None else ""
     if words:
@@ -199,4 +199,49 @@ def locate(query: str) -> tuple[int, int, str] | None:
     if stack:
         t = stack[-1]
         return t.line, t.column, f"“{t.text}” is never closed."
+    return _extra_term(tokens)
+
+
+TERM_KINDS = ("var", "iri", "pname", "string", "number")
+
+
+def _extra_term(tokens) -> tuple[int, int, str] | None:
+    """A fourth term in a triple pattern (``?s ?p ?o ?x``): a ``.`` or ``;``
+    is missing before it. Only plain patterns are followed; anything else
+    (keywords, brackets, VALUES blocks) stops the count rather than guess."""
+    count, on, parens, values, merge = 0, False, 0, 0, False
+    for t in tokens:
+        text = t.text if t.kind == "punct" else ""
+        if values:
+            values += {"{": 1, "}": -1}.get(text, 0)
+            continue
+        if text == "(":
+            parens += 1
+        elif text == ")":
+            parens = max(0, parens - 1)
+        if parens or text in ("(", ")"):
+            continue
+        if t.keyword == "VALUES":
+            values, on = -1, False  # the block that follows is data
+            continue
+        if values == -1 and text == "{":
+            values = 1
+            continue
+        if text in ("{", "}", ".", "[", "]"):
+            count, on = (1 if text == "]" else 0), True
+        elif text == ";":
+            count = 1
+        elif text == ",":
+            count = 2
+        elif text in ("/", "|", "^"):
+            merge = True
+        elif t.kind == "word" and t.keyword not in ("A", "TRUE", "FALSE"):
+            on = False
+        elif on and (t.kind in TERM_KINDS or t.keyword in ("A", "TRUE", "FALSE")):
+            if merge:
+                merge = False
+                continue
+            count += 1
+            if count == 4:
+                return t.line, t.column, f"“{t.text}” is a fourth term in a triple pattern: a “.” or “;” is missing before it."
     return None
