@@ -13,6 +13,7 @@ from pathlib import Path
 from kg.model.errors import NotFound
 
 QUERY_DIR = Path(__file__).resolve().parents[2] / "queries" / "cq"
+MORE_DIR = QUERY_DIR.parent / "examples"  # worked examples beyond the competency questions
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,14 @@ def list_examples(directory: Path = QUERY_DIR) -> list[Example]:
     return [parse_example(p) for p in sorted(Path(directory).glob("*.rq"))]
 
 
+def all_examples() -> list[Example]:
+    """The competency questions, then the worked examples (``queries/examples/``)."""
+    return list_examples() + list_examples(MORE_DIR)
+
+
 def find_example(name: str, directory: Path = QUERY_DIR) -> Example:
     """An example by full name or by its number prefix (``"07"`` or ``"7"``)."""
-    for example in list_examples(directory):
+    for example in all_examples() if directory == QUERY_DIR else list_examples(directory):
         number = example.name.split("-", 1)[0]
         if name in (example.name, number) or (name.isdigit() and number.isdigit() and int(name) == int(number)):
             return example
