@@ -1,6 +1,10 @@
-"""``/healthz``: for load balancers. 200 with the store's size and the number
-of live query workers when the service can answer queries; 503 when the
-store does not answer or every query worker is gone."""
+"""``/healthz``: for load balancers and monitoring.
+
+200 with the store's size and the query workers when the service can answer
+queries: ``"status": "ok"``, or ``"degraded"`` with a ``reason`` while the
+worker pool is below strength (a worker died or was stopped and its
+replacement is starting; the log says why). 503 when the store does not
+answer or no query worker is ready."""
 
 from flask import Blueprint, jsonify
 
@@ -20,9 +24,8 @@ def healthz():
         return jsonify({"status": "unavailable", "message": str(exc)}), 503
     body = {"status": "ok", "quads": quads}
     if state.engine_started():
-        engine = state.engine
-        body["workers"] = engine.alive()
+        engine = state.start_engine()  # never waits: health answers at once
+        body.update(engine.health())
         if engine.size and body["workers"] == 0:
-            body["status"] = "no query workers"
             return jsonify(body), 503
     return jsonify(body)

@@ -308,6 +308,23 @@ def client_slots() -> ClientSlots:
     return slots
 
 
+def check_minute_budget(engine, client: str | None, limit: float) -> None:
+    """TooManyRequests (with Retry-After) when ``client`` used its query time
+    for the last minute (``query_seconds_per_minute``), as the Wikidata Query
+    Service does; running queries count."""
+    if not limit or client is None:
+        return
+    used = engine.used(client)
+    if used < limit:
+        return
+    wait = int(engine.usage.retry_after(client, limit))
+    spent = TooManyRequests(
+        f"This client used {used:.1f} s of query time in the last minute, the most one client may use here "
+        f"is {limit:g} s per minute; try again in {wait} s.", detail={"limit": limit, "used": round(used, 1)})
+    spent.headers = {"Retry-After": str(wait)}
+    raise spent
+
+
 # -- answering ----------------------------------------------------------------
 # rdflib's name for a Dataset's default graph: ``Dataset(store=SPARQLStore(url))``
 # sends it as default-graph-uri and means this service's default graph.
@@ -346,8 +363,13 @@ def run_query(p: ProtocolRequest) -> Response:
         "max_rows": min(cfg["MAX_ROWS"], HTML_MAX_ROWS) if fmt is HTML else cfg["MAX_ROWS"],
         "prefixes": prefixes(cfg.get("BASE") or None),
     }
-    with client_slots().hold(request.remote_addr):
-        answer = state.engine.run(job, seconds)
+    slots = client_slots()
+    # Addresses exempt from the per-client cap are not counted for fair sharing either.
+    client = request.remote_addr if request.remote_addr and request.remote_addr not in slots.uncapped else None
+    with slots.hold(request.remote_addr):
+        engine = state.engine
+        check_minute_budget(engine, client, cfg.get("QUERY_SECONDS_PER_MINUTE", 0.0))
+        answer = engine.run(job, seconds, client=client)
     if fmt is HTML:
         resp = sparql_page.query_page(p.query, answer.table)
     else:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+import time
 from contextlib import nullcontext
 
 from kg.storage.store import Store
+from kg.storage.engine.fair import Usage
 from kg.storage.engine.pool import Answer
 from kg.storage.engine.worker import Spool, run
 
@@ -28,6 +30,7 @@ class DirectEngine:
         self.spool_dir = tempfile.mkdtemp(prefix="kg-spool-")
         self._counter = 0
         self._lock = threading.Lock()
+        self.usage = Usage()
 
     def wait_ready(self, timeout: float = 0) -> bool:
         return True
@@ -38,7 +41,13 @@ class DirectEngine:
     def pids(self) -> list[int]:
         return []
 
-    def run(self, request: dict, budget: float) -> Answer:
+    def health(self) -> dict:
+        return {"status": "ok", "workers": 0, "size": 0}
+
+    def used(self, client: str | None) -> float:
+        return self.usage.spent(client)
+
+    def run(self, request: dict, budget: float, client: str | None = None) -> Answer:
         """Run one request (see ``QueryEngine.run``); the remote store keeps its own timeout."""
         with self._lock:
             self._counter += 1
@@ -46,12 +55,15 @@ class DirectEngine:
         spool = Spool(self.spool_dir, name)
         # A remote store's HTTP timeout is the query's time budget.
         limit = self.store.budget(budget) if hasattr(self.store, "budget") else nullcontext()
+        started = time.monotonic()
         try:
             with limit:
                 return Answer(**run(self.store, request, spool))
         except BaseException:
             spool.discard()
             raise
+        finally:
+            self.usage.charge(client, time.monotonic() - started)
 
     def close(self) -> None:
         shutil.rmtree(self.spool_dir, ignore_errors=True)

@@ -167,6 +167,7 @@ def serve(store: Store, inbox: Connection, outbox: Connection, spool_dir: str) -
             request = inbox.recv()
         except EOFError:
             return
+        outbox.send(("started",))  # the parent retries a request never acknowledged
         number += 1
         spool = Spool(spool_dir, f"{os.getpid()}-{number}.out")
         try:
