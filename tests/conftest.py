@@ -4,6 +4,7 @@ loopback port for the tests that must talk HTTP (SPARQLWrapper, a browser)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -17,6 +18,27 @@ from bench.servers import free_port, stop_process
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 ARTIFACTS = REPO / "test-artifacts"
+ONTOLOGY = REPO / "ontology"
+SLUG = "riyadh-talks-2025-02-19"  # the real article the tests check answers of
+FIXTURES = REPO / "tests" / "fixtures"
+SMALL = FIXTURES / "validation" / "small-talks-2025-02-20"  # a made-up article small enough to validate fast
+MADEUP = FIXTURES / "articles" / "madeup-rubio-visit-2025-03-01"
+
+
+def data_folder(dest: Path, *articles: Path) -> Path:
+    """A data folder at ``dest`` holding the background and only ``articles``
+    (article folders): tests read the graphs they mean, whatever else
+    curators add under data/articles/."""
+    shutil.copytree(REPO / "data" / "background", dest / "background")
+    for article in articles:
+        shutil.copytree(article, dest / "articles" / article.name)
+    return dest
+
+
+def article_data(dest: Path) -> Path:
+    """A data folder with the real article alone (its own graph, the
+    ontology and the background when built)."""
+    return data_folder(dest, REPO / "data" / "articles" / SLUG)
 
 
 class LiveServer:
@@ -48,6 +70,12 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def article_only(tmp_path_factory) -> Path:
+    """A data folder with the real article alone (read-only: copy it to change it)."""
+    return article_data(tmp_path_factory.mktemp("article-only") / "data")
 
 
 @pytest.fixture(scope="session")

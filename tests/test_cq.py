@@ -16,9 +16,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def store() -> Store:
+def store(article_only) -> Store:
+    """The article's own build: the answers are the article's, whatever
+    other articles sit under data/articles/."""
     store = Store.in_memory()
-    store.load(build_dataset(REPO / "data", REPO / "ontology").serialize(format="nquads").encode(), NQUADS)
+    store.load(build_dataset(article_only, REPO / "ontology").serialize(format="nquads").encode(), NQUADS)
     return store
 
 

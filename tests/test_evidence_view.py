@@ -14,9 +14,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def dataset():
+def dataset(article_only):
     """The article's own graph: it holds every span of the article."""
-    return build_dataset(REPO / "data", REPO / "ontology").graph(article_graph("riyadh-talks-2025-02-19"))
+    return build_dataset(article_only, REPO / "ontology").graph(article_graph("riyadh-talks-2025-02-19"))
 
 
 def test_page_sentences_are_the_graphs_sentences(dataset):

@@ -1,27 +1,35 @@
 """Validation and bad input: each problem is named with its file, line or
-term; content problems are exit 1, unusable input exit 2."""
+term; content problems are exit 1, unusable input exit 2.
+
+The broken inputs are made from a small made-up article
+(tests/fixtures/validation/small-talks-2025-02-20: one of each thing a test
+breaks), not the 1,378-line real mapping; the real article is checked once,
+in a data folder of its own."""
 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from conftest import MADEUP, ONTOLOGY, SMALL, data_folder
 from kg.authoring.build import build_dataset
 from kg.model.errors import BuildError, ValidationFailed
 from kg.authoring.validate import validate
 
-REPO = Path(__file__).resolve().parent.parent
-ONTOLOGY = REPO / "ontology"
-SLUG = "riyadh-talks-2025-02-19"
+SLUG = SMALL.name
+TEXT = (SMALL / "article.txt").read_text(encoding="utf-8")
+
+
+def small_data(tmp_path: Path, *more: Path) -> Path:
+    """A data folder: the background, the small article and ``more``."""
+    return data_folder(tmp_path / "data", SMALL, *more)
 
 
 def broken(tmp_path: Path, old: str, new: str, file: str = f"articles/{SLUG}/mapping.yaml", count: int = 1) -> Path:
-    """A copy of data/ with ``old`` replaced by ``new`` in one file."""
-    data = tmp_path / "data"
-    shutil.copytree(REPO / "data", data)
+    """A copy of the small data folder with ``old`` replaced by ``new`` in one file."""
+    data = small_data(tmp_path)
     path = data / file
     text = path.read_text(encoding="utf-8")
     assert old in text, f"test setup: {old!r} not in {file}"
@@ -34,34 +42,46 @@ def line_of(data: Path, needle: str, file: str = f"articles/{SLUG}/mapping.yaml"
     return next(i for i, line in enumerate(lines, 1) if needle in line)
 
 
-def test_the_article_graph_is_valid():
-    report = validate(REPO / "data", ONTOLOGY)
+def offsets(words: str) -> tuple[int, int]:
+    start = TEXT.index(words)
+    return start, start + len(words)
+
+
+def test_the_article_graph_is_valid(article_only):
+    report = validate(article_only, ONTOLOGY)
     assert report.problems == []
     assert report.valid and report.graphs == 3 and report.triples > 2000
 
 
+def test_the_small_fixture_is_valid(tmp_path):
+    report = validate(small_data(tmp_path), ONTOLOGY)
+    assert report.problems == [] and report.valid and report.graphs == 3
+
+
 def test_span_not_in_text_is_refused_and_named(tmp_path):
-    data = broken(tmp_path, '[3661, 3672, "unrealistic"]', '[3661, 3672, "unrealistik"]')
+    a, b = offsets("unrealistic")
+    data = broken(tmp_path, f'[{a}, {b}, "unrealistic"]', f'[{a}, {b}, "unrealistik"]')
     with pytest.raises(ValidationFailed) as info:
         build_dataset(data, ONTOLOGY)
     problems = info.value.problems
     assert len(problems) == 1
     line = line_of(data, "unrealistik")
     assert f"mapping.yaml:{line}: evidence: span does not match the article" in problems[0]
-    assert "text at [3661, 3672) is 'unrealistic', not 'unrealistik'" in problems[0]
+    assert f"text at [{a}, {b}) is 'unrealistic', not 'unrealistik'" in problems[0]
 
 
 def test_shifted_offsets_say_where_the_text_really_is(tmp_path):
-    data = broken(tmp_path, '[1873, 1884, "very useful"]', '[1874, 1885, "very useful"]')
+    a, b = offsets("very useful")
+    data = broken(tmp_path, f'[{a}, {b}, "very useful"]', f'[{a + 1}, {b + 1}, "very useful"]')
     report = validate(data, ONTOLOGY)
-    assert any("'very useful' occurs at [1873, 1884)" in p for p in report.problems)
+    assert any(f"'very useful' occurs at [{a}, {b})" in p for p in report.problems)
 
 
 def test_misspelt_ontology_terms_are_named(tmp_path):
-    data = broken(tmp_path, "    holder: person/mike-waltz", "    holdr: person/mike-waltz")
-    data_dir = broken(tmp_path / "b", "  - id: person/joe-biden\n    a: Person", "  - id: person/joe-biden\n    a: Persn")
+    data = broken(tmp_path, "    holder: person/pete-hegseth", "    holdr: person/pete-hegseth")
+    data_dir = broken(tmp_path / "b", "  - id: person/pete-hegseth\n    a: Person", "  - id: person/pete-hegseth\n    a: Persn")
     report = validate(data, ONTOLOGY)
-    entry = line_of(data, "id: position/waltz-pragmatic-discussions")
+    entry = line_of(data, "id: position/hegseth-nato-membership-unrealistic")
     assert f"{data}/articles/{SLUG}/mapping.yaml:{entry}: dip:holdr: not a term of the ontology (misspelt?)" in report.problems
     report = validate(data_dir, ONTOLOGY)
     assert any(re.search(r"mapping\.yaml:\d+: dip:Persn: not a term of the ontology", p) for p in report.problems)
@@ -119,8 +139,7 @@ def test_malformed_background_turtle_is_named(tmp_path):
 
 
 def test_missing_article_text_is_named(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(REPO / "data", data)
+    data = small_data(tmp_path)
     (data / "articles" / SLUG / "article.txt").unlink()
     with pytest.raises(BuildError) as info:
         build_dataset(data, ONTOLOGY)
@@ -129,19 +148,16 @@ def test_missing_article_text_is_named(tmp_path):
 
 def test_missing_ontology_is_named(tmp_path):
     with pytest.raises(BuildError) as info:
-        build_dataset(REPO / "data", tmp_path)
+        build_dataset(small_data(tmp_path), tmp_path / "no-ontology")
     assert "diplomacy.ttl: file not found" in info.value.message
 
 
 def test_articles_sharing_a_node_must_agree_on_its_label(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(REPO / "data", data)
-    fixture = REPO / "tests" / "fixtures" / "articles" / "madeup-rubio-visit-2025-03-01"
-    shutil.copytree(fixture, data / "articles" / fixture.name)
-    mapping = data / "articles" / fixture.name / "mapping.yaml"
-    mapping.write_text(mapping.read_text(encoding="utf-8").replace("label: Marco Rubio", "label: Senator Rubio"), encoding="utf-8")
+    data = small_data(tmp_path, MADEUP)
+    mapping = data / "articles" / MADEUP.name / "mapping.yaml"
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace("label: Riyadh\n", "label: Riyadh city\n"), encoding="utf-8")
     report = validate(data, ONTOLOGY)
-    assert any("marco-rubio> rdfs:label: needs exactly one English rdfs:label" in p for p in report.problems), report.problems
+    assert any("place/riyadh> rdfs:label: needs exactly one English rdfs:label" in p for p in report.problems), report.problems
 
 
 def test_a_dump_of_the_store_still_validates(tmp_path):
@@ -155,7 +171,7 @@ def test_a_dump_of_the_store_still_validates(tmp_path):
     from kg.storage.store import Store
     from kg.authoring.validate import shacl_problems
 
-    build_store(tmp_path / "store", data_dir=REPO / "data", ontology_dir=ONTOLOGY)
+    build_store(tmp_path / "store", data_dir=small_data(tmp_path), ontology_dir=ONTOLOGY)
     out = io.BytesIO()
     Store.open(tmp_path / "store").dump(out, NQUADS)
     assert b"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>" not in out.getvalue()
@@ -173,8 +189,7 @@ def test_dateline_place_must_be_a_described_node(tmp_path):
 
 
 def test_shape_violation_in_the_background_names_its_file(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(REPO / "data", data)
+    data = small_data(tmp_path)
     extra = data / "background" / "extra.ttl"
     extra.write_text("@prefix dip: <https://kg.example.org/ontology/> .\n<id/quantity/x> a dip:Quantity .\n", encoding="utf-8")
     report = validate(data, ONTOLOGY)
