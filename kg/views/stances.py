@@ -114,12 +114,23 @@ def _fill(st: Stance, values: dict, spans: dict, quote, labels: Labels) -> None:
     if quote:
         st.quote, speaker = quote
         st.speaker = (speaker, labels.label(speaker) if speaker else "")
-    evidence = sorted((spans[t.value][1], t.value) for t in values.get("evidence", []) if t.value in spans)
-    st.evidence = [(span, spans[span][0]) for _, span in evidence]
+    evidence = sorted((spans[t.value][1], _start(t.value), t.value) for t in values.get("evidence", []) if t.value in spans)
+    st.evidence = [(span, spans[span][0]) for _, _, span in evidence]
     if evidence:
         article = evidence[0][0]
         st.article = (article, labels.label(article))
-        st.date = spans[evidence[0][1]][2]
+        st.date = spans[evidence[0][2]][2]
+
+
+def _start(span: str) -> int:
+    """The first offset of a ``#char=start,end`` span IRI (0 when absent).
+
+    >>> _start("https://x.org/a#char=32,103"), _start("https://x.org/a")
+    (32, 0)
+    """
+    _, _, frag = span.partition("#char=")
+    head = frag.split(",", 1)[0]
+    return int(head) if head.isdigit() else 0
 
 
 def about(stances: list[Stance], iri: str) -> dict[str, list[Stance]]:
