@@ -151,6 +151,10 @@ def load(files, location, gsp, update, source, graph, quiet):
     lock = None if is_remote(location) else StoreLock(location, exclusive=True, who="kg load")
     try:
         _load(files, location, gsp, update, source, graph, quiet, lock)
+    except KeyboardInterrupt:
+        click.echo(f"error: interrupted: {location} is left incomplete (`kg serve` refuses it); "
+                   "run the same `kg load` again to repair it", err=True)
+        sys.exit(130)
     finally:
         if lock is not None:
             lock.release()
