@@ -27,6 +27,9 @@ class Context:
     gazetteer_before: set[str] = field(default_factory=set)  # ids the graph had before this article
     new_rules: dict[str, tuple[str, float]] = field(default_factory=dict)  # new entity id -> (rule, confidence)
     dateline_span: tuple[int, int] | None = None
+    new_props: dict[str, dict] = field(default_factory=dict)  # new entity id -> properties (partOfParty)
+    nested: list = field(default_factory=list)  # mentions inside a longer one ("European Union" in "European Union leaders")
+    aliases: dict[str, str] = field(default_factory=dict)  # id asked for -> id given (taken elsewhere)
     event_mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, event id)
 
     def __post_init__(self):
@@ -53,8 +56,21 @@ class Context:
                 and (kinds is None or m.ids[0].split("/")[0] in kinds)]
 
     def node(self, ident: str, a: str, label: str, rule: str, confidence: float, **props) -> Node:
-        """The node ``ident`` (made on first use; later uses keep the first)."""
+        """The node ``ident`` (made on first use; later uses keep the first).
+
+        An id the graph knows keeps the graph's class and label (articles
+        that share a node agree on it); an id another article uses for a
+        node the draft does not reuse (a position, a quote) gets a suffix.
+        """
+        ident = self.aliases.get(ident, ident)
         if ident not in self.nodes:
+            known = self.gazetteer.known.get(ident)
+            if known is not None:
+                a, label = known.a, known.label
+            elif ident in self.gazetteer.ids:
+                kind, slug = ident.split("/", 1)
+                self.aliases[ident] = fresh = self.new_id(kind, slug)
+                ident = fresh
             self.nodes[ident] = Node(ident, a, label, rule, confidence, props=dict(props))
         return self.nodes[ident]
 
@@ -62,7 +78,7 @@ class Context:
         """A fresh id ``kind/slug`` that no other node of this draft uses."""
         base = f"{kind}/{slugify(label)}"
         ident, n = base, 2
-        while ident in self.nodes:
+        while ident in self.nodes or (ident in self.gazetteer.ids and ident not in self.gazetteer.known):
             ident, n = f"{base}-{n}", n + 1
         return ident
 

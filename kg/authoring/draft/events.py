@@ -46,9 +46,6 @@ def propose(ctx: Context) -> list[str]:
             if family in firsts:
                 ctx.nodes[firsts[family]].add_span(*sentence)
             continue
-        if family == "war" and re.match(r"\s+(?:on|against)\b", ctx.text[end:end + 9]) is None \
-                and not re.search(r"\b(?:the|its)\s+$", ctx.text[max(0, start - 5):start]) and family not in firsts:
-            pass
         definite = _DEFINITE.search(ctx.text[max(sentence[0], start - 30):start]) and family in firsts
         if definite or (family in ("war",) and family in firsts):
             node = ctx.nodes[firsts[family]]

@@ -21,9 +21,10 @@ from rdflib.namespace import RDFS, SKOS
 from kg.authoring.draft.proposals import ENTITY_KINDS
 
 #: kinds whose labels the gazetteer indexes
-KNOWN_KINDS = ENTITY_KINDS + ("office", "event")
+KNOWN_KINDS = ENTITY_KINDS + ("office", "event", "holding")
 _DEFAULT_CLASS = {"person": "Person", "state": "State", "org": "Organisation", "group": "Group",
-                  "place": "Place", "office": "Office", "event": "Event"}
+                  "place": "Place", "office": "Office", "event": "Event",
+                  "holding": "OfficeHolding"}
 
 #: adjective -> the state's label (the reading is proposed only when the
 #: graph or the article knows the state by that label)
@@ -62,6 +63,7 @@ class Gazetteer:
 
     def __init__(self, known: dict[str, Known] | None = None):
         self.known: dict[str, Known] = known or {}
+        self.ids: set[str] = set()  # every node id of every mapping read (new ids must avoid them)
         self._automaton = None
 
     # -- building ------------------------------------------------------------
@@ -93,6 +95,7 @@ class Gazetteer:
             if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or "/" not in entry["id"]:
                 continue
             kind = entry["id"].split("/", 1)[0]
+            self.ids.add(entry["id"])
             if kind not in KNOWN_KINDS or not entry.get("label"):
                 continue
             cls_name = entry.get("a")
@@ -153,11 +156,13 @@ class Gazetteer:
         self._automaton = automaton
         return automaton
 
-    def mentions(self, text: str, kinds=KNOWN_KINDS) -> list[Mention]:
-        """Whole-word, leftmost-longest, non-overlapping mentions."""
+    def mentions(self, text: str, kinds=KNOWN_KINDS, nested: bool = False):
+        """Whole-word, leftmost-longest, non-overlapping mentions; with
+        ``nested`` also (as a second list) the mentions of other entities
+        that lie inside one of them."""
         automaton = self._automaton or self._build()
         if not len(automaton):
-            return []
+            return ([], []) if nested else []
         found = []
         for end_index, (form, ids) in automaton.iter(text):
             start, end = end_index - len(form) + 1, end_index + 1
@@ -165,12 +170,14 @@ class Gazetteer:
             if ids and _whole_word(text, start, end):
                 found.append(Mention(start, end, form, ids))
         found.sort(key=lambda m: (m.start, -(m.end - m.start)))
-        result, last_end = [], -1
+        result, inner, last_end = [], [], -1
         for mention in found:
             if mention.start >= last_end:
                 result.append(mention)
                 last_end = mention.end
-        return result
+            elif result and mention.end <= result[-1].end and not set(mention.ids) & set(result[-1].ids):
+                inner.append(mention)
+        return (result, inner) if nested else result
 
 
 def _whole_word(text: str, start: int, end: int) -> bool:

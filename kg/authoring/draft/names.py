@@ -38,6 +38,8 @@ ORG_HEADS = {"Ministry": "GovernmentBody", "Department": "GovernmentBody", "Offi
 PLACE_HEADS = {"Sea": "Region", "Ocean": "Region", "Strait": "Region", "Peninsula": "Region", "Oblast": "Region",
                "Province": "Region", "Region": "Region", "Palace": "Venue", "Hotel": "Venue", "Centre": "Venue",
                "Center": "Venue", "Airport": "Venue", "Square": "Venue"}
+ABBREVIATIONS = {"U.S.": "United States", "U.K.": "United Kingdom", "EU": "European Union", "UN": "United Nations",
+                 "UAE": "United Arab Emirates"}
 MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"}
 WEEKDAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
@@ -50,24 +52,56 @@ _OCCUPATION = re.compile(r"\b(?P<occ>" + "|".join(OCCUPATIONS) + r")\s+(?P<name>
 _DATELINE = re.compile(r"\bdate (\d{4}-\d{2}-\d{2}) (?P<city>[A-Z][^,\n]{1,40}?), (?P<country>[A-Z][\w .]{0,30}?) [-–—] ")
 _LOCAL_ORG = re.compile(r"\b(?:the\s+)?(?P<org>(?P<where>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)?)\s+"
                         r"(?:regional|city|municipal|local|provincial|state)\s+(?:administration|government|council|authorities))\b")
-_PLACE_PREP = re.compile(r"\b(?:[Ii]n|at|to|from|near|[Pp]ort of|city of|town of|village of)\s+(?P<place>[A-Z][a-zà-ÿ’'-]+)\b(?!\s+[A-Z])")
+_PLACE_PREP = re.compile(r"\b(?:[Ii]n|at|to|from|near|[Pp]ort of|city of|town of|village of)\s+(?P<place>[A-Z][a-zà-ÿ-]+)\b(?![’']|\s+[A-Z])")
+_REGION = re.compile(r"\b(?P<place>[A-Z][a-zà-ÿ-]+\s+(?:region|province|oblast))\b")
+_POSSESSIVE_BODY = re.compile(r"\b(?P<org>(?P<state>[A-Z][\w.]+(?:\s+[A-Z]\w+)?)[’']s\s+(?:military|army|armed forces|navy|government|"
+                              r"foreign ministry|defen[cs]e ministry|parliament))\b")
+_GROUP = re.compile(r"(?<![\d\w]\s)(?<![\d\w])\b(?P<group>(?P<who>" + "|".join(["U\\.S\\.", "European Union", "European", "Western", "Arab", "Gulf"] + list(DEMONYMS))
+                    + r")\s+(?:officials|leaders|allies|diplomats|representatives|negotiators|nations|partners|"
+                    r"governments|lawmakers))\b")
+FIXED = {"White House": ("org", "GovernmentBody", "United States"), "Kremlin": ("org", "GovernmentBody", "Russia"),
+         "Pentagon": ("org", "GovernmentBody", "United States"), "State Department": ("org", "GovernmentBody", "United States"),
+         "the West": ("group", "Group", None)}
 
 
 def propose(ctx: Context) -> None:
     """Propose new entities into the gazetteer and the draft, then find
     every entity mention (known, new and demonym readings)."""
     text = ctx.text
+    for abbreviation, label in ABBREVIATIONS.items():
+        known = ctx.gazetteer.by_label(label, kinds=("state", "org"))
+        if known is not None and abbreviation not in known.forms:
+            ctx.gazetteer.add(Known(known.id, known.a, known.label, {abbreviation}))
     _dateline(ctx)
     for match in _OFFICE.finditer(text):
         if not ctx.in_heading(match.start()):
             _titled_person(ctx, match)
     for match in _OCCUPATION.finditer(text):
-        person = _person(ctx, match.group("name"), match.start("name"), match.end("name"), "occupation", 0.7)
+        name = _no_possessive(match.group("name"))
+        person = _person(ctx, name, match.start("name"), match.start("name") + len(name), "occupation", 0.7)
         if person is not None and person.id not in ctx.gazetteer_before:
             person.props.setdefault("occupation", match.group("occ"))
     for match in _LOCAL_ORG.finditer(text):
         _new_entity(ctx, "org", "GovernmentBody", match.group("org"), match.start("org"), match.end("org"),
                     "local-government", 0.7)
+    for name, (kind, cls, state) in FIXED.items():
+        for match in re.finditer(rf"\b{re.escape(name)}\b", text):
+            _new_entity(ctx, kind, cls, name, match.start(), match.end(), "fixed-name", 0.8,
+                        partOfParty=_state_id(ctx, state))
+    for match in _POSSESSIVE_BODY.finditer(text):
+        state = _known_form(ctx, match.group("state"), ("state",))
+        if state is not None:
+            _new_entity(ctx, "org", "GovernmentBody", match.group("org"), match.start(), match.end(), "state-body", 0.6,
+                        partOfParty=state.id)
+    for match in _GROUP.finditer(text):
+        if re.search(r"(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozen|hundred))\s+$", text[max(0, match.start() - 12):match.start()]):
+            continue  # "84 Ukrainian soldiers" is a count
+        who = match.group("who")
+        state = _state_id(ctx, _QUAL_STATE.get(who) or DEMONYMS.get(who))
+        _new_entity(ctx, "group", "Group", match.group("group"), match.start(), match.end(), "group-name", 0.6,
+                    partOfParty=state)
+    for match in _REGION.finditer(text):
+        _new_entity(ctx, "place", "Region", match.group("place"), match.start(), match.end(), "region-name", 0.7)
     for match in _CAPRUN.finditer(text):
         if not ctx.in_heading(match.start()):
             _capitalised_run(ctx, match)
@@ -137,10 +171,10 @@ def _state_of(ctx: Context, qual: str) -> Known | None:
 
 
 def _titled_person(ctx: Context, match: re.Match) -> None:
-    name, title, qual = match.group("name"), match.group("title"), match.group("qual").strip()
+    name, title, qual = _no_possessive(match.group("name")), match.group("title"), match.group("qual").strip()
     if name.split()[0] in MONTHS | WEEKDAYS | set(DEMONYMS) or _known_form(ctx, name.split()[0], ("state", "org", "place")):
         return
-    person = _person(ctx, name, match.start("name"), match.end("name"), "titled-name", 0.85, prefix=title)
+    person = _person(ctx, name, match.start("name"), match.start("name") + len(name), "titled-name", 0.85, prefix=title)
     if person is None:
         return
     office_text = match.group("office")
@@ -168,13 +202,28 @@ def _titled_person(ctx: Context, match: re.Match) -> None:
     holding.add_span(match.start(), match.end())
 
 
+def _no_possessive(name: str) -> str:
+    return re.sub(r"[’']s$", "", name)
+
+
 # -- organisations and places -------------------------------------------------
-def _new_entity(ctx: Context, kind: str, cls: str, label: str, start: int, end: int, rule: str, conf: float) -> None:
+def _new_entity(ctx: Context, kind: str, cls: str, label: str, start: int, end: int, rule: str, conf: float,
+                **props) -> None:
     known = _known_form(ctx, label)
     if known is None:
         known = Known(f"{kind}/{slugify(label)}", cls, label, {label})
+        props = {k: v for k, v in props.items() if v}
+        if props:
+            ctx.new_props.setdefault(known.id, props)
     ctx.gazetteer.add(known)
     ctx.new_rules.setdefault(known.id, (rule, conf))
+
+
+def _state_id(ctx: Context, label: str | None) -> str | None:
+    if not label:
+        return None
+    known = ctx.gazetteer.by_label(label, kinds=("state",))
+    return known.id if known else None
 
 
 def _capitalised_run(ctx: Context, match: re.Match) -> None:
@@ -196,7 +245,7 @@ def _capitalised_run(ctx: Context, match: re.Match) -> None:
 # -- mentions -----------------------------------------------------------------
 def _find_mentions(ctx: Context) -> None:
     text = ctx.text
-    mentions = ctx.gazetteer.mentions(text, kinds=ENTITY_KINDS)
+    mentions, nested = ctx.gazetteer.mentions(text, kinds=ENTITY_KINDS, nested=True)
     taken = [(m.start, m.end) for m in mentions]
     for word, label in DEMONYMS.items():
         known = ctx.gazetteer.by_label(label, kinds=("state",))
@@ -210,6 +259,12 @@ def _find_mentions(ctx: Context) -> None:
     for mention in mentions:
         mention.ids = [_choose(ctx, mention, dateline)]
     ctx.mentions = mentions
+    for mention in nested:  # "European Union" inside "European Union leaders": the entity is named too
+        known = ctx.gazetteer.known[mention.ids[0]]
+        rule, conf = _rule_for(ctx, mention, known)
+        node = ctx.node(known.id, known.a, known.label, rule, conf, **ctx.new_props.get(known.id, {}))
+        if not node.spans:
+            node.add_span(mention.start, mention.end)
     forms_seen: dict[str, set[str]] = {}
     for mention in mentions:
         ident = mention.ids[0]
@@ -217,7 +272,7 @@ def _find_mentions(ctx: Context) -> None:
             continue
         known = ctx.gazetteer.known[ident]
         rule, conf = _rule_for(ctx, mention, known)
-        node = ctx.node(ident, known.a, known.label, rule, conf)
+        node = ctx.node(ident, known.a, known.label, rule, conf, **ctx.new_props.get(ident, {}))
         if node.id == ctx.meta.get("datelinePlace") and dateline and mention.start < dateline[1]:
             continue
         seen = forms_seen.setdefault(ident, set())

@@ -57,8 +57,9 @@ def propose(ctx: Context) -> list[str]:
         if n is not None:
             add(match.start(), match.end(), n + 1, True, match.group("noun"))
     for match in _COUNT.finditer(text):
-        if _is_date_part(text, match):
-            continue
+        if _is_date_part(text, match) or re.search(r"\b(?:[Tt]he|[Bb]oth)\s+$", text[max(0, match.start() - 5):match.start()]) \
+                and match.group("num") == "two":
+            continue  # "the two nations" refers back to a pair; it counts nothing new
         words = (match.group("np") or "").split()
         noun_words = []
         for word in words:
@@ -69,14 +70,9 @@ def propose(ctx: Context) -> list[str]:
         noun_words = noun_words[: plural[-1] + 1] if plural else noun_words[:1]
         if not noun_words:
             continue
-        end = match.start("np") + len(match.group("np")) - len(" ".join(words[len(noun_words):])) - (1 if len(words) > len(noun_words) else 0)
         end = _phrase_end(text, match.end("num") if not match.group("np") else match.start("np"), noun_words)
         value = None if match.group("half") or "." in match.group("num") else _value(match.group("num"), match.group("scale"))
-        start = match.start()
-        prefix = re.search(r"\b(?:\d+|" + _WORD + r") of (?:the )?$", text[max(0, start - 20):start])
-        if prefix:  # "12 of the 15 points": the 15 is its own count
-            pass
-        add(start, end, value, False, noun_words[-1])
+        add(match.start(), end, value, False, noun_words[-1])
     for match in _VAGUE.finditer(text):
         if match.group("some"):
             add(match.start("some"), match.end("some"), None, False, "some")
