@@ -234,6 +234,9 @@ class _Compiler:
         for span in _as_list(entry.get("evidence")):
             self._evidence(node, span, entry)
         for key, raw in entry.items():
+            if key == "proposed":  # the marker of `kg draft`: nothing unreviewed reaches the record
+                self._problem(entry, "an unreviewed proposal of kg draft: review the node, then delete its 'proposed' line", "proposed")
+                continue
             if key in RESERVED:
                 continue
             prop = self._term(entry, key)
