@@ -21,19 +21,21 @@ from kg.views import classes as classes_mod
 from kg.views import stances as stances_mod
 from kg.views import timeline as timeline_mod
 from kg.views import timeline_axis
+from kg.views.examples import find_example
 from kg.views.labels import Labels
 from kg.publish import feed as feed_mod
 
 from . import links, views
+from .representation import JSON, by_suffix, choose, link_header
 from .state import current_state
 
 bp = Blueprint("explore", __name__)
 links.register(bp)
 
-JSON = F.Format("json", "application/json", "json", "JSON")
 CSV = F.Format("csv", "text/csv", "csv", "CSV")
 ATOM = F.Format("atom", "application/atom+xml", "atom", "Atom feed")
 EVENTS_PER_PAGE = 200
+STANCES_EXAMPLE = "stances-over-time"  # queries/examples/stances-over-time.rq
 CACHE_SECONDS = 300
 
 
@@ -56,25 +58,20 @@ def conditional(resp: Response) -> Response:
 
 def representation(offered=(F.HTML, JSON)) -> F.Format:
     """The format asked for: a suffix (``/timeline.json``), ``?format=``, or
-    the Accept header (HTML first on a tie)."""
-    for fmt in offered:
-        if request.path.endswith("." + fmt.extension):
-            return fmt
-    if "format" in request.args:
-        return F.by_name(request.args["format"], offered)
-    return F.negotiate(request.headers.get("Accept"), offered)
+    the Accept header (HTML first on a tie): the service's one chooser."""
+    suffix = next((f for f in offered if request.path.endswith("." + f.extension)), None)
+    return choose(offered, suffix)
 
 
-def twin_url(path: str, fmt: F.Format, args=None) -> str:
-    """``path`` with ``fmt``'s suffix and the request's query string."""
-    query = request.query_string.decode() if args is None else args
-    return f"{path}.{fmt.extension}" + (f"?{query}" if query else "")
+def twins(path: str, offered=(F.HTML, JSON)) -> list[tuple[str, F.Format]]:
+    """URLs of every representation of ``path``, the query string kept."""
+    return by_suffix(path, offered)
 
 
 def respond(fmt: F.Format, body, alternates: list[tuple[str, F.Format]]) -> Response:
     """One response with the ``Link`` header naming every twin."""
     resp = jsonify(body) if fmt is JSON else Response(body, content_type=fmt.content_type())
-    resp.headers["Link"] = ", ".join(f'<{url}>; rel="alternate"; type="{f.media_type}"' for url, f in alternates)
+    resp.headers["Link"] = link_header(alternates)
     resp.headers["Vary"] = "Accept"
     return resp
 
@@ -110,7 +107,7 @@ def timeline():
     everything = views.timeline_events(store())
     chosen = {name: _arg(name) for name in ("kind", "actor", "article")}
     events = timeline_mod.filtered(everything, **chosen)
-    alts = [(twin_url("/timeline", f), f) for f in (F.HTML, JSON)]
+    alts = twins("/timeline")
     page_no = page_number()
     pages = max(1, math.ceil(len(events) / EVENTS_PER_PAGE))
     if page_no > pages:
@@ -127,7 +124,7 @@ def _timeline_html(everything, events, chosen, page_no, pages, alts) -> str:
     shown = events[(page_no - 1) * EVENTS_PER_PAGE: page_no * EVENTS_PER_PAGE]
     facets = cached(store(), "timeline-facets", lambda: _facets(everything))
     query = urlencode({k: v for k, v in chosen.items() if v})
-    return render_template("timeline.html", periods=timeline_mod.by_period(shown), events=shown, total=len(events),
+    return render_template("timeline.html", alternates=alts, periods=timeline_mod.by_period(shown), events=shown, total=len(events),
                            everything=len(everything), page_no=page_no, pages=pages, picture=timeline_axis.layout(shown),
                            facets=facets, chosen=chosen, query=query, alts=alts)
 
@@ -160,13 +157,18 @@ def stances_index():
     found = all_stances()
     changes = cached(store(), "stance-changes", lambda: stances_mod.changes(found))
     index = stances_mod.index(found)
-    alts = [(twin_url("/stances", f), f) for f in (F.HTML, JSON)]
+    alts = twins("/stances")
     if fmt is JSON:
         return respond(JSON, {"positions": len(found), "changes": [change_json(c) for c in changes],
                               **{name: [{"iri": i, "label": lab, "positions": n, "page": stance_href(i)} for i, lab, n in rows]
                                  for name, rows in index.items()}}, alts)
-    return respond(F.HTML, render_template("stances.html", index=index, changes=changes, total=len(found), alts=alts,
-                                           subject=None, held=[], on=[]), alts)
+    return respond(F.HTML, render_template("stances.html", alternates=alts, index=index, changes=changes, total=len(found), alts=alts,
+                                           subject=None, held=[], on=[], example_url=example_url()), alts)
+
+
+def example_url() -> str:
+    """The SPARQL page running the stances example."""
+    return "/sparql?" + urlencode({"query": find_example(STANCES_EXAMPLE).sparql})
 
 
 def stance_href(iri: str) -> str:
@@ -193,13 +195,13 @@ def stances_of(rest: str):
                if iri in (c.holder[0], c.topic[0])]
     label = Labels.load(store(), [iri]).label(iri)
     path = "/stances/" + name
-    alts = [(twin_url(path, f), f) for f in (F.HTML, JSON)]
+    alts = twins(path)
     if fmt is JSON:
         return respond(JSON, {"iri": iri, "label": label, "page": links.href(iri),
                               "held": [s.to_json(links.href) for s in mine["held"]],
                               "on": [s.to_json(links.href) for s in mine["on"]],
                               "changes": [change_json(c) for c in changes]}, alts)
-    return respond(F.HTML, render_template("stances.html", subject=(iri, label), held=mine["held"], on=mine["on"],
+    return respond(F.HTML, render_template("stances.html", alternates=alts, subject=(iri, label), held=mine["held"], on=mine["on"],
                                            changes=changes, index=None, total=len(found), alts=alts), alts)
 
 
@@ -248,7 +250,7 @@ def class_page(name: str):
         raise NotFound(f"This table has {pages} page(s).")
     shown = rows[(page_no - 1) * size: page_no * size]
     kept = urlencode([(k, v) for k, v in request.args.items(multi=True) if k not in ("format", "page")])
-    alts = [(twin_url(f"/class/{stem}", f, kept), f) for f in (F.HTML, JSON, CSV)]
+    alts = twins(f"/class/{stem}", (F.HTML, JSON, CSV))
     if fmt is CSV:
         resp = respond(CSV, classes_csv(table, rows), alts)
         resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
@@ -261,7 +263,7 @@ def class_page(name: str):
                                         **{p: [cell_json(c) for c in cells.get(p, [])] for p, _, _ in table.columns}}
                                        for s, lab, cells in shown]}, alts)
     counts = table.counts(rows, prop) if prop else []
-    return respond(F.HTML, render_template("class_table.html", table=table, rows=shown, matching=len(rows), page_no=page_no,
+    return respond(F.HTML, render_template("class_table.html", alternates=alts, table=table, rows=shown, matching=len(rows), page_no=page_no,
                                            pages=pages, size=size, q=q, prop=prop, value=value, counts=counts, kept=kept,
                                            stem=stem, alts=alts), alts)
 

@@ -69,7 +69,7 @@ def test_party_page_lists_each_stance_with_its_article(client):
     assert "incredible opportunities" in items[0]
     assert "rejects" in items[1] and 'href="/id/article/madeup-rubio-doubts-2025-03-10"' in items[1] and "10 March 2025" in items[1]
     assert "<q>We will not partner with the Russians while the strikes go on</q>" in items[1]
-    assert '<link rel="alternate" type="application/json" href="/stances/person/marco-rubio.json">' in page
+    assert re.search(r'<link rel="alternate" type="application/json" href="/stances/person/marco-rubio.json"', page)
 
 
 def test_change_shows_both_pieces_of_evidence_side_by_side(client):
@@ -104,6 +104,10 @@ def test_index_links_every_party_and_topic(client):
     assert '<a href="/stances/person/marco-rubio">Marco Rubio</a> (2)' in page
     assert '<a href="/stances/topic/us-russia-cooperation">U.S.–Russia cooperation</a>' in page
     assert "Changes of stance (" in page
+    example = re.search(r'<a href="(/sparql\?query=[^"]+)">stances over time</a>', page)
+    assert example
+    results = client.get(example.group(1).replace("&amp;", "&"), headers={"Accept": "application/sparql-results+json"}).get_json()
+    assert any(b.get("changed", {}).get("value") == "true" for b in results["results"]["bindings"])
 
 
 def test_unknown_subject_is_404_not_500(client):
