@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import article_data
 from kg.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,23 +25,23 @@ def run(*args: str):
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
+def store(tmp_path_factory, article_only) -> Path:
+    """A store built from the article alone (other articles change nothing here)."""
     path = tmp_path_factory.mktemp("cli") / "store"
-    result = run("build", "--store", str(path), "--data", str(REPO / "data"))
+    result = run("build", "--store", str(path), "--data", str(article_only))
     assert result.exit_code == 0, result.output
     assert "quads in 3 named graphs" in result.output
     return path
 
 
-def test_validate_reports_valid(tmp_path):
-    result = run("validate", "--data", str(REPO / "data"))
+def test_validate_reports_valid(article_only):
+    result = run("validate", "--data", str(article_only))
     assert result.exit_code == 0
     assert result.output.startswith("valid: 3 graphs,")
 
 
 def test_validate_lists_problems_and_exits_1(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(REPO / "data", data)
+    data = article_data(tmp_path / "data")
     mapping = data / "articles" / SLUG / "mapping.yaml"
     mapping.write_text(mapping.read_text(encoding="utf-8").replace('"very useful"]', '"very usefull"]', 1), encoding="utf-8")
     result = run("validate", "--data", str(data))
@@ -58,8 +58,7 @@ def test_unusable_input_exits_2_with_the_file(tmp_path):
 
 def test_failed_build_keeps_the_previous_store(store, tmp_path):
     before = run("stats", "--store", str(store), "--json")
-    data = tmp_path / "data"
-    shutil.copytree(REPO / "data", data)
+    data = article_data(tmp_path / "data")
     (data / "articles" / SLUG / "mapping.yaml").write_text("article: [unclosed\n", encoding="utf-8")
     result = run("build", "--store", str(store), "--data", str(data))
     assert result.exit_code == 2
@@ -125,9 +124,9 @@ def test_real_process_exit_codes(tmp_path):
     assert "Traceback" not in bad.stderr and "no articles folder" in bad.stderr
 
 
-def test_build_can_also_write_the_dataset_file(tmp_path):
+def test_build_can_also_write_the_dataset_file(tmp_path, article_only):
     out = tmp_path / "dataset.trig"
-    result = run("build", "--store", str(tmp_path / "store"), "--data", str(REPO / "data"), "--out", str(out))
+    result = run("build", "--store", str(tmp_path / "store"), "--data", str(article_only), "--out", str(out))
     assert result.exit_code == 0, result.output
     from rdflib import Dataset
 

@@ -1,7 +1,16 @@
 """A handful of W3C conformance cases end to end (the full run is
-`make conformance`, too slow for every test run)."""
+`make conformance`, too slow for every test run).
+
+The W3C suite is not in the repository: it is found through the
+``KG_W3C_TESTS`` setting (default ``../shared/w3c-sparql-tests``). When it is
+missing these tests are skipped with a message saying how to run them,
+unless ``KG_REQUIRE_W3C_TESTS=1`` (CI sets it in ``.ci/run``): then its
+absence is a failure.
+"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -26,10 +35,16 @@ KNOWN_FAILURES = {
 }
 
 
+HOW = ("put the sparql/sparql10 and sparql/sparql11 folders of github.com/w3c/rdf-tests (commit ad541a5f) in a "
+       "folder and set KG_W3C_TESTS to it (or place it at ../shared/w3c-sparql-tests)")
+
+
 @pytest.fixture(scope="module")
 def cases():
     if not SUITE.is_dir():
-        pytest.fail(f"the W3C test suite is missing at {SUITE}")
+        if os.environ.get("KG_REQUIRE_W3C_TESTS") == "1":
+            pytest.fail(f"the W3C test suite is missing at {SUITE} and KG_REQUIRE_W3C_TESTS=1: {HOW}")
+        pytest.skip(f"the W3C test suite is not at {SUITE}; to run these tests, {HOW}")
     return {c.short: c for c in discover(SUITE)}
 
 
