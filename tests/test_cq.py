@@ -153,12 +153,12 @@ def test_cq09_saudi_arabia_role(ask):
     assert "mediator: Prisoner exchanges related to the Ukraine conflict" in aspects
     assert "ties: strong ties" in aspects
     assert any("key mediator in global affairs" in d for d in column(rows, "detail"))
-    assert any(d.startswith("an image that Crown Prince Mohammed has sought to cultivate") for d in column(rows, "detail"))
+    assert any("an image that Crown Prince Mohammed has sought to cultivate" in d for d in column(rows, "detail"))
 
 
 def test_cq10_every_position_with_holder_stance_and_quote(ask):
     rows = {r["position"].rsplit("/", 1)[1]: r for r in ask("10")}
-    assert len(rows) == 26
+    assert len(rows) == 30
     assert rows["pivotal-moment-in-global-geopolitics"]["holders"] == "(unattributed)"
     hegseth = rows["hegseth-nato-membership-unrealistic"]
     assert (hegseth["holders"], hegseth["stance"], hegseth["quote"]) == ("Pete Hegseth", "rejects", "unrealistic")
@@ -193,6 +193,8 @@ def test_cq12_security_territory_nato(ask):
     assert {"Emmanuel Macron", "Mike Waltz"} <= by_topic["Security guarantees for Ukraine"]
     assert {"Pete Hegseth", "European leaders", "Mike Waltz", "Russia"} <= by_topic["Ukraine’s territory"]
     assert {"Pete Hegseth", "Russia"} <= by_topic["NATO membership for Ukraine"]
+    # Russia demands that Ukraine be kept out of NATO, not NATO membership for it
+    assert {r["specifically"] for r in rows if r["holder"] == "Russia"} == {"Ukraine kept out of NATO", "Ukraine giving up its lost territory"}
     # the closing judgement: territory makes any concrete outcome uncertain (the writer's, unattributed)
     uncertain = [r for r in rows if r["position"].endswith("/concrete-outcome-uncertain")]
     assert {(r["topicLabel"], r["holder"]) for r in uncertain} == {("Ukraine’s territory", "(unattributed)")}
@@ -266,7 +268,10 @@ def test_cq17_facts_not_in_the_article(ask):
     assert ("zelenskyy-visit-to-saudi-arabia", "2025-03-10") in inferred
     assert ("riyadh-talks", "2025-02-19") in inferred
     implied = {(r["subject"].rsplit("/", 1)[-1], r["value"].rsplit("/", 1)[-1]): r["source"] for r in rows if r["kind"] == "inferred fact"}
-    assert set(implied) == {("donald-trump-us-president", "us-president"), ("overnight-drone-wave", "ukraine")}
+    assert set(implied) == {("donald-trump-us-president", "us-president"), ("overnight-drone-wave", "ukraine"),
+                            ("riyadh-talks-saudi-arabia", "Host"), ("prisoner-exchanges-saudi-arabia", "Mediator"),
+                            ("negotiations-saudi-arabia", "Mediator"), ("russia-demands", "ukraine-kept-out-of-nato"),
+                            ("russia-demands", "ukraine-gives-up-lost-territory")}
     assert "back in office" in implied[("donald-trump-us-president", "us-president")]
     derived = [r for r in rows if r["kind"] == "derived count"]
     assert [(r["value"], r["source"]) for r in derived] == [("3", 'derived from the words "a mother and her two children"')]
