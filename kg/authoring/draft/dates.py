@@ -144,9 +144,10 @@ def propose(ctx: Context, positions: list[str]) -> list[TimeExpr]:
     found = find(ctx)
     for expr in found:
         sentence = ctx.sentence_at(expr.start)
-        events = [(abs(s - expr.start), ident) for s, e, ident in ctx.event_mentions if sentence[0] <= s < sentence[1]]
+        events = [(s > expr.start, abs(s - expr.start), ident) for s, e, ident in ctx.event_mentions
+                  if sentence[0] <= s < sentence[1]]  # the nearest event named before it, else after it
         if events:
-            node = ctx.nodes[min(events)[1]]
+            node = ctx.nodes[min(events)[2]]
             if not any(k in node.props for k in ("date", "year", "earliestBegin", "latestEnd", "timePhrase")):
                 node.props["timePhrase"] = expr.phrase
                 node.props.update(expr.props)

@@ -47,6 +47,11 @@ def propose(ctx: Context) -> list[str]:
                 ctx.nodes[firsts[family]].add_span(*sentence)
             continue
         definite = _DEFINITE.search(ctx.text[max(sentence[0], start - 30):start]) and family in firsts
+        same_sentence = [ident for s, _, ident in ctx.event_mentions if sentence[0] <= s < start
+                         and ctx.nodes[ident].rule.startswith(f"trigger-{family}")]
+        if same_sentence:  # "met ... for a second round of talks": one event
+            ctx.event_mentions.append((start, end, same_sentence[-1]))
+            continue
         if definite or (family in ("war",) and family in firsts):
             node = ctx.nodes[firsts[family]]
             if len(node.spans) < 4 and not any(s <= start < e for s, e in node.spans):
@@ -102,9 +107,8 @@ def _new_event(ctx: Context, match, family, cls, cameo, plover, sentence) -> str
             props["weapon"] = "dip:Drone"
             cameo = ["195", "1952"]
     else:
-        ident_base = (f"{place.split('/')[1]}-" if place else "") + re.sub(r"^(?:emergency |round of )", "", trigger.lower())
-        if trigger.lower() in ("met",):
-            ident_base = (f"{place.split('/')[1]}-" if place else "") + "meeting"
+        noun = {"Talks": "talks", "Meeting": "meeting"}.get(cls, re.sub(r"^(?:emergency |round of )", "", trigger.lower()))
+        ident_base = (f"{place.split('/')[1]}-" if place else "") + noun
     ident = ctx.new_id("event", ident_base)
     window = text[max(sentence[0], start - 60):min(sentence[1], end + 40)]
     for pattern, status in _STATUS:

@@ -50,7 +50,7 @@ _OFFICE = re.compile(
 )
 _OCCUPATION = re.compile(r"\b(?P<occ>" + "|".join(OCCUPATIONS) + r")\s+(?P<name>" + _NAME + r")")
 _DATELINE = re.compile(r"\bdate (\d{4}-\d{2}-\d{2}) (?P<city>[A-Z][^,\n]{1,40}?), (?P<country>[A-Z][\w .]{0,30}?) [-–—] ")
-_LOCAL_ORG = re.compile(r"\b(?:the\s+)?(?P<org>(?P<where>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)?)\s+"
+_LOCAL_ORG = re.compile(r"\b(?:[Tt]he\s+)?(?P<org>(?P<where>(?!The\b)[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)?)\s+"
                         r"(?:regional|city|municipal|local|provincial|state)\s+(?:administration|government|council|authorities))\b")
 _PLACE_PREP = re.compile(r"\b(?:[Ii]n|at|to|from|near|[Pp]ort of|city of|town of|village of)\s+(?P<place>[A-Z][a-zà-ÿ-]+)\b(?![’']|\s+[A-Z])")
 _REGION = re.compile(r"\b(?P<place>[A-Z][a-zà-ÿ-]+\s+(?:region|province|oblast))\b")
@@ -229,16 +229,18 @@ def _state_id(ctx: Context, label: str | None) -> str | None:
 def _capitalised_run(ctx: Context, match: re.Match) -> None:
     run = re.sub(r"^(?:The|A|An)\s+", "", match.group())
     start = match.end() - len(run)
+    if run.endswith(".") and not re.search(r"\b(?:[A-Z]\.)+$", run):
+        run = run[:-1]  # the sentence's full stop, not an abbreviation's
     if _known_form(ctx, run) or " " not in run.strip() and run not in ("Kremlin",):
         return
     words = run.split()
     for head, cls in ORG_HEADS.items():
         if head in words[-2:] or run.endswith(head):
-            _new_entity(ctx, "org", cls, run, start, match.end(), "organisation-name", 0.7)
+            _new_entity(ctx, "org", cls, run, start, start + len(run), "organisation-name", 0.7)
             return
     for head, cls in PLACE_HEADS.items():
         if words[-1] == head:
-            _new_entity(ctx, "place", cls, run, start, match.end(), "place-name", 0.7)
+            _new_entity(ctx, "place", cls, run, start, start + len(run), "place-name", 0.7)
             return
 
 
@@ -266,7 +268,7 @@ def _find_mentions(ctx: Context) -> None:
         if not node.spans:
             node.add_span(mention.start, mention.end)
     forms_seen: dict[str, set[str]] = {}
-    for mention in mentions:
+    for mention in sorted(mentions, key=lambda m: m.rule == "demonym"):  # a name before an adjective reading
         ident = mention.ids[0]
         if dateline and mention.start >= dateline[0] and mention.end <= dateline[1] and ident != ctx.meta.get("datelinePlace"):
             continue

@@ -85,7 +85,7 @@ def propose(ctx: Context) -> list[str]:
             words = []
         if not words and base in ("several", "many", "multiple", "numerous"):
             continue
-        add(match.start("phrase"), phrase_end, None, False, words[-1] if words else base)
+        add(match.start("phrase"), phrase_end, None, False, words[-1] if words else base.split()[-1])
     return made
 
 

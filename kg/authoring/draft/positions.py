@@ -26,6 +26,7 @@ VERBS = [
     (r"reaffirmed|welcomed|praised|backed|supported|echoed", "dip:Supports"),
     (r"described as|(?:is|are|was|were) (?:being )?seen as|calling|called", "dip:Evaluates"),
     (r"said|says|stated|stating|told reporters|told|added|announced|reported", "dip:Evaluates"),
+    (r"[Aa]ccording to", "dip:Evaluates"),
 ]
 _VERB = re.compile(r"\b(?:" + "|".join(f"(?P<v{i}>{p})" for i, (p, _) in enumerate(VERBS)) + r")\b")
 _UNATTRIBUTED = re.compile(r"described as|seen as")
@@ -65,7 +66,8 @@ def propose(ctx: Context, quotes: list) -> list[str]:
             verb_start, verb_end = s_start + match.start(), s_start + match.end()
             if _UNATTRIBUTED.search(match.group()):
                 holder, how = None, "unattributed"
-            elif according:
+            elif according and (match.group().lower() == "according to" or not any(
+                    m.group().lower() != "according to" for m in _VERB.finditer(sentence))):
                 after = ctx.mentions_in(s_start + according.end(), s_end, PARTY_KINDS)
                 holder, how = (after[0].ids[0], "according-to") if after else (None, "none")
             else:
@@ -89,6 +91,11 @@ def _position(ctx: Context, sentence, verb: str, verb_span, holder, how, stance,
         c_start += 1
     if text.startswith("that ", c_start):
         c_start += 5
+    if verb.lower() == "according to":  # "According to X, content." or "content, according to X."
+        comma = text.find(",", c_start, sentence[1])
+        c_start = comma + 1 if comma >= 0 else sentence[1]
+        while c_start < sentence[1] and text[c_start] == " ":
+            c_start += 1
     c_end = sentence[1]
     while c_end > c_start and text[c_end - 1] in ".,;:”\" ":
         c_end -= 1

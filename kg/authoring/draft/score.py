@@ -60,13 +60,13 @@ def score(gold_doc, draft_doc) -> dict:
     gold, draft = _nodes(gold_doc), _nodes(draft_doc)
     g_ent = [n for n in gold if _kind(n) in ENTITY_KINDS]
     d_ent = [n for n in draft if _kind(n) in ENTITY_KINDS]
-    gold_labels = {str(n.get("label", "")).casefold(): n["id"] for n in gold}
+    gold_labels = {str(n.get("label", "")).casefold(): n["id"] for n in gold if n.get("label")}
     align = {}  # draft id -> gold id
     for node in draft:
         if any(g["id"] == node["id"] for g in gold):
             align[node["id"]] = node["id"]
         elif str(node.get("label", "")).casefold() in gold_labels:
-            align[node["id"]] = gold_labels[str(node["label"]).casefold()]
+            align[node["id"]] = gold_labels[str(node.get("label", "")).casefold()]
 
     def same_id(g_id, d_id) -> bool:
         return align.get(d_id, d_id) == g_id

@@ -1,0 +1,253 @@
+"""kg draft's rules, one proposal kind at a time, its writer and its
+scorer; the targets of the real article against its curated mapping."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import yaml
+
+from kg.authoring.draft import draft_article
+from kg.authoring.draft.gazetteer import Gazetteer
+from kg.authoring.draft.score import score, table
+from kg.authoring.draft.writer import DraftError, check_written, quote, write_mapping
+from tests.conftest import FIXTURES, REPO, SLUG, data_folder
+
+REAL = REPO / "data" / "articles" / SLUG
+SECOND = FIXTURES / "draft" / "madeup-istanbul-shipping-talks-2025-03-14"
+
+
+@pytest.fixture(scope="module")
+def gazetteer(tmp_path_factory) -> Gazetteer:
+    """The graph knows the real article and the background only."""
+    return Gazetteer.from_data(data_folder(tmp_path_factory.mktemp("gaz"), REAL))
+
+
+def draft(text: str, gaz: Gazetteer | None = None, day=date(2025, 2, 19)):
+    result = draft_article(text, day, "t", gazetteer=gaz or Gazetteer())
+    return result, {n.id: n for n in result.nodes}
+
+
+def by_class(nodes: dict, cls: str) -> list:
+    return [n for n in nodes.values() if n.a == cls]
+
+
+# -- entities -----------------------------------------------------------------
+def test_known_entities_keep_their_ids_and_labels(gazetteer):
+    text = "Rubio met officials in Riyadh. The Russian delegation left Russia early."
+    result, nodes = draft(text, gazetteer)
+    assert nodes["person/marco-rubio"].label == "Marco Rubio"
+    assert nodes["person/marco-rubio"].spans == [(0, 5)]
+    assert "person/marco-rubio" in result.known
+    assert nodes["place/riyadh"].a == "Settlement"
+    russia = nodes["state/russia"]
+    assert (text.index("Russia early"), text.index("Russia early") + 6) in russia.spans
+    assert (text.index("Russian"), text.index("Russian") + 7) not in russia.spans  # "Russian" is not "Russia"
+
+
+def test_a_demonym_alone_proposes_the_state_with_low_confidence(gazetteer):
+    _, nodes = draft("A French frigate docked.", gazetteer)
+    assert nodes["state/france"].rule == "demonym" and nodes["state/france"].confidence < 0.6
+
+
+def test_whole_words_only(gazetteer):
+    _, nodes = draft("The Russians and Ukrainians met. Lavrovian ideas spread.", gazetteer)
+    assert "state/russia" not in nodes and "person/sergey-lavrov" not in nodes
+
+
+def test_titled_names_make_person_office_and_holding():
+    _, nodes = draft("Turkish Foreign Minister Selim Karaca said Turkey was ready. Karaca left.")
+    person = nodes["person/selim-karaca"]
+    assert person.label == "Selim Karaca" and len(person.spans) == 2 and person.alt == ["Karaca"]
+    office = nodes["office/turkish-foreign-minister"]
+    assert office.label == "Foreign Minister of Turkey" and office.props["officeOf"] == "state/turkey"
+    holding = nodes["holding/selim-karaca-turkish-foreign-minister"]
+    assert holding.props == {"officeHolder": "person/selim-karaca", "office": "office/turkish-foreign-minister",
+                             "isCurrent": True}
+
+
+def test_known_office_is_reused(gazetteer):
+    _, nodes = draft("U.S. Secretary of State Marco Rubio flew home.", gazetteer)
+    assert nodes["holding/marco-rubio-us-secretary-of-state"].props["office"] == "office/us-secretary-of-state"
+
+
+def test_organisations_places_and_groups():
+    text = ("According to the International Maritime Bureau, ships wait. The Odesa regional administration said "
+            "drones struck the port of Izmail and the Kherson region. Ukrainian officials met at Dolmabahce Palace.")
+    _, nodes = draft(text)
+    assert nodes["org/international-maritime-bureau"].a == "Organisation"
+    assert nodes["org/odesa-regional-administration"].a == "GovernmentBody"
+    assert nodes["place/izmail"].a == "Settlement"
+    assert nodes["place/kherson-region"].a == "Region"
+    assert nodes["place/dolmabahce-palace"].a == "Venue"
+    assert nodes["group/ukrainian-officials"].a == "Group"
+
+
+def test_dateline_place(gazetteer):
+    result, nodes = draft(" date 2025-02-19 Washington, US - Talks ended.", gazetteer)
+    assert result.meta == {"dateline": "Washington, US", "datelinePlace": "place/washington"}
+    assert nodes["place/washington"].spans == [(17, 31)]
+    assert "state/united-states" not in nodes
+
+
+# -- quotes -------------------------------------------------------------------
+def test_quotes_verbatim_with_speakers():
+    text = ("Foreign Minister Anna Berg spoke. “We are close, but not there,” she said. “Nobody should rush.”\n"
+            "Prime Minister Jon Dahl was calm. \"A deal is a deal,\" Dahl said.")
+    _, nodes = draft(text)
+    quotes = {n.props["quoteText"]: n.props["speaker"] for n in by_class(nodes, "Quotation")}
+    assert quotes == {"We are close, but not there": "person/anna-berg", "Nobody should rush.": "person/anna-berg",
+                      "A deal is a deal": "person/jon-dahl"}
+    for node in by_class(nodes, "Quotation"):
+        (start, end), = node.spans
+        assert text[start:end] == node.props["quoteText"]
+
+
+def test_quote_speaker_named_before_the_quote(gazetteer):
+    text = "Lavrov echoed similar sentiments, calling the discussions “very useful” and left."
+    _, nodes = draft(text, gazetteer)
+    (q,) = by_class(nodes, "Quotation")
+    assert q.props == {"quoteText": "very useful", "speaker": "person/sergey-lavrov"}
+
+
+# -- positions ----------------------------------------------------------------
+def test_positions_holder_modality_and_attribution():
+    text = ("Prime Minister Jon Dahl suggested talks may resume. According to the Arctic Council, ice is thinning. "
+            "The plan, described as bold, was shelved.")
+    _, nodes = draft(text)
+    positions = by_class(nodes, "Position")
+    dahl = next(p for p in positions if p.props.get("holder") == "person/jon-dahl")
+    assert dahl.props["stance"] == "dip:Suggests" and dahl.props["modality"] == "dip:Possible"
+    assert dahl.props["reportingVerb"] == "suggested" and dahl.props["content"] == "talks may resume"
+    council = next(p for p in positions if p.props.get("holder") == "org/arctic-council")
+    assert council.props["content"] == "ice is thinning"
+    assert any(p.props.get("unattributed") is True and p.props["reportingVerb"] == "described as" for p in positions)
+    for p in positions:
+        assert p.props["topic"] in nodes
+
+
+# -- numbers ------------------------------------------------------------------
+def test_numbers_with_what_they_count():
+    text = ("Officials reported that 176 drones were fired, with a significant number intercepted, but some managed "
+            "to strike. A drone hit a house, injuring a mother and her two children and forcing an evacuation of "
+            "38 apartments. The talks lasted four and a half hours in 2022.")
+    _, nodes = draft(text)
+    found = {n.props["quantityPhrase"]: (n.props.get("value"), n.props.get("valueDerived"), n.props["quantityKind"])
+             for n in by_class(nodes, "Quantity")}
+    assert found == {
+        "176 drones": (176, None, "dip:DronesLaunched"),
+        "a significant number": (None, None, "dip:DronesIntercepted"),
+        "some": (None, None, "dip:DronesHit"),
+        "a mother and her two children": (3, True, "dip:PeopleInjured"),
+        "38 apartments": (38, None, "dip:ApartmentsEvacuated"),
+        "four and a half hours": (None, None, "quantitykind/hours"),
+    }
+    assert nodes["quantitykind/hours"].label == "hours"
+
+
+# -- dates --------------------------------------------------------------------
+@pytest.mark.parametrize("phrase, expected", [
+    ("on Tuesday", {"date": date(2025, 2, 18)}),
+    ("on March 10", {"date": date(2025, 3, 10)}),
+    ("on 3 February", {"date": date(2025, 2, 3)}),
+    ("on March 10, 2024", {"date": date(2024, 3, 10)}),
+    ("overnight", {"earliestBegin": date(2025, 2, 18), "latestEnd": date(2025, 2, 19)}),
+    ("last week", {"earliestBegin": date(2025, 2, 10), "latestEnd": date(2025, 2, 16)}),
+    ("in 2022", {"year": 2022}),
+    ("in January", {"earliestBegin": date(2025, 1, 1), "latestEnd": date(2025, 1, 31)}),
+])
+def test_dates_resolved_against_the_article_date(phrase, expected):
+    text = f"Russian drones struck Kyiv {phrase}."
+    _, nodes = draft(text)  # published Wednesday 2025-02-19
+    (strike,) = by_class(nodes, "Strike")
+    got = {k: strike.props[k] for k in ("date", "year", "earliestBegin", "latestEnd") if k in strike.props}
+    assert got == expected
+    assert strike.props["timePhrase"] == phrase.removeprefix("on ").removeprefix("in ") or phrase in text
+    inferred = phrase not in ("on March 10, 2024", "in 2022")
+    assert bool(strike.props.get("timeInferred")) == inferred
+    assert ("timeResolution" in strike.props) == inferred
+
+
+def test_future_weekday_and_month():
+    _, nodes = draft("A visit to Oslo is scheduled for Monday, and talks will follow in April.", day=date(2025, 3, 14))
+    visit = by_class(nodes, "Visit")[0]
+    assert visit.props["date"] == date(2025, 3, 17)
+
+
+# -- events -------------------------------------------------------------------
+def test_events_from_triggers(gazetteer):
+    text = ("The landmark discussions, held in Riyadh, ended. The talks were long. "
+            "Overnight, a Russian drone hit a residential building in Dolynska.")
+    _, nodes = draft(text, gazetteer)
+    talks = nodes["event/riyadh-talks"]  # the graph's own event: its id, class and label
+    assert talks.a == "Talks" and talks.label == "Russia–United States talks in Riyadh"
+    assert len(talks.spans) == 2  # "The talks" is the same event
+    strike = by_class(nodes, "Strike")[0]
+    assert strike.props["weapon"] == "dip:Drone" and strike.props["place"] == "place/dolynska"
+    assert strike.props["attacker"] == "state/russia" and strike.props["cameoCode"] == ["195", "1952"]
+
+
+# -- writer -------------------------------------------------------------------
+@pytest.mark.parametrize("hostile", ["line\u2028sep", "nel\x85x", 'quote " and \\ back', "tab\tand “curly”",
+                                     "emoji 🕊", "#hash: colon", "<script>alert(1)</script>"])
+def test_quoted_strings_read_back_exactly(hostile):
+    assert yaml.safe_load(f"v: {quote(hostile)}")["v"] == hostile
+
+
+def test_written_spans_are_checked():
+    with pytest.raises(DraftError, match="not 'Rubio'"):
+        check_written('nodes:\n  - id: person/x\n    evidence:\n      - [0, 5, "Rubio"]\n', "Marco Rubio")
+
+
+def test_draft_marks_every_node_and_accept_all_marks_none(gazetteer):
+    text = REAL.joinpath("article.txt").read_text(encoding="utf-8")
+    result = draft_article(text, date(2025, 2, 19), SLUG, gazetteer=gazetteer)
+    marked = yaml.safe_load(write_mapping(result))
+    accepted = yaml.safe_load(write_mapping(result, accept_all=True))
+    assert all(set(n["proposed"]) >= {"rule", "confidence"} for n in marked["nodes"])
+    assert all("proposed" not in n for n in accepted["nodes"])
+    assert len(marked["nodes"]) == len(accepted["nodes"]) == len(result.nodes)
+
+
+# -- scorer -------------------------------------------------------------------
+def test_gold_scores_perfectly_against_itself():
+    gold = yaml.safe_load(REAL.joinpath("mapping.yaml").read_text(encoding="utf-8"))
+    for kind, s in score(gold, gold).items():
+        assert s["recall"] in (1.0, None) and s["precision"] in (1.0, None), kind
+
+
+def test_scorer_counts_misses_and_wrong_values():
+    gold = {"nodes": [{"id": "person/a", "label": "A"}, {"id": "state/b", "label": "B"},
+                      {"id": "quantity/q", "a": "Quantity", "value": 3, "evidence": [[0, 5, "xxxxx"]]}]}
+    draft_doc = {"nodes": [{"id": "person/a-2", "label": "A"}, {"id": "org/c", "label": "C"},
+                           {"id": "quantity/r", "a": "Quantity", "value": 2, "evidence": [[1, 4, "xxx"]]}]}
+    s = score(gold, draft_doc)
+    assert (s["entities"]["recall"], s["entities"]["precision"]) == (0.5, 0.5)
+    assert s["numbers"]["recall"] == 0.0
+    assert "entities" in table(s).splitlines()[1]
+
+
+def _scores(folder, gaz) -> dict:
+    text = folder.joinpath("article.txt").read_text(encoding="utf-8")
+    gold = yaml.safe_load(folder.joinpath("mapping.yaml").read_text(encoding="utf-8"))
+    day = date.fromisoformat(str(gold["article"]["datePublished"]))
+    result = draft_article(text, day, folder.name, gazetteer=gaz)
+    return score(gold, yaml.safe_load(write_mapping(result)))
+
+
+def test_targets_on_the_real_article(gazetteer):
+    s = _scores(REAL, gazetteer)
+    assert s["entities"]["recall"] >= 0.95 and s["entities"]["precision"] >= 0.90
+    assert s["quotes with speaker"]["recall"] >= 0.90
+    assert s["numbers"]["recall"] >= 0.90
+    assert s["dates"]["recall"] >= 0.90
+    assert s["position holders"]["recall"] >= 0.70
+
+
+def test_second_article_stays_above_its_measured_floor(tmp_path):
+    """The made-up article the gold of which was curated before the rules
+    ran on it (README, the honest gap); floors a little under the figures."""
+    s = _scores(SECOND, Gazetteer.from_data(data_folder(tmp_path, REAL)))
+    assert s["entities"]["recall"] >= 0.85 and s["quotes with speaker"]["recall"] >= 0.75
+    assert s["numbers"]["recall"] >= 0.8 and s["dates"]["recall"] >= 0.8
