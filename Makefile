@@ -42,7 +42,7 @@ test: $(BIN)/kg browser
 	$(BIN)/python -m pytest
 
 conformance: $(BIN)/kg
-	$(BIN)/python -m conformance.run
+	$(BIN)/python -m conformance.run --engine both
 
 bench: $(BIN)/kg
 	$(BIN)/python -m pip install --quiet -e '.[test,deploy]'

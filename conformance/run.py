@@ -7,13 +7,20 @@ on that dataset is then asked over the SPARQL protocol and its answer
 compared with the expected result (``conformance.compare``). Prints one line
 per failure and ends with ``N passed, M failed``.
 
-    python -m conformance.run [--only SUBSTRING] [--jobs 2] [--report FILE]
+``--engine oxigraph`` runs Oxigraph server (``oxigraph serve-read-only`` over
+the same N-Quads, loaded with ``oxigraph load``) through the same harness;
+``--engine both`` runs the two in the same run and prints a comparison,
+over all tests and over the tests that need neither an entailment regime
+nor SERVICE (the subset independent harnesses use).
+
+    python -m conformance.run [--engine kg|oxigraph|both] [--only SUBSTRING] [--jobs 2] [--report FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -28,7 +35,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bench.servers import free_port, stop_process
+from bench.servers import OxigraphServer, free_port, oxigraph_executable, stop_process
 from kg.model.errors import KGError
 from kg.storage.guard import check_query
 
@@ -36,7 +43,7 @@ from . import compare
 from .manifest import Case, discover, path_of, url_of
 
 REPO = Path(__file__).resolve().parent.parent
-SUITE = REPO.parent / "shared" / "w3c-sparql-tests"
+SUITE = Path(os.environ.get("KG_W3C_TESTS") or REPO.parent / "shared" / "w3c-sparql-tests")
 PARSERS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".rdf": ox.RdfFormat.RDF_XML, ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
 
@@ -94,14 +101,41 @@ class Server:
         self.stop()
         raise RuntimeError("kg serve did not start")
 
+    @property
+    def endpoint(self) -> str:
+        return self.url + "sparql"
+
     def stop(self) -> None:
         stop_process(self.proc)
         self.log.close()
 
 
-def ask(server: Server, query: str, fmt: str) -> tuple[int, bytes]:
-    body = urllib.parse.urlencode({"query": query, "format": fmt}).encode()
-    req = urllib.request.Request(server.url + "sparql", data=body, headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+class OxigraphPeer:
+    """Oxigraph server, read-only, over the same N-Quads (default graph not a union)."""
+
+    ACCEPT = {"json": "application/sparql-results+json", "tsv": "text/tab-separated-values",
+              "csv": "text/csv", "nt": "application/n-triples"}
+
+    def __init__(self, nquads: Path, log: Path):
+        location = nquads.with_suffix(".oxigraph")
+        subprocess.run([oxigraph_executable(), "load", "--location", str(location), "--file", str(nquads)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.server = OxigraphServer(location, read_only=True, log=log).start(timeout=60)
+        self.endpoint = self.server.query_url
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+ENGINES = {"kg": Server, "oxigraph": OxigraphPeer}
+
+
+def ask(server, query: str, fmt: str) -> tuple[int, bytes]:
+    """POST the query as a form; kg takes ``format=``, any endpoint takes Accept."""
+    fields = {"query": query, "format": fmt} if isinstance(server, Server) else {"query": query}
+    body = urllib.parse.urlencode(fields).encode()
+    accept = "application/json" if isinstance(server, Server) else OxigraphPeer.ACCEPT[fmt]
+    req = urllib.request.Request(server.endpoint, data=body, headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             return resp.status, resp.read()
@@ -151,13 +185,17 @@ def _results(case: Case, suite: Path, body: bytes, fmt: str, graph_query: bool, 
     return got == want
 
 
-def run_group(dataset: tuple, cases: list[Case], suite: Path, workdir: Path, index: int) -> list[tuple[Case, str | None]]:
-    nquads = workdir / f"dataset-{index}.nq"
+def run_group(dataset: tuple, cases: list[Case], suite: Path, workdir: Path, index: int,
+              engine: str = "kg") -> list[tuple[Case, str | None]]:
+    nquads = workdir / f"{engine}-dataset-{index}.nq"
     try:
         write_nquads(dataset, nquads, suite)
     except (SyntaxError, OSError, ValueError) as exc:
         return [(case, f"test data not loadable: {exc}") for case in cases]
-    server = Server(nquads, workdir / f"server-{index}.log")
+    try:
+        server = ENGINES[engine](nquads, workdir / f"{engine}-server-{index}.log")
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        return [(case, f"{engine} did not start on this dataset: {exc}") for case in cases]
     try:
         outcomes = []
         for case in cases:
@@ -170,29 +208,62 @@ def run_group(dataset: tuple, cases: list[Case], suite: Path, workdir: Path, ind
         server.stop()
 
 
+def needs_entailment_or_service(case: Case) -> bool:
+    """Tests outside simple entailment, or that federate: independent
+    harnesses leave these out (77 of the 589)."""
+    return case.short.startswith(("sparql11/entailment", "sparql11/service"))
+
+
+def run_engine(engine: str, groups: dict, suite: Path, jobs: int) -> list[tuple[Case, str | None]]:
+    with tempfile.TemporaryDirectory(prefix=f"kg-conformance-{engine}-") as tmp, ThreadPoolExecutor(max(1, jobs)) as pool:
+        futures = [pool.submit(run_group, ds, group, suite, Path(tmp), i, engine) for i, (ds, group) in enumerate(groups.items())]
+        return [item for f in futures for item in f.result()]
+
+
+def tally(outcomes: list[tuple[Case, str | None]]) -> dict:
+    core = [(c, r) for c, r in outcomes if not needs_entailment_or_service(c)]
+    return {"passed": sum(r is None for _, r in outcomes), "total": len(outcomes),
+            "core_passed": sum(r is None for _, r in core), "core_total": len(core)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", type=Path, default=SUITE, help="the w3c-sparql-tests folder")
+    parser.add_argument("--engine", choices=("kg", "oxigraph", "both"), default="kg",
+                        help="which endpoint to test; both runs kg serve and Oxigraph server in one run")
     parser.add_argument("--only", default="", help="run tests whose id contains this text")
     parser.add_argument("--jobs", type=int, default=2, help="servers run at the same time")
-    parser.add_argument("--report", type=Path, help="write every failure (id, reason) as JSON here")
+    parser.add_argument("--report", type=Path, help="write every failure of kg serve (id, reason) as JSON here")
     args = parser.parse_args(argv)
     suite = args.suite
+    if not suite.is_dir():
+        print(f"conformance: no W3C suite at {suite} (give --suite or set KG_W3C_TESTS)", file=sys.stderr)
+        return 2
+    engines = ("kg", "oxigraph") if args.engine == "both" else (args.engine,)
+    if "oxigraph" in engines and oxigraph_executable() is None:
+        print("conformance: the oxigraph CLI is missing (pip install -e '.[test]')", file=sys.stderr)
+        return 2
     cases = [c for c in discover(suite) if args.only in c.short]
     groups: dict[tuple, list[Case]] = defaultdict(list)
     for case in cases:
         groups[dataset_of(case, suite)].append(case)
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="kg-conformance-") as tmp, ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        futures = [pool.submit(run_group, ds, group, suite, Path(tmp), i) for i, (ds, group) in enumerate(groups.items())]
-        outcomes = [item for f in futures for item in f.result()]
-    failures = [(case, reason) for case, reason in outcomes if reason]
-    for case, reason in failures:
-        print(f"FAIL {case.short}: {reason}")
-    if args.report:
-        args.report.write_text(json.dumps([{"test": c.short, "name": c.name, "reason": r} for c, r in failures], indent=1))
-    print(f"{len(groups)} datasets, {time.monotonic() - started:.0f} s", file=sys.stderr)
-    print(f"{len(outcomes) - len(failures)} passed, {len(failures)} failed")
+    results = {}
+    for engine in engines:
+        started = time.monotonic()
+        outcomes = run_engine(engine, groups, suite, args.jobs)
+        results[engine] = tally(outcomes)
+        failures = [(case, reason) for case, reason in outcomes if reason]
+        for case, reason in failures:
+            print(f"FAIL [{engine}] {case.short}: {reason}")
+        if args.report and engine == "kg":
+            args.report.write_text(json.dumps([{"test": c.short, "name": c.name, "reason": r} for c, r in failures], indent=1))
+        print(f"{engine}: {len(groups)} datasets, {time.monotonic() - started:.0f} s", file=sys.stderr)
+    if len(engines) > 1:
+        print("engine    all tests        without entailment and SERVICE")
+        for engine, r in results.items():
+            print(f"{engine:9} {r['passed']:>4} of {r['total']:<4}     {r['core_passed']:>4} of {r['core_total']}")
+    first = results[engines[0]]
+    print(f"{first['passed']} passed, {first['total'] - first['passed']} failed")
     return 0
 
 
