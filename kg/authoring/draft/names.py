@@ -150,7 +150,9 @@ def _person(ctx: Context, name: str, start: int, end: int, rule: str, conf: floa
     else:
         known.forms.add(name)
     ctx.gazetteer.add(known)
-    node = ctx.node(known.id, known.a, known.label, "gazetteer" if known.id in ctx.gazetteer_before else rule, conf)
+    if known.id in ctx.gazetteer_before:
+        rule, conf = "gazetteer", 0.95 if name == known.label else 0.85
+    node = ctx.node(known.id, known.a, known.label, rule, conf)
     node.add_span(start, end)
     return node
 

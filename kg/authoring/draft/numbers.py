@@ -78,7 +78,10 @@ def propose(ctx: Context) -> list[str]:
             add(match.start("some"), match.end("some"), None, False, "some")
             continue
         words = (match.group("np") or "").split()
-        phrase_end = match.end("phrase")
+        if any(w in STOP for w in words):
+            words = words[:[w in STOP for w in words].index(True)]
+        phrase_end = match.start("phrase") + len(match.group("phrase")) - len(match.group("np") or "") \
+            + len(" ".join([""] + words))
         base = match.group("phrase")[: len(match.group("phrase")) - len(match.group("np") or "")]
         if base.startswith("a ") and words and not words[-1].endswith("s"):
             phrase_end = match.start("phrase") + len(base)  # "a significant number intercepted"
