@@ -12,6 +12,7 @@ import pytest
 
 from bench.generator import generate
 from bench.servers import OxigraphServer, oxigraph_executable
+from kg.model.errors import BuildError
 from kg.model.formats import NQUADS
 from kg.storage.remote import RemoteStore
 from kg.storage.store import Store
@@ -101,3 +102,43 @@ def test_push_a_built_store_into_oxigraph_server(tmp_path, corpus, via):
         RemoteStore(server.query_url, gsp_url=server.gsp_url).dump(got, NQUADS)
     want = stored(corpus)
     assert quad_set(ox.parse(got.getvalue(), ox.RdfFormat.N_QUADS)) == want
+
+
+OWL = """<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#"
+         xmlns:owl="http://www.w3.org/2002/07/owl#">
+  <owl:Class rdf:about="http://ex.org/Thing"><rdfs:label>Thing</rdfs:label></owl:Class>
+  <owl:Class rdf:about="#Local"/>
+</rdf:RDF>
+"""
+
+
+def test_one_loader_for_kg_load_and_kg_serve_data(tmp_path):
+    """`kg load x.owl` loads what `kg serve --data x.owl` serves (it used to
+    exit 2), relative IRIs resolve against the file the same way, and an
+    unknown extension gets the same message from both commands."""
+    from kg.storage.rdffiles import format_of, load_file
+    from server.state import load_files
+
+    owl = tmp_path / "onto.owl"
+    owl.write_text(OWL)
+    result = kg("--store", str(tmp_path / "store"), "--graph", "http://ex.org/g", "--quiet", str(owl))
+    assert result.returncode == 0, result.stderr
+    loaded = quad_set(Store.open(tmp_path / "store").quads())
+    assert f"<{owl.resolve().as_uri()}#Local>" in " ".join(loaded), "relative IRIs resolve against the file"
+    load_files([str(owl)], str(tmp_path / "served"))
+    served = {s.replace(" <http://ex.org/g>", "") for s in loaded}
+    assert quad_set(Store.open(tmp_path / "served").quads()) == served
+    assert format_of("x.OWL").name == format_of("x.rdf").name == "rdf"
+
+    odd = tmp_path / "notes.txt"
+    odd.write_text("hello")
+    by_load = kg("--store", str(tmp_path / "s3"), str(odd))
+    by_serve = subprocess.run([sys.executable, "-m", "kg", "serve", "--port", "0", "--data", str(odd)],
+                              capture_output=True, text=True, timeout=120)
+    assert by_load.returncode == by_serve.returncode == 2
+    line = f"error: {odd}: unknown RDF format: cannot tell the RDF format from the extension 'txt'"
+    assert by_load.stderr.splitlines()[-1].startswith(line) and by_serve.stderr.splitlines()[-1].startswith(line)
+    assert by_load.stderr.splitlines()[-1] == by_serve.stderr.splitlines()[-1]
+    with pytest.raises(BuildError, match="missing.ttl: no such file"):
+        load_file(Store.in_memory(), tmp_path / "missing.ttl")

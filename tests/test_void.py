@@ -227,3 +227,43 @@ def test_sources_of_every_graph_in_one_query_match_each_graphs_own():
     for graph in recorded.named_graphs():
         assert every.get(graph, []) == graph_sources(recorded, graph), graph
     assert [str(s) for s in every["https://kg.example.org/graph/background"]] == ["<https://example.org/a>", "<https://example.org/b>"]
+
+
+def test_description_is_made_once_per_version_whatever_the_host(tmp_path, monkeypatch):
+    """Made once per store version and format, not per Host header; links
+    follow the (checked) Host the request came with."""
+    import server.dumps as dumps
+
+    made = []
+    real = dumps.describe
+    monkeypatch.setattr(dumps, "describe", lambda *a, **k: made.append(1) or real(*a, **k))
+    client = create_app({"STORE_OBJECT": STORE, "DUMPS_DIR": str(tmp_path)}).test_client()
+    for n in range(12):
+        host = f"mirror-{n}.example.org:{8000 + n}"
+        resp = client.get("/void.ttl", headers={"Host": host})
+        assert resp.status_code == 200
+        g = rdflib.Graph().parse(data=resp.data, format="turtle")
+        urls = {str(u) for u in g.objects(None, VOID.dataDump)}
+        assert urls and all(u.startswith(f"http://{host}/downloads/") for u in urls)
+        assert b"kg-site.invalid" not in resp.data
+    assert len(made) == 1
+
+
+@pytest.mark.parametrize("host", ['evil.example"><script>x', "a b.example", "evil.example/path", "ex%41mple.org",
+                                  "[not-ipv6]", "x" * 300, "host:port"])
+def test_an_invalid_host_is_refused_and_never_written(tmp_path, host):
+    client = create_app({"STORE_OBJECT": STORE, "DUMPS_DIR": str(tmp_path)}).test_client()
+    for url in ("/void.ttl", "/void.jsonld", "/downloads"):
+        resp = client.get(url, headers={"Host": host, "Accept": "application/json"})
+        assert resp.status_code == 400, (url, resp.status_code)
+        assert host.encode() not in resp.data
+        if len(host) < 256:  # werkzeug refuses longer ones itself
+            assert "not a valid host name" in resp.get_json()["message"]
+
+
+def test_public_url_wins_over_the_host(tmp_path):
+    client = create_app({"STORE_OBJECT": STORE, "DUMPS_DIR": str(tmp_path),
+                         "PUBLIC_URL": "https://data.example.net/"}).test_client()
+    resp = client.get("/void.ttl", headers={"Host": 'evil.example"><x'})
+    assert resp.status_code == 200 and b"evil" not in resp.data
+    assert b"https://data.example.net/sparql" in resp.data

@@ -4,7 +4,7 @@
 ``kg.storage.remote.RemoteStore`` (a SPARQL engine over HTTP) implement it.
 Code that needs to know whether the data changed asks ``version()``; code
 that needs to know whether it *can* change asks ``frozen``. Nothing probes a
-store's internals (``getattr(store, "inner")``) to find out what it is.
+store's internals (its ``inner`` attribute) to find out what it is.
 """
 
 from __future__ import annotations

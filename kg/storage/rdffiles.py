@@ -63,6 +63,8 @@ def load_file(store, path: str | Path, *, graph: str | None = None, stream: IO[b
     instead of the path (e.g. through a progress bar)."""
     path = Path(path)
     fmt = format_of(path)
+    if stream is None and not path.is_file():
+        raise BuildError("no such file", where=str(path))
     base = path.resolve().as_uri()
     try:
         store.load(stream if stream is not None else path, fmt, graph=graph, base_iri=base)
