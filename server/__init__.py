@@ -11,7 +11,7 @@ import logging
 
 from flask import Flask
 
-from . import errors
+from . import access_log, errors, headers
 from .config import load_config
 
 # Blueprints, one module per concern; each module exposes ``bp``.
@@ -29,6 +29,8 @@ def create_app(config: dict | None = None, *, config_file: str | None = None) ->
 
     init_state(app)
     errors.register(app)
+    headers.register(app)
+    access_log.register(app)
     for name in BLUEPRINTS:
         module = importlib.import_module(f"{__name__}.{name}")
         app.register_blueprint(module.bp)

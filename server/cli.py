@@ -45,11 +45,10 @@ def serve(host, port, store, store_gsp, data, timeout, workers, threads, max_row
       kg serve --store build/store --port 8080
       kg serve --data a.ttl b.nq --no-union-default-graph --timeout 5
     """
-    from waitress import create_server
-
     from kg.model.errors import BuildError
 
     from . import create_app
+    from .httpserver import create_server
 
     if files and not data:
         raise BuildError(f"unexpected argument {files[0]!r}: give RDF files with --data FILE...")
@@ -66,8 +65,7 @@ def serve(host, port, store, store_gsp, data, timeout, workers, threads, max_row
     try:
         engine = state.engine
         try:
-            server = create_server(app, host=app.config["HOST"], port=app.config["PORT"], threads=app.config["THREADS"],
-                                   ident="diplomacy-kg", clear_untrusted_proxy_headers=True)
+            server = create_server(app, app.config)
         except OSError as exc:  # port in use, no such interface, no permission
             raise BuildError(f"cannot listen on {app.config['HOST']}:{app.config['PORT']}: {exc.strerror or exc}") from exc
         signal.signal(signal.SIGTERM, _stop)

@@ -25,10 +25,15 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "HOST": ("127.0.0.1", str, "Interface `kg serve` listens on"),
     "PORT": (5000, int, "TCP port `kg serve` listens on"),
     "THREADS": (8, int, "HTTP threads of the WSGI server (waitress)"),
+    "CONNECTION_LIMIT": (1000, int, "Most open client connections; more wait in the listen queue"),
+    "CONNECTIONS_PER_CLIENT": (64, int, "Most open connections from one client address (more are closed at once); 0: no cap"),
+    "REQUEST_TIMEOUT": (10.0, float, "Seconds a client has to send a whole request (headers and body) from its first byte, and the longest an idle connection stays open"),
+    "SEND_TIMEOUT": (60.0, float, "Seconds a client may take nothing of a response before its connection is closed"),
+    "RESPONSE_BUFFER_MB": (256, int, "A response up to this size (MiB) is buffered (memory, then a temporary file) so a slow reader holds no HTTP thread"),
     "WORKERS": (2, int, "Query worker processes (each runs one query at a time)"),
     "WORKER_MEMORY_MB": (4096, int, "Address-space cap of each query worker in MiB (a query needing more fails alone); 0: no cap"),
     "QUERIES_PER_CLIENT": (-1, int, "Most queries one client address may have running or waiting at once (more: 429); -1: one fewer than `workers` (at least 1), so one client can never hold every worker; 0: no cap"),
-    "UNCAPPED_CLIENTS": ("127.0.0.1 ::1", str, "Client addresses the per-client cap does not apply to (space-separated): local benchmarks and tests, or a reverse proxy on the same host (then cap per client at the proxy)"),
+    "UNCAPPED_CLIENTS": ("127.0.0.1 ::1", str, "Client addresses the per-client caps (queries and connections) do not apply to (space-separated): local benchmarks and tests, or a reverse proxy on the same host (then cap per client at the proxy)"),
     "TIMEOUT": (10.0, float, "Time budget of a query in seconds (a client may ask for less with `timeout=`)"),
     "MAX_ROWS": (100000, int, "Most result rows (or triples) a query may return; more is an error, never a truncation"),
     "MAX_QUERY_BYTES": (65536, int, "Largest accepted query text, in bytes (larger: 413)"),
@@ -45,7 +50,7 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
 
 
 # Settings that must be a positive, finite number, or a number >= 0.
-POSITIVE = ("TIMEOUT", "THREADS", "WORKERS", "MAX_ROWS", "MAX_QUERY_BYTES", "MAX_BODY_BYTES", "MAX_NESTING", "MAX_OPERATORS")
+POSITIVE = ("TIMEOUT", "THREADS", "WORKERS", "CONNECTION_LIMIT", "REQUEST_TIMEOUT", "SEND_TIMEOUT", "RESPONSE_BUFFER_MB", "MAX_ROWS", "MAX_QUERY_BYTES", "MAX_BODY_BYTES", "MAX_NESTING", "MAX_OPERATORS")
 NOT_NEGATIVE = ("WORKER_MEMORY_MB", "CACHE_MAX_AGE", "QUERY_SECONDS_PER_MINUTE")
 
 

@@ -24,7 +24,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
+from flask import Blueprint, Response, current_app, redirect, request, send_file
 
 from kg.publish.dumps import GZIP, DumpCache, DumpFile, DumpInfo, UNION, find, sweep, write_dump
 from kg.model.errors import BadRequest, NotFound
@@ -161,23 +161,7 @@ def _send(path: str, content_type: str, download_name: str, etag: str, info: Dum
                      etag=etag, last_modified=info.modified)
     resp.headers["Content-Type"] = content_type
     resp.headers["Link"] = VOID_LINK
-    return _public(resp)
-
-
-def _public(resp: Response) -> Response:
-    """Open data: any web page may fetch it (no credentials involved)."""
-    resp.headers["Access-Control-Allow-Origin"] = "*"
-    resp.headers["Access-Control-Expose-Headers"] = "ETag, Content-Disposition, Content-Encoding, Link"
     return resp
-
-
-@bp.after_request
-def _cors_everywhere(resp: Response) -> Response:
-    """Errors too (a page can then read why a file is missing), and the
-    preflight of a script sending Range or a conditional header."""
-    resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    resp.headers["Access-Control-Allow-Headers"] = "Range, If-None-Match, If-Modified-Since, If-Range, Accept"
-    return _public(resp)
 
 
 def _void_response(fmt) -> Response:
@@ -216,7 +200,7 @@ def _void_response(fmt) -> Response:
     # strong tag of the bytes, revalidated, rather than a long cache life.
     resp.set_etag(hashlib.sha256(body).hexdigest()[:32])
     resp.headers["Cache-Control"] = "public, no-cache"
-    return _public(resp.make_conditional(request))
+    return resp.make_conditional(request)
 
 
 @bp.get(f"/{VOID_PATH}")

@@ -36,24 +36,10 @@ CSV = F.Format("csv", "text/csv", "csv", "CSV")
 ATOM = F.Format("atom", "application/atom+xml", "atom", "Atom feed")
 EVENTS_PER_PAGE = 200
 STANCES_EXAMPLE = "stances-over-time"  # queries/examples/stances-over-time.rq
-CACHE_SECONDS = 300
 
 
 def store():
     return current_state().store
-
-
-@bp.after_request
-def conditional(resp: Response) -> Response:
-    """ETag, 304 on a matching If-None-Match and a short public cache, as
-    the entity pages have; CORS on the data twins."""
-    if request.method in ("GET", "HEAD") and resp.status_code == 200 and not resp.direct_passthrough:
-        resp.add_etag()
-        resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
-        if not resp.mimetype.startswith("text/html"):
-            resp.headers["Access-Control-Allow-Origin"] = "*"
-        resp.make_conditional(request)
-    return resp
 
 
 def representation(offered=(F.HTML, JSON)) -> F.Format:

@@ -34,22 +34,9 @@ from .state import current_state
 
 bp = Blueprint("pages", __name__)
 links.register(bp)
-CACHE_SECONDS = 300
 LINKS_PER_PAGE = 100
 MAX_PAGE = 10**9  # page numbers past this are refused (400), not computed
 
-
-@bp.after_request
-def conditional(resp: Response) -> Response:
-    """ETag, 304 on a matching If-None-Match, a short public cache, and CORS
-    for the data twins (they are public and carry no credentials)."""
-    if request.method in ("GET", "HEAD") and resp.status_code == 200 and not resp.direct_passthrough:
-        resp.add_etag()
-        resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
-        if not resp.mimetype.startswith("text/html"):
-            resp.headers["Access-Control-Allow-Origin"] = "*"
-        resp.make_conditional(request)
-    return resp
 
 
 def page_number() -> int:

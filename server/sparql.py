@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import logging
 import threading
-import time
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 
 from kg.model.errors import BadRequest, Forbidden, NotAcceptable, PayloadTooLarge, TooManyRequests, UnsupportedMediaType
@@ -36,7 +34,6 @@ from . import sparql_page
 from .state import current_state
 
 bp = Blueprint("sparql", __name__)
-log = logging.getLogger("kg.access")
 
 SINGLE_VALUED = ("query", "update", "timeout")
 # ``format`` may repeat only with values naming one format: SPARQLWrapper sends
@@ -406,27 +403,3 @@ def update():
     raise Forbidden("SPARQL Update is not accepted here: this service is read-only, and nothing was changed.", detail={"refused": "update"})
 
 
-@bp.after_request
-def cors(resp: Response) -> Response:
-    """Any origin may query (no credentials are ever involved)."""
-    resp.headers["Access-Control-Allow-Origin"] = "*"
-    resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    resp.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
-    resp.headers["Access-Control-Expose-Headers"] = "ETag, X-Result-Rows"
-    resp.vary.add("Accept")
-    resp.vary.add("Accept-Encoding")
-    return resp
-
-
-@bp.before_app_request
-def _start_clock() -> None:
-    g.kg_started = time.monotonic()
-
-
-@bp.after_app_request
-def _access_log(resp: Response) -> Response:
-    """One line per request: method, path (never the query string or body), status, time."""
-    started = g.get("kg_started")
-    elapsed = (time.monotonic() - started) * 1000 if started else 0.0
-    log.info("%s %s %s %.0fms", request.method, request.path, resp.status_code, elapsed)
-    return resp
