@@ -251,3 +251,19 @@ def test_second_article_stays_above_its_measured_floor(tmp_path):
     s = _scores(SECOND, Gazetteer.from_data(data_folder(tmp_path, REAL)))
     assert s["entities"]["recall"] >= 0.85 and s["quotes with speaker"]["recall"] >= 0.75
     assert s["numbers"]["recall"] >= 0.8 and s["dates"]["recall"] >= 0.8
+
+
+def test_edit_lines_pair_nodes_and_count_changed_lines_once():
+    from kg.authoring.draft.score import edit_lines
+
+    gold = ("article:\n  slug: s\nnodes:\n  - id: person/a\n    a: Person\n    label: A\n    evidence:\n"
+            "      - [0, 1, \"A\"]\n\n  - id: position/p\n    a: Position\n    label: Gold words\n    evidence:\n"
+            "      - [0, 9, \"A said so\"]\n")
+    draft_text = ("article:\n  slug: s\nnodes:\n  - id: person/a\n    proposed: {rule: gazetteer, confidence: 0.95}\n"
+                  "    a: Person\n    label: A\n    evidence:\n      - [0, 1, \"A\"]\n\n  - id: position/other\n"
+                  "    a: Position\n    label: Draft words\n    evidence:\n      - [2, 6, \"said\"]\n\n"
+                  "  - id: topic/t\n    a: Topic\n    label: T\n")
+    e = edit_lines(draft_text, gold)
+    # person: the marker deleted (1); position: paired by class and evidence, id, label, span changed (3);
+    # topic: deleted (3 lines)
+    assert (e["edit lines"], e["scratch lines"], e["paired nodes"]) == (7, 12, 2)

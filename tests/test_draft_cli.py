@@ -80,12 +80,15 @@ def test_score_prints_a_table_and_json_and_writes_nothing(tmp_path):
             "--score", REAL / "mapping.yaml"]
     table = run(*args)
     assert table.exit_code == 0, table.output
-    header, *rows = table.output.splitlines()
+    header, *rows, edits = table.output.splitlines()
+    assert re.fullmatch(r"curator edits, draft -> gold: \d+ lines changed, added or deleted; writing the gold from "
+                        r"scratch: \d+ lines \(ratio \d\.\d\d\)", edits)
     assert header.split() == ["kind", "gold", "draft", "recall", "precision"]
     entities = next(r for r in rows if r.startswith("entities")).split()
     assert float(entities[3]) >= 0.95 and float(entities[4]) >= 0.90
     scores = json.loads(run(*args, "--json").output)
     assert scores["quotes with speaker"]["recall"] >= 0.9 and scores["dates"]["recall"] >= 0.9
+    assert scores["curator edits"]["scratch lines"] > 1000 and 0 < scores["curator edits"]["edit lines"]
     blind = json.loads(run(*args, "--json", "--blind").output)
     assert blind["entities"]["recall"] < scores["entities"]["recall"]  # the article's own labels left out
     assert snapshot(data) == before

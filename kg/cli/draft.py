@@ -137,11 +137,17 @@ def _write(folder: Path, raw: bytes, mapping: str, accept_all: bool, page: str |
 def _score(gold: Path, mapping: str, as_json: bool) -> None:
     import yaml
 
-    from kg.authoring.draft.score import score, table, to_json
+    from kg.authoring.draft.score import edit_lines, score, table, to_json
     from kg.authoring.mapping import load_yaml
 
     gold_doc = load_yaml(gold)
     if not isinstance(gold_doc, dict) or not isinstance(gold_doc.get("nodes"), list):
         raise BuildError("a mapping has an 'article' mapping and a 'nodes' list", where=str(gold))
     scores = score(gold_doc, yaml.safe_load(mapping))
-    click.echo(to_json(scores) if as_json else table(scores))
+    edits = edit_lines(mapping, gold.read_text(encoding="utf-8"))
+    if as_json:
+        click.echo(to_json({**scores, "curator edits": edits}))
+        return
+    click.echo(table(scores))
+    click.echo(f"curator edits, draft -> gold: {edits['edit lines']} lines changed, added or deleted; "
+               f"writing the gold from scratch: {edits['scratch lines']} lines (ratio {edits['ratio']:.2f})")

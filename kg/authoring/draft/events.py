@@ -79,10 +79,12 @@ def _new_event(ctx: Context, match, family, cls, cameo, plover, sentence) -> str
     text = ctx.text
     start, end = match.start(), match.end()
     trigger = match.group()
-    places = [m for m in ctx.mentions_in(*sentence, ("place", "state")) if m.ids[0].startswith("place/")]
+    dateline = ctx.dateline_span or (0, 0)
+    places = [m for m in ctx.mentions_in(*sentence, ("place",)) if not dateline[0] <= m.start < dateline[1]]
     states = ctx.mentions_in(*sentence, ("state",))
     persons = ctx.mentions_in(*sentence, ("person",))
-    place = _nearest(places, start) or (_after_in(ctx, states, end, sentence) if family in ("war", "visit", "strike", "invasion") else None)
+    place = (_after_in(ctx, places + states, end, sentence) if family in ("war", "visit", "strike", "invasion") else None) \
+        or _nearest(places, start)
     props: dict = {}
     name = trigger
     if family == "visit":
@@ -148,7 +150,7 @@ def _nearest(mentions, pos: int) -> str | None:
 
 
 def _after_in(ctx: Context, mentions, pos: int, sentence) -> str | None:
-    for m in mentions:
+    for m in sorted(mentions, key=lambda m: m.start):
         if m.start >= pos and re.search(r"\b(?:in|to|of|on)\s+$", ctx.text[max(sentence[0], m.start - 6):m.start]):
             return m.ids[0]
     return None

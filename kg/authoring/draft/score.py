@@ -131,3 +131,59 @@ def table(scores: dict) -> str:
 
 def to_json(scores: dict) -> str:
     return json.dumps(scores, indent=2, sort_keys=False)
+
+
+def edit_lines(draft_text: str, gold_text: str) -> dict:
+    """How many lines a curator adds or deletes to turn the draft into the
+    curated mapping, against the lines of writing it from scratch.
+
+    Nodes are paired as the curator would edit them: the same id, else the
+    same class with overlapping evidence (first come, first paired); each
+    pair costs the lines changed, added or deleted between them (a changed
+    line counts once), an unpaired draft node the lines deleted, an
+    unpaired gold node the lines written. Comments and blank
+    lines do not count, nor does the order of nodes.
+    """
+    import difflib
+
+    import yaml
+
+    def blocks(text):
+        head, _, body = text.partition("\nnodes:\n")
+        nodes, current = {}, None
+        for line in body.splitlines():
+            if line.startswith("  - id: "):
+                current = line[8:].strip()
+                nodes[current] = []
+            if current and line.strip() and not line.lstrip().startswith("#"):
+                nodes[current].append(line)
+        return [l for l in head.splitlines() if l.strip() and not l.lstrip().startswith("#")], nodes
+
+    def diff(a, b):  # a changed line is one edit; so is an added or a deleted one
+        ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
+
+    d_head, d_blocks = blocks(draft_text)
+    g_head, g_blocks = blocks(gold_text)
+    d_nodes = {n["id"]: n for n in _nodes(yaml.safe_load(draft_text))}
+    g_nodes = {n["id"]: n for n in _nodes(yaml.safe_load(gold_text))}
+    pairs, free = {}, set(g_nodes)
+    for ident in d_nodes:
+        if ident in free:
+            pairs[ident] = ident
+            free.discard(ident)
+    for ident, node in d_nodes.items():
+        if ident in pairs:
+            continue
+        match = next((g for g in g_nodes if g in free and g_nodes[g].get("a") == node.get("a")
+                      and _overlap(g_nodes[g], node)), None)
+        if match:
+            pairs[ident] = match
+            free.discard(match)
+    edits = diff(d_head, g_head)
+    for ident, lines in d_blocks.items():
+        edits += diff(lines, g_blocks.get(pairs[ident], [])) if ident in pairs else len(lines)
+    edits += sum(len(g_blocks.get(g, [])) for g in free)
+    scratch = len(g_head) + sum(len(v) for v in g_blocks.values())
+    return {"edit lines": edits, "scratch lines": scratch, "ratio": round(edits / scratch, 3) if scratch else None,
+            "paired nodes": len(pairs), "draft nodes": len(d_nodes), "gold nodes": len(g_nodes)}
