@@ -34,6 +34,7 @@ class Chart:
     reason: str = ""
     label: str = ""
     value: str = ""
+    date: str = ""
     shown: int = 0
     total: int = 0
     notes: list[str] = field(default_factory=list)
@@ -137,38 +138,90 @@ def _time_chart(columns, rows, date_i, value_i, label_i, compact) -> Chart:
     points = points[:MAX_POINTS]
     if not points:
         return Chart(reason="No row has a date to place.")
+    if value_i is None:
+        return _event_chart(columns, points, date_i, label_i)
     first, last = points[0][0], points[-1][0]
-    days = max(1, (last - first).days)
-    left, right, top_pad, height = 60, 30, 20, 300
+    left, right, top_pad, height = 70, 40, 20, 300
     base_y = height - 50
-    span = WIDTH - left - right
-    top = max((v for _, v, _ in points if v is not None), default=0) or 1
-    x = lambda d: left + span * (d - first).days / days if last != first else left + span / 2  # noqa: E731
-    y = lambda v: base_y - (base_y - top_pad) * (v / top) if v is not None else base_y - 14  # noqa: E731
-    title = f"{columns[value_i]} over {columns[date_i]}" if value_i is not None else f"{columns[date_i]} on a time axis"
-    parts = [f'<svg class="chart time-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
-             f'<line class="axis" x1="{left}" y1="{base_y}" x2="{WIDTH - right}" y2="{base_y}"/>']
-    for tick in _ticks(first, last):
-        tx = x(tick)
-        parts.append(f'<line class="tick" x1="{tx:.1f}" y1="{base_y}" x2="{tx:.1f}" y2="{base_y + 5}"/>'
-                     f'<text class="tick-label" x="{tx:.1f}" y="{base_y + 20}" text-anchor="middle">{tick.isoformat()[:7] if days > 60 else tick.isoformat()}</text>')
-    if value_i is not None and len(points) > 1:
+    x = _scale(first, last, left, WIDTH - right)
+    top = max(v for _, v, _ in points) or 1
+    y = lambda v: base_y - (base_y - top_pad) * (v / top)  # noqa: E731
+    title = f"{columns[value_i]} over {columns[date_i]}"
+    parts = [_svg_open("time-chart", height, title), _axis(first, last, x, base_y, left, WIDTH - right)]
+    parts.append(f'<text class="tick-label" x="{left - 8}" y="{top_pad + 4}" text-anchor="end">{_fmt(top)}</text>'
+                 f'<text class="tick-label" x="{left - 8}" y="{base_y}" text-anchor="end">0</text>')
+    if len(points) > 1:
         path = " ".join(f"{'M' if n == 0 else 'L'}{x(d):.1f},{y(v):.1f}" for n, (d, v, _) in enumerate(points))
         parts.append(f'<path class="line" d="{path}"/>')
     for d, v, text in points:
-        parts.append(f'<circle class="point" cx="{x(d):.1f}" cy="{y(v):.1f}" r="5"><title>{escape(text)} · {d.isoformat()}'
-                     f'{": " + _fmt(v) if v is not None else ""}</title></circle>')
+        parts.append(f'<circle class="point" cx="{x(d):.1f}" cy="{y(v):.1f}" r="5"><title>{escape(text)} · {d.isoformat()}: {_fmt(v)}</title></circle>')
     parts.append("</svg>")
     return Chart("time", Markup("".join(parts)), label=columns[label_i] if label_i is not None else "",
-                 value=columns[value_i] if value_i is not None else "", shown=len(points), total=len(rows))
+                 value=columns[value_i], date=columns[date_i], shown=len(points), total=len(rows))
+
+
+def _event_chart(columns, points, date_i, label_i) -> Chart:
+    """Dated rows without a number: each a dot on the time axis with its
+    label beside it, stacked in lanes so that no two labels overlap."""
+    first, last = points[0][0], points[-1][0]
+    left, right, lane_h = 40, 40, 22
+    x = _scale(first, last, left + 10, WIDTH - right - 200)
+    lanes: list[float] = []  # right edge of the last label in each lane
+    placed = []
+    for d, _, text in points:
+        short = text if len(text) <= 48 else text[:47] + "…"
+        start, width = x(d), 10 + 6.6 * len(short)
+        lane = next((n for n, edge in enumerate(lanes) if edge < start - 4), None)
+        if lane is None:
+            lanes.append(0.0)
+            lane = len(lanes) - 1
+        lanes[lane] = start + width
+        placed.append((d, text, short, lane))
+    base_y = 20 + len(lanes) * lane_h + 10
+    height = base_y + 40
+    title = f"{columns[date_i]} on a time axis"
+    parts = [_svg_open("time-chart", height, title), _axis(first, last, x, base_y, left, WIDTH - right)]
+    for d, text, short, lane in placed:
+        cx, cy = x(d), base_y - 12 - (len(lanes) - 1 - lane) * lane_h
+        parts.append(f'<g class="event"><title>{escape(text)} · {d.isoformat()}</title>'
+                     f'<line class="stem" x1="{cx:.1f}" y1="{cy:.1f}" x2="{cx:.1f}" y2="{base_y}"/>'
+                     f'<circle class="point" cx="{cx:.1f}" cy="{cy:.1f}" r="5"/>'
+                     f'<text class="label" x="{cx + 9:.1f}" y="{cy + 4:.1f}">{escape(short)}</text></g>')
+    parts.append("</svg>")
+    return Chart("time", Markup("".join(parts)), label=columns[label_i] if label_i is not None else "",
+                 date=columns[date_i], shown=len(points), total=len(points))
+
+
+def _svg_open(kind: str, height: float, title: str) -> str:
+    return (f'<svg class="chart {kind}" role="img" viewBox="0 0 {WIDTH} {height:.0f}" width="{WIDTH}" height="{height:.0f}" '
+            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>')
+
+
+def _scale(first: dt.date, last: dt.date, x0: float, x1: float):
+    days = (last - first).days
+    if days <= 0:
+        return lambda d: (x0 + x1) / 2
+    return lambda d: x0 + (x1 - x0) * (d - first).days / days
+
+
+def _axis(first: dt.date, last: dt.date, x, base_y: float, x0: float, x1: float) -> str:
+    parts = [f'<line class="axis" x1="{x0}" y1="{base_y}" x2="{x1}" y2="{base_y}"/>']
+    days = (last - first).days
+    for tick in _ticks(first, last):
+        tx = x(tick)
+        label = tick.isoformat()[:7] if days > 120 else tick.isoformat()
+        parts.append(f'<line class="tick" x1="{tx:.1f}" y1="{base_y}" x2="{tx:.1f}" y2="{base_y + 5}"/>'
+                     f'<text class="tick-label" x="{tx:.1f}" y="{base_y + 20}" text-anchor="middle">{label}</text>')
+    return "".join(parts)
 
 
 def _ticks(first: dt.date, last: dt.date, count: int = 6) -> list[dt.date]:
-    if first == last:
+    """Up to ``count`` dates from first to last, whole days, none repeated."""
+    days = (last - first).days
+    if days <= 0:
         return [first]
-    step = (last - first) / (count - 1)
-    return [first + step * n for n in range(count)]
+    steps = min(count - 1, days)
+    return sorted({first + dt.timedelta(days=round(days * n / steps)) for n in range(steps + 1)})
 
 
 def _fmt(value: float) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Response, current_app, g, render_template, request
@@ -158,14 +158,15 @@ def answer_page(p, run) -> Response:
     ``run`` is the endpoint's own ``run_query`` (same guard, budget and caps).
     """
     full, added = declare_prefixes(p.query, prefixes(current_app.config.get("BASE") or None))
-    g.query_page = {"text": p.query, "added": added, "full": full}
+    # A form sends line ends as CRLF; the editor and the permalink keep plain newlines.
+    g.query_page = {"text": p.query.replace("\r\n", "\n"), "added": added, "full": full}
     try:
         return run(replace(p, query=full))
     except KGError as exc:
         if isinstance(exc, NotAcceptable):
             raise
-        error = readable_error(exc.message, exc.detail, p.query, 1 if added else 0)
-        resp = query_page(full, None, error=error)
+        error = readable_error(exc.message, exc.detail, g.query_page["text"], 1 if added else 0)
+        resp = query_page(full, None, error=error, error_status=f"{exc.status} {exc.title}")
         resp.status_code = exc.status
         for name, value in getattr(exc, "headers", {}).items():
             resp.headers[name] = value
@@ -189,13 +190,11 @@ def completion_data() -> dict:
 
 
 def _url(query: str, fmt: str, view: str | None = None) -> str:
-    params = {"query": query, "format": fmt}
-    if view and view != "table":
-        params["view"] = view
-    return "/sparql?" + urlencode(params)
+    url = f"/sparql?query={quote(query)}&format={fmt}"
+    return url + f"&view={view}" if view and view != "table" else url
 
 
-def query_page(query: str | None, table: dict | None, *, error: QueryError | None = None) -> Response:
+def query_page(query: str | None, table: dict | None, *, error: QueryError | None = None, error_status: str = "") -> Response:
     """The HTML query page, with ``table`` (from ``kg.storage.results.table``)
     as results or ``error`` shown above them. ``query`` is what ran; the
     editor shows what the reader typed (``g.query_page``)."""
@@ -212,7 +211,7 @@ def query_page(query: str | None, table: dict | None, *, error: QueryError | Non
         "sparql.html", query=typed["text"], result=table, examples=examples(), endpoint=endpoint_url(),
         compact=compact, href=lambda iri: _href(iri, base),
         result_formats=RESULT_FORMATS, graph_formats=GRAPH_FORMATS, timeout=current_app.config["TIMEOUT"],
-        default_query=_default_query(), error=error, added=typed["added"], prefixes=names,
+        default_query=_default_query(), error=error, error_status=error_status, added=typed["added"], prefixes=names,
         view=view, chart=chart, any_cut=bool(table) and any(c and c.get("cut") for row in table["rows"] for c in row), downloads=downloads, json_url=_url(full, JSON_RESULTS.name), csv_url=_url(full, CSV_RESULTS.name),
         permalink=_url(typed["text"], "html", view) if typed["text"] else None,
         view_urls={v: _url(typed["text"], "html", v) for v in VIEWS} if typed["text"] else {},

@@ -167,15 +167,38 @@ def test_table_view_by_default_and_chart_behind_its_tab(client):
     assert 'data-view-panel="table">' in body
 
 
+def dated(rows, numbers=False):
+    date = "http://www.w3.org/2001/XMLSchema#date"
+    integer = "http://www.w3.org/2001/XMLSchema#integer"
+    return [[{"kind": "literal", "value": label, "language": None, "datatype": None},
+             {"kind": "literal", "value": day, "language": None, "datatype": date}]
+            + ([{"kind": "literal", "value": str(n), "language": None, "datatype": integer}] if numbers else [])
+            for label, day, n in rows]
+
+
+ROWS = (("late", "2025-03-01", 4), ("early", "2025-01-01", 1), ("middle", "2025-02-01", 9), ("same day", "2025-02-01", 2))
+
+
 def test_time_chart_places_dates_in_order():
-    rows = [[{"kind": "literal", "value": label, "language": None, "datatype": None},
-             {"kind": "literal", "value": day, "language": None, "datatype": "http://www.w3.org/2001/XMLSchema#date"}]
-            for label, day in (("late", "2025-03-01"), ("early", "2025-01-01"), ("middle", "2025-02-01"))]
-    drawn = chart({"kind": "solutions", "columns": ["label", "day"], "rows": rows})
-    assert drawn.kind == "time"
-    xs = [(float(x), t) for x, t in re.findall(r'<circle class="point" cx="([\d.]+)"[^>]*><title>([^·]*) ·', drawn.svg)]
-    assert [t.strip() for _, t in sorted(xs)] == ["early", "middle", "late"]
-    assert xs[0][0] < xs[1][0] < xs[2][0] or sorted(xs) == xs
+    drawn = chart({"kind": "solutions", "columns": ["label", "day"], "rows": dated(ROWS)})
+    assert drawn.kind == "time" and drawn.shown == 4
+    events = re.findall(r'<g class="event"><title>([^·]*) · ([\d-]+)</title>.*?<circle class="point" cx="([\d.]+)" cy="([\d.]+)"',
+                        drawn.svg)
+    assert [e[0].strip() for e in events] == ["early", "middle", "same day", "late"]
+    xs = [float(e[2]) for e in events]
+    assert xs[0] < xs[1] == xs[2] < xs[3]
+    # Two events on one day stand in two lanes, their labels apart.
+    assert events[1][3] != events[2][3]
+
+
+def test_time_chart_with_numbers_draws_a_line():
+    drawn = chart({"kind": "solutions", "columns": ["label", "day", "n"], "rows": dated(ROWS, numbers=True)})
+    assert drawn.kind == "time" and drawn.value == "n"
+    points = re.findall(r'<circle class="point" cx="([\d.]+)" cy="([\d.]+)" r="5"><title>([^<]*)</title>', drawn.svg)
+    assert [p[2] for p in points] == ["early · 2025-01-01: 1", "middle · 2025-02-01: 9", "same day · 2025-02-01: 2", "late · 2025-03-01: 4"]
+    heights = {p[2].split(" ·")[0]: float(p[1]) for p in points}
+    assert heights["middle"] < heights["late"] < heights["same day"] < heights["early"]  # higher value, smaller y
+    assert '<path class="line" d="M' in drawn.svg
 
 
 def test_time_chart_from_the_store(client):

@@ -422,11 +422,12 @@ def test_query_page_shows_results_table_with_linked_iris(endpoint):
 def test_query_page_ask_and_construct_without_javascript(endpoint):
     status, _, body = get(endpoint, {"query": PREFIX + "ASK { ex:alice ex:knows ex:bob }", "format": "html"})
     page = body.decode()
-    assert status == 200 and '<p class="boolean">true</p>' in page and "<script" not in page
+    # Results are in the HTML itself; the page's script only adds editor help.
+    assert status == 200 and '<p class="boolean">true</p>' in page
     status, _, body = get(endpoint, {"query": CONSTRUCT, "format": "html"})
     page = body.decode()
     assert '<th scope="col">subject</th><th scope="col">predicate</th><th scope="col">object</th>' in page
-    assert "<p>4 rows.</p>" in page and "<script" not in page
+    assert "<p>4 rows.</p>" in page
 
 
 def test_query_page_never_links_script_iris(endpoint):

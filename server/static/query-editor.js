@@ -182,6 +182,8 @@
 
   Editor.prototype.complete = function (forced) {
     var self = this, ctx = this.context();
+    this.searchSeq++;  // whatever a search under way finds is now stale
+    clearTimeout(this.timer);
     if (!ctx) return this.close();
     var items = [];
     if (ctx.kind === "pname") {
@@ -216,7 +218,7 @@
         .then(function (data) {
           if (seq !== self.searchSeq) return;
           var now = self.context();
-          if (!now || now.start !== ctx.start) return;
+          if (!now || now.kind !== "word" || now.start !== ctx.start) return;
           var found = (data.results || []).slice(0, 12).map(function (h) {
             var type = (h.types || [])[0] || "";
             return { main: h.label, note: type.replace(/^.*[\/#]/, "") + " · " + h.iri.replace(/^.*\/id\//, "id:"),
@@ -353,7 +355,7 @@
   }
 
   function start() {
-    var box = document.querySelector(".query-editor .editor");
+    var box = document.querySelector("#query-editor .editor");
     var source = document.getElementById("query-completion");
     var data = { prefixes: {}, terms: [] };
     try { data = JSON.parse(source.textContent); } catch (e) { /* no completion data: highlighting still works */ }
