@@ -156,6 +156,10 @@ def error_reply(exc: BaseException) -> tuple:
     blocked = blocked_connection(exc)
     if blocked is not None:
         return ("error", "Forbidden", blocked.message, blocked.detail)
+    if type(exc) is RuntimeError:
+        # pyoxigraph reports a query it cannot evaluate (a function it does not
+        # know, such as a misspelt xsd: cast) as a plain RuntimeError.
+        return ("error", "BadQuery", f"The query cannot be evaluated: {exc}", {})
     return ("error", "EngineError", f"{type(exc).__name__}: {exc}", {})
 
 
