@@ -122,7 +122,7 @@ def write_mapping(draft: Draft, *, accept_all: bool = False) -> str:
 
 def check_written(mapping: str, text: str) -> None:
     """Parse the YAML back and check every span (raise DraftError)."""
-    doc = yaml.safe_load(mapping)
+    doc = yaml.load(mapping, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     for entry in doc["nodes"]:
         for span in entry.get("evidence", []):
             reason = check_span(text, *span)
