@@ -276,3 +276,20 @@ def test_table_stops_at_its_size_cap(client):
     shown = len(re.findall(r"<tr><td>", body))
     assert 1900 <= shown < 2000, shown
     assert f"The page shows the first {shown} rows" in body and "format=csv" in body
+
+
+@pytest.mark.parametrize("params, status", [
+    ({"query": COUNTS, "view": "chart"}, 200),
+    ({"query": COUNTS}, 200),
+    ({"query": BAD}, 400),
+    ({"query": "SELECT ?label ?day WHERE { ?e rdfs:label ?label ; dip:date ?day }", "view": "chart"}, 200),
+    ({"query": doubling(3, 7)}, 200),
+])
+def test_query_pages_parse_as_html5_without_errors(client, params, status):
+    import html5rdf
+
+    parser = html5rdf.HTMLParser()
+    parser.parse(page(client, status=status, **params))
+    assert parser.errors == []
+    ids = re.findall(r'\sid="([^"]+)"', page(client, status=status, **params))
+    assert len(ids) == len(set(ids)), "duplicate ids"
