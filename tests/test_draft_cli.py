@@ -166,3 +166,11 @@ def test_very_long_lines_and_markup_are_drafted(tmp_path):
     result = run("draft", article, "--date", "2025-03-14", "--slug", "long", "--data", data)
     assert result.exit_code == 0, result.output
     assert "person/anna-berg" in (data / "articles" / "long" / "mapping.draft.yaml").read_text(encoding="utf-8")
+
+
+def test_a_draft_awaiting_review_is_named_by_the_build(tmp_path):
+    data = data_folder(tmp_path / "data", REAL)
+    assert run("draft", SECOND / "article.txt", "--date", "2025-03-14", "--slug", "pending", "--data", data).exit_code == 0
+    result = run("validate", "--data", data, "--ontology", ONTOLOGY)
+    assert result.exit_code == 2
+    assert "pending: no mapping.yaml: a draft of kg draft awaits review (mapping.draft.yaml)" in result.output

@@ -142,6 +142,9 @@ class _Compiler:
     def run(self) -> CompiledArticle:
         text_path = self.folder / "article.txt"
         text = read_utf8(text_path, missing="article text missing (expected article.txt)", what="article text ")
+        if not self.mapping_path.is_file() and (self.folder / "mapping.draft.yaml").is_file():
+            raise BuildError("no mapping.yaml: a draft of kg draft awaits review (mapping.draft.yaml); review it, delete "
+                             "its 'proposed' lines and rename it mapping.yaml", where=str(self.folder))
         doc = load_yaml(self.mapping_path)
         if not isinstance(doc, dict) or not isinstance(doc.get("article"), dict) or not isinstance(doc.get("nodes"), list):
             raise BuildError("a mapping has an 'article' mapping and a 'nodes' list", where=str(self.mapping_path))
