@@ -182,16 +182,16 @@ def completion_data() -> dict:
         return [{"name": "dip:" + t.iri[len(str(DIP)):], "label": t.label, "kind": t.kind,
                  "definition": (t.definition or "")[:160]} for t in ontology_terms(store)]
 
-    try:
-        terms = cached(store, "query-page-terms", compute)
-    except Exception:  # noqa: BLE001 - completion is a help; a store without an ontology still gets the page
-        terms = []
-    return {"prefixes": prefixes(current_app.config.get("BASE") or None), "terms": terms}
+    return {"prefixes": prefixes(current_app.config.get("BASE") or None), "terms": cached(store, "query-page-terms", compute)}
 
 
 def _url(query: str, fmt: str, view: str | None = None) -> str:
     url = f"/sparql?query={quote(query)}&format={fmt}"
     return url + f"&view={view}" if view and view != "table" else url
+
+
+def _any_cut(table: dict | None) -> bool:
+    return bool(table) and any(c and c.get("cut") for row in table["rows"] for c in row)
 
 
 def query_page(query: str | None, table: dict | None, *, error: QueryError | None = None, error_status: str = "") -> Response:
@@ -201,20 +201,21 @@ def query_page(query: str | None, table: dict | None, *, error: QueryError | Non
     base = base_iri(current_app.config.get("BASE") or None)
     names = prefixes(current_app.config.get("BASE") or None)
     typed = g.get("query_page") or {"text": query, "added": [], "full": query}
+    text, full = typed["text"], typed["full"] or ""
     view = request.args.get("view", "table")
     view = view if view in VIEWS else "table"
     compact = lambda iri: _compact(iri, names)  # noqa: E731
-    chart = draw_chart(table, compact) if table else None
-    full = typed["full"] or ""
-    downloads = [(f, _url(full, f.name)) for f in (GRAPH_FORMATS if table and table["kind"] == "graph" else RESULT_FORMATS)]
+    offered = GRAPH_FORMATS if table and table["kind"] == "graph" else RESULT_FORMATS
     html = render_template(
-        "sparql.html", query=typed["text"], result=table, examples=examples(), endpoint=endpoint_url(),
+        "sparql.html", query=text, result=table, examples=examples(), endpoint=endpoint_url(),
         compact=compact, href=lambda iri: _href(iri, base),
         result_formats=RESULT_FORMATS, graph_formats=GRAPH_FORMATS, timeout=current_app.config["TIMEOUT"],
         default_query=_default_query(), error=error, error_status=error_status, added=typed["added"], prefixes=names,
-        view=view, chart=chart, any_cut=bool(table) and any(c and c.get("cut") for row in table["rows"] for c in row), downloads=downloads, json_url=_url(full, JSON_RESULTS.name), csv_url=_url(full, CSV_RESULTS.name),
-        permalink=_url(typed["text"], "html", view) if typed["text"] else None,
-        view_urls={v: _url(typed["text"], "html", v) for v in VIEWS} if typed["text"] else {},
+        view=view, chart=draw_chart(table, compact) if table else None, any_cut=_any_cut(table),
+        downloads=[(f, _url(full, f.name)) for f in offered],
+        json_url=_url(full, JSON_RESULTS.name), csv_url=_url(full, CSV_RESULTS.name),
+        permalink=_url(text, "html", view) if text else None,
+        view_urls={v: _url(text, "html", v) for v in VIEWS} if text else {},
         completion=Markup(json.dumps(completion_data(), ensure_ascii=True).replace("<", "\\u003c")),
     )
     return Response(html, content_type=HTML.content_type())

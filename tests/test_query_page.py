@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
+from kg.model import formats as F
 from server import create_app
 from server.query_chart import chart
 from server.query_help import declare_prefixes, locate, readable_error
@@ -293,3 +294,15 @@ def test_query_pages_parse_as_html5_without_errors(client, params, status):
     assert parser.errors == []
     ids = re.findall(r'\sid="([^"]+)"', page(client, status=status, **params))
     assert len(ids) == len(set(ids)), "duplicate ids"
+
+
+def test_completion_data_cannot_close_its_script():
+    store = fixture_store()
+    store.load(b'<https://kg.example.org/ontology/Evil> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> '
+               b'<http://www.w3.org/2002/07/owl#Class> .\n<https://kg.example.org/ontology/Evil> '
+               b'<http://www.w3.org/2000/01/rdf-schema#label> "</script><script>alert(1)</script>" .\n', F.NTRIPLES)
+    body = page(create_app({"STORE_OBJECT": store, "TESTING": True}).test_client(), "ASK {}")
+    block = re.search(r'<script type="application/json" id="query-completion">(.*?)</script>', body, re.S).group(1)
+    data = json.loads(block)
+    assert any(t["label"] == "</script><script>alert(1)</script>" for t in data["terms"])
+    assert "<script>alert(1)" not in body
