@@ -180,3 +180,26 @@ def _accept(listener):
         return listener.accept()
     except OSError:
         return None
+
+
+def test_a_disk_fault_while_spooling_is_503_naming_no_path(engine):
+    """A vanished (or full, or read-only) spool directory was a 500 whose
+    message named the server's path; it is a 503 that names none."""
+    import errno
+    import shutil
+
+    from kg.storage.engine.worker import error_reply
+
+    shutil.rmtree(engine.spool_dir)
+    try:
+        with pytest.raises(EngineUnavailable) as err:
+            engine.run(job("SELECT * WHERE { ?s ?p ?o VALUES ?x { 1 2 3 4 5 6 7 8 } }", "xml"), 10)
+        assert "could not write this query's result to its disk" in err.value.message
+        assert engine.spool_dir not in err.value.message and "kg-spool" not in err.value.message
+    finally:
+        os.makedirs(engine.spool_dir)
+    answer = engine.run(job("SELECT * WHERE { ?s ?p ?o VALUES ?x { 1 2 3 4 5 6 7 8 } }", "xml"), 10)
+    assert answer.path is not None and answer.rows == 4000
+    answer.discard()
+    full = error_reply(OSError(errno.ENOSPC, "No space left on device", "/srv/secret/spool/1-2.out"))
+    assert full[:2] == ("error", "EngineUnavailable") and "No space left on device" in full[2] and "/srv" not in full[2]

@@ -30,6 +30,7 @@ from kg.storage.results import write_boolean, write_solutions, write_triples, ta
 from kg.storage.store import Store
 
 INLINE_LIMIT = 256 * 1024
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ENOENT, errno.EFBIG, errno.EACCES})
 PR_SET_PDEATHSIG = 1
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 
@@ -156,6 +157,12 @@ def error_reply(exc: BaseException) -> tuple:
     blocked = blocked_connection(exc)
     if blocked is not None:
         return ("error", "Forbidden", blocked.message, blocked.detail)
+    if isinstance(exc, OSError) and exc.errno in DISK_ERRORS:
+        # A full, read-only or vanished spool directory: the server's fault, and
+        # the message names no server path.
+        return ("error", "EngineUnavailable",
+                f"The server could not write this query's result to its disk ({os.strerror(exc.errno)}); "
+                "try again later, or ask for a smaller result (add a LIMIT).", {"disk": errno.errorcode.get(exc.errno, "")})
     if type(exc) is RuntimeError:
         # pyoxigraph reports a query it cannot evaluate (a function it does not
         # know, such as a misspelt xsd: cast) as a plain RuntimeError.
