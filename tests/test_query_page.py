@@ -264,7 +264,9 @@ def test_long_cells_are_cut_with_a_link_to_the_full_result(client):
     assert len(body) < 200_000, len(body)
     assert body.count("(1,048,576 characters;") == 8
     assert "Values longer than 1,000 characters are cut on this page." in body
-    json_link = unescape(re.search(r'<a href="(/sparql\?[^"]*format=json)">full value in JSON</a>', body).group(1))
+    assert body.count('<a href="#full-result">full value</a>') == 8
+    note = re.search(r'<p class="cap-note" id="full-result" role="note">(.*?)</p>', body, re.S).group(1)
+    json_link = unescape(re.search(r'<a href="(/sparql\?[^"]*format=json)">JSON</a>', note).group(1))
     full = client.get(json_link)
     assert full.status_code == 200
     values = [b["a16"]["value"] for b in full.get_json()["results"]["bindings"]]
@@ -277,6 +279,7 @@ def test_table_stops_at_its_size_cap(client):
     shown = len(re.findall(r"<tr><td>", body))
     assert 1900 <= shown < 2000, shown
     assert f"The page shows the first {shown} rows" in body and "format=csv" in body
+    assert len(body) < 3 * 2_000_000, len(body)  # markup costs less than twice the text
 
 
 @pytest.mark.parametrize("params, status", [
