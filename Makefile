@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STORE  ?= build/store
 
-.PHONY: run test build validate stats conformance bench browser clean install
+.PHONY: run test build validate stats conformance bench browser nginx clean install
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,15 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; \
 	  else echo "chromium is missing and cannot be installed here (not root)"; fi; }
 
-test: $(BIN)/kg browser
+# The production test (tests/test_proxy.py) runs Debian's nginx in front of
+# `kg serve`; it is installed the same way.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) ; \
+	  else echo "nginx is missing and cannot be installed here (not root)"; fi; }
+
+test: $(BIN)/kg browser nginx
 	$(BIN)/python -m pytest
 
 conformance: $(BIN)/kg

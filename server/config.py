@@ -29,6 +29,7 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "CONNECTIONS_PER_CLIENT": (64, int, "Most open connections from one client address (more are closed at once); 0: no cap"),
     "REQUEST_TIMEOUT": (10.0, float, "Seconds a client has to send a whole request (headers and body) from its first byte, and the longest an idle connection stays open"),
     "SEND_TIMEOUT": (60.0, float, "Seconds a client may take nothing of a response before its connection is closed"),
+    "TRUSTED_PROXY": ("", str, "Address of a reverse proxy (e.g. 127.0.0.1) whose X-Forwarded-For and X-Forwarded-Proto are believed: the per-client caps then count the client it names, not the proxy"),
     "RESPONSE_BUFFER_MB": (256, int, "A response up to this size (MiB) is buffered (memory, then a temporary file) so a slow reader holds no HTTP thread"),
     "WORKERS": (2, int, "Query worker processes (each runs one query at a time)"),
     "WORKER_MEMORY_MB": (4096, int, "Address-space cap of each query worker in MiB (a query needing more fails alone); 0: no cap"),

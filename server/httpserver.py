@@ -214,7 +214,7 @@ def create_server(app, config: dict) -> GuardedServer:
         log.warning("connection_limit lowered from %d to %d: the process may not open more files",
                     config["CONNECTION_LIMIT"], limit)
     max_body = config["MAX_BODY_BYTES"]
-    adj = Adjustments(
+    options = dict(
         host=config["HOST"], port=config["PORT"], threads=config["THREADS"], ident="diplomacy-kg",
         clear_untrusted_proxy_headers=True,
         connection_limit=limit, asyncore_use_poll=True,
@@ -225,7 +225,12 @@ def create_server(app, config: dict) -> GuardedServer:
         channel_timeout=max(config["SEND_TIMEOUT"], config["REQUEST_TIMEOUT"]) + 60,
         cleanup_interval=1,
     )
-    uncapped = frozenset(config.get("UNCAPPED_CLIENTS", "").split())
+    if config.get("TRUSTED_PROXY"):  # REMOTE_ADDR is then the client the proxy names
+        options.update(trusted_proxy=config["TRUSTED_PROXY"], trusted_proxy_count=1,
+                       trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"})
+    adj = Adjustments(**options)
+    # The proxy's own connections are not capped per address: it caps per client.
+    uncapped = frozenset(config.get("UNCAPPED_CLIENTS", "").split()) | ({config["TRUSTED_PROXY"]} if config.get("TRUSTED_PROXY") else set())
     return GuardedServer(app, per_client=config["CONNECTIONS_PER_CLIENT"], uncapped=uncapped,
                          request_timeout=config["REQUEST_TIMEOUT"], send_timeout=config["SEND_TIMEOUT"],
                          max_body_bytes=max_body, adj=adj)
