@@ -79,20 +79,34 @@ class StoreLock:
         self.location = Path(location)
         self.path = lock_path(location)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(self.path, "a+")
-        try:
-            fcntl.flock(self._fh, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._fh.seek(0)
-            holder = self._fh.read().strip()
+        self.exclusive = exclusive
+        for _ in range(20):  # the file may be removed by a holder releasing it meanwhile
+            self._fh = open(self.path, "a+")
+            try:
+                fcntl.flock(self._fh, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._fh.seek(0)
+                holder = self._fh.read().strip()
+                self._fh.close()
+                raise StoreBusy(self._busy(exclusive, holder), where=str(location)) from None
+            if self._same_file():
+                break
             self._fh.close()
-            raise StoreBusy(self._busy(exclusive, holder), where=str(location)) from None
+        else:
+            raise StoreBusy("its lock file keeps changing; try again", where=str(location))
         self._fh.seek(0)
         self._fh.truncate()  # a name left by a writer that was killed
         if exclusive:
             self._fh.write(f"{who} (pid {os.getpid()})\n")
         self._fh.flush()
-        self.exclusive = exclusive
+
+    def _same_file(self) -> bool:
+        """Is the locked file still the one at ``path`` (not removed by its
+        last holder between our open and our lock)?"""
+        try:
+            return os.fstat(self._fh.fileno()).st_ino == os.stat(self.path).st_ino
+        except FileNotFoundError:
+            return False
 
     @staticmethod
     def _busy(exclusive: bool, holder: str) -> str:
@@ -105,12 +119,18 @@ class StoreLock:
                 "first, or build into another directory and serve that")
 
     def release(self) -> None:
-        if not self._fh.closed:
-            if self.exclusive:
-                self._fh.seek(0)
-                self._fh.truncate()
-            fcntl.flock(self._fh, fcntl.LOCK_UN)
-            self._fh.close()
+        """Unlock; the last holder removes the lock file (holding the lock,
+        so a process that opened it meanwhile sees it gone and retries)."""
+        if self._fh.closed:
+            return
+        try:
+            if not self.exclusive:
+                fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # only if no one else holds it
+            self.path.unlink(missing_ok=True)
+        except (BlockingIOError, OSError):
+            pass  # still held by another service, or a folder we may not write in
+        fcntl.flock(self._fh, fcntl.LOCK_UN)
+        self._fh.close()
 
     def __enter__(self) -> "StoreLock":
         return self
