@@ -36,6 +36,8 @@ class Context:
         self.sentences = sentences(self.text)
         self._starts = [s for s, _ in self.sentences]
         self.headings = [(s, e) for s, e in self.sentences if _is_heading(self.text, s, e)]
+        self._heading_starts = [s for s, _ in self.headings]
+        self._mention_index: tuple[int, list[int]] = (-1, [])
 
     # -- sentences -----------------------------------------------------------
     def sentence_at(self, pos: int) -> tuple[int, int]:
@@ -48,12 +50,26 @@ class Context:
         return bisect.bisect_right(self._starts, pos) - 1
 
     def in_heading(self, pos: int) -> bool:
-        return any(s <= pos < e for s, e in self.headings)
+        i = bisect.bisect_right(self._heading_starts, pos) - 1
+        return i >= 0 and self.headings[i][0] <= pos < self.headings[i][1]
 
     # -- entities ------------------------------------------------------------
     def mentions_in(self, start: int, end: int, kinds=None) -> list[Mention]:
-        return [m for m in self.mentions if start <= m.start and m.end <= end
-                and (kinds is None or m.ids[0].split("/")[0] in kinds)]
+        if self._mention_index[0] != id(self.mentions):
+            self._mention_index = (id(self.mentions), [m.start for m in self.mentions])
+        starts = self._mention_index[1]
+        found = []
+        for i in range(bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)):
+            m = self.mentions[i]
+            if m.end <= end and (kinds is None or m.ids[0].split("/")[0] in kinds):
+                found.append(m)
+        return found
+
+    def events_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        """Event mentions starting in [start, end) (the list is in text order)."""
+        starts = [s for s, _, _ in self.event_mentions]
+        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+        return self.event_mentions[lo:hi]
 
     def node(self, ident: str, a: str, label: str, rule: str, confidence: float, **props) -> Node:
         """The node ``ident`` (made on first use; later uses keep the first).

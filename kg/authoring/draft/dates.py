@@ -142,10 +142,13 @@ def _inferred(props: dict, how: str) -> dict:
 def propose(ctx: Context, positions: list[str]) -> list[TimeExpr]:
     """Attach each time expression to an event or position of its sentence."""
     found = find(ctx)
+    by_sentence: dict[tuple[int, int], list[str]] = {}
+    for ident in positions:
+        if ctx.nodes[ident].spans:
+            by_sentence.setdefault(ctx.nodes[ident].spans[0], []).append(ident)
     for expr in found:
         sentence = ctx.sentence_at(expr.start)
-        events = [(s > expr.start, abs(s - expr.start), ident) for s, e, ident in ctx.event_mentions
-                  if sentence[0] <= s < sentence[1]]  # the nearest event named before it, else after it
+        events = [(s > expr.start, abs(s - expr.start), ident) for s, e, ident in ctx.events_in(*sentence)]  # the nearest event named before it, else after it
         if events:
             node = ctx.nodes[min(events)[2]]
             if not any(k in node.props for k in ("date", "year", "earliestBegin", "latestEnd", "timePhrase")):
@@ -154,9 +157,9 @@ def propose(ctx: Context, positions: list[str]) -> list[TimeExpr]:
                 node.add_span(expr.start, expr.end) if not any(s <= expr.start < e for s, e in node.spans) else None
                 node.rule += "+time-" + expr.rule
             continue
-        for ident in positions:
+        for ident in by_sentence.get(sentence, []):
             node = ctx.nodes[ident]
-            if node.spans and node.spans[0] == sentence and "timePhrase" not in node.props:
+            if "timePhrase" not in node.props:
                 node.props["timePhrase"] = expr.phrase
                 break
     return found

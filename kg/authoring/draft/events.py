@@ -47,8 +47,8 @@ def propose(ctx: Context) -> list[str]:
                 ctx.nodes[firsts[family]].add_span(*sentence)
             continue
         definite = _DEFINITE.search(ctx.text[max(sentence[0], start - 30):start]) and family in firsts
-        same_sentence = [ident for s, _, ident in ctx.event_mentions if sentence[0] <= s < start
-                         and ctx.nodes[ident].rule.startswith(f"trigger-{family}")]
+        same_sentence = [ident for _, _, ident in ctx.events_in(sentence[0], start)
+                         if ctx.nodes[ident].rule.startswith(f"trigger-{family}")]
         if same_sentence:  # "met ... for a second round of talks": one event
             ctx.event_mentions.append((start, end, same_sentence[-1]))
             continue

@@ -63,8 +63,9 @@ class Gazetteer:
 
     def __init__(self, known: dict[str, Known] | None = None):
         self.known: dict[str, Known] = known or {}
+        self._forms = None
         self.ids: set[str] = set()  # every node id of every mapping read (new ids must avoid them)
-        self._automaton = None
+        self._automaton = self._forms = None
 
     # -- building ------------------------------------------------------------
     @classmethod
@@ -110,7 +111,7 @@ class Gazetteer:
                 for span in entry.get("evidence") or []:
                     if isinstance(span, list) and len(span) == 3 and isinstance(span[2], str) and len(span[2]) < 60:
                         known.forms.add(span[2])
-        self._automaton = None
+        self._automaton = self._forms = None
 
     def add_background(self, path: Path) -> None:
         graph = Graph()
@@ -127,13 +128,25 @@ class Gazetteer:
             if ident not in self.known:
                 self.known[ident] = Known(ident, _DEFAULT_CLASS[match.group(1)], str(label))
             self.known[ident].forms.add(str(label))
-        self._automaton = None
+        self._automaton = self._forms = None
+
+    def by_form(self, form: str, kinds=None) -> Known | None:
+        """The first entity with this surface form (of one of ``kinds``)."""
+        if self._forms is None:
+            self._forms = {}
+            for known in self.known.values():
+                for f in known.forms:
+                    self._forms.setdefault(f, []).append(known)
+        for known in self._forms.get(form, []):
+            if kinds is None or known.id.split("/", 1)[0] in kinds:
+                return known
+        return None
 
     def add(self, known: Known) -> None:
         """Add (or extend) an entity, e.g. a new candidate of this article."""
         entry = self.known.setdefault(known.id, Known(known.id, known.a, known.label))
         entry.forms |= known.forms | {known.label}
-        self._automaton = None
+        self._automaton = self._forms = None
 
     def by_label(self, label: str, kinds=None) -> Known | None:
         for known in self.known.values():

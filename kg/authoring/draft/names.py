@@ -133,10 +133,7 @@ def _dateline(ctx: Context) -> None:
 
 # -- persons and offices ------------------------------------------------------
 def _known_form(ctx: Context, form: str, kinds=None) -> Known | None:
-    for known in ctx.gazetteer.known.values():
-        if form in known.forms and (kinds is None or known.id.split("/")[0] in kinds):
-            return known
-    return None
+    return ctx.gazetteer.by_form(form, kinds)
 
 
 def _person(ctx: Context, name: str, start: int, end: int, rule: str, conf: float, prefix: str = ""):

@@ -144,8 +144,8 @@ def _quantity(ctx: Context, start: int, end: int, value, derived: bool, noun: st
     rule = "number-sum" if derived else ("number" if value is not None else "vague-amount")
     node = ctx.node(ident, "Quantity", phrase[:1].upper() + phrase[1:], rule, 0.8 if value is not None else 0.55, **props)
     node.add_span(start, end)
-    for s, e, event in ctx.event_mentions:
-        if sentence[0] <= s < sentence[1] and ctx.nodes[event].a in ("Strike", "Talks", "Meeting", "Event", "Injury"):
+    for s, e, event in ctx.events_in(*sentence):
+        if ctx.nodes[event].a in ("Strike", "Talks", "Meeting", "Event", "Injury"):
             existing = ctx.nodes[event].props.setdefault("quantity", [])
             existing.append(ident)
             break

@@ -127,9 +127,8 @@ def _position(ctx: Context, sentence, verb: str, verb_span, holder, how, stance,
 
 def _topic(ctx: Context, sentence, c_start: int, c_end: int, short: str) -> str:
     """An event named in the sentence, else a new topic from the content."""
-    for ident, node in ctx.nodes.items():
-        if ident.startswith("event/") and any(sentence[0] <= s < sentence[1] for s, _ in node.spans):
-            return ident
+    for _, _, ident in ctx.events_in(*sentence):
+        return ident
     ident = ctx.new_id("topic", slugify(short, 50))
     node = ctx.node(ident, "Topic", short.rstrip("…").strip()[:1].upper() + short.rstrip("…").strip()[1:],
                     "topic-from-content", 0.3)
