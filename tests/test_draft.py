@@ -146,6 +146,12 @@ def test_numbers_with_what_they_count():
     assert nodes["quantitykind/hours"].label == "hours"
 
 
+def test_counts_of_counts_and_plurals_without_s():
+    _, nodes = draft("They agreed on 12 of the 15 points. Russia freed 80 Russian servicemen. The two nations met.")
+    found = {n.props["quantityPhrase"]: n.props.get("value") for n in by_class(nodes, "Quantity")}
+    assert found == {"12 of the 15 points": 12, "15 points": 15, "80 Russian servicemen": 80}
+
+
 # -- dates --------------------------------------------------------------------
 @pytest.mark.parametrize("phrase, expected", [
     ("on Tuesday", {"date": date(2025, 2, 18)}),

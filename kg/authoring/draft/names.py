@@ -56,7 +56,7 @@ _PLACE_PREP = re.compile(r"\b(?:[Ii]n|at|to|from|near|[Pp]ort of|city of|town of
 _REGION = re.compile(r"\b(?P<place>[A-Z][a-zà-ÿ-]+\s+(?:region|province|oblast))\b")
 _POSSESSIVE_BODY = re.compile(r"\b(?P<org>(?P<state>[A-Z][\w.]+(?:\s+[A-Z]\w+)?)[’']s\s+(?:military|army|armed forces|navy|government|"
                               r"foreign ministry|defen[cs]e ministry|parliament))\b")
-_GROUP = re.compile(r"(?<![\d\w]\s)(?<![\d\w])\b(?P<group>(?P<who>" + "|".join(["U\\.S\\.", "European Union", "European", "Western", "Arab", "Gulf"] + list(DEMONYMS))
+_GROUP = re.compile(r"\b(?P<group>(?P<who>" + "|".join(["U\\.S\\.", "European Union", "European", "Western", "Arab", "Gulf"] + list(DEMONYMS))
                     + r")\s+(?:officials|leaders|allies|diplomats|representatives|negotiators|nations|partners|"
                     r"governments|lawmakers))\b")
 FIXED = {"White House": ("org", "GovernmentBody", "United States"), "Kremlin": ("org", "GovernmentBody", "Russia"),
@@ -146,6 +146,8 @@ def _person(ctx: Context, name: str, start: int, end: int, rule: str, conf: floa
         known = Known(f"person/{slugify(name)}", "Person", name, {name, parts[-1]})
     else:
         known.forms.add(name)
+        if len(name.split()) > 1 and name == known.label:  # "Rubio" after "Marco Rubio"
+            known.forms.add(name.split()[-1])
     ctx.gazetteer.add(known)
     if known.id in ctx.gazetteer_before:
         rule, conf = "gazetteer", 0.95 if name == known.label else 0.85
@@ -177,7 +179,7 @@ def _titled_person(ctx: Context, match: re.Match) -> None:
     if person is None:
         return
     office_text = match.group("office")
-    known_office = _known_form(ctx, office_text, ("office",))
+    known_office = _known_form(ctx, office_text, ("office",)) or _known_form(ctx, f"{title} {name}", ("office",))
     if known_office is None and not qual:
         return  # "President X" without a country: the office is the curator's call
     if known_office is not None:

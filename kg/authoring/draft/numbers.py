@@ -46,10 +46,11 @@ KINDS = [  # (noun pattern, verb pattern near it, kind)
 def propose(ctx: Context) -> list[str]:
     text, made, taken = ctx.text, [], []
 
-    def add(start, end, value, derived, noun):
+    def add(start, end, value, derived, noun, block=True):
         if any(s < end and start < e for s, e in taken) or ctx.in_heading(start):
             return
-        taken.append((start, end))
+        if block:
+            taken.append((start, end))
         made.append(_quantity(ctx, start, end, value, derived, noun))
 
     for match in _SUM.finditer(text):
@@ -66,9 +67,13 @@ def propose(ctx: Context) -> list[str]:
             if word.lower() in STOP or (word[0].isupper() and not noun_words and len(words) == 1):
                 break
             noun_words.append(word)
-        plural = [i for i, w in enumerate(noun_words) if w.endswith("s") or w in ("people", "children", "men", "women", "staff")]
+        plural = [i for i, w in enumerate(noun_words) if w.endswith(("s", "men")) or w in ("people", "children", "staff")]
         noun_words = noun_words[: plural[-1] + 1] if plural else noun_words[:1]
         if not noun_words:
+            part = re.match(r"\s+of\s+(?:the\s+)?(?:\d+|" + _WORD + r")\s+(?:[a-z-]+\s+)?[a-z-]+s\b", text[match.end("num"):])
+            if part:  # "12 of the 15 points"
+                add(match.start(), match.end("num") + part.end(), _value(match.group("num")), False, part.group().split()[-1],
+                    block=False)  # the second number is a count of its own
             continue
         end = _phrase_end(text, match.end("num") if not match.group("np") else match.start("np"), noun_words)
         value = None if match.group("half") or "." in match.group("num") else _value(match.group("num"), match.group("scale"))
