@@ -173,16 +173,36 @@ class NameIndex:
             start = hi
         return sorted(found)
 
-    def similar_words(self, word: str) -> list[str]:
-        """Distinct words of the index spelt like ``word`` (itself included).
+    def similar_words(self, word: str) -> list[tuple[str, float]]:
+        """Distinct words of the index spelt like ``word`` (itself included),
+        with their similarity (0-100), most similar first.
 
         >>> NameIndex([("x", "Sergey Lavrov", "sergey lavrov", False)]).similar_words("lavrof")
-        ['lavrov']
+        [('lavrov', 83.33333333333334)]
         """
         if len(word) < FUZZY_MIN_LENGTH:
-            return [word] if word in self.words else []
+            return [(word, 100.0)] if word in self.words else []
         found = process.extract(word, self.sorted_words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None)
-        return [w for w, _, _ in found]
+        return [(w, score) for w, score, _ in found]
+
+    def _fuzzy_rows(self, qwords: list[str]) -> dict[int, int]:
+        """Rows whose name has a word spelt like each query word, with how
+        far (0 alike .. 4 at the cutoff) their best words are on average.
+        The rarest query word's postings seed the candidates; each further
+        word only checks the rows still in the running."""
+        similar = sorted((self.similar_words(q) for q in qwords), key=lambda ws: sum(len(self.words[w]) for w, _ in ws))
+        total: dict[int, float] = {}
+        for i, words in enumerate(similar):
+            if i == 0:
+                for word, score in words:  # most similar first: the first score a row gets is its best
+                    for n in self.words[word]:
+                        total.setdefault(n, score)
+            else:
+                total = {n: acc + score for n, acc in total.items()
+                         for score in [next((sc for w, sc in words if n in self.words[w]), None)] if score is not None}
+            if not total:
+                return {}
+        return {n: min(4, round((100 - acc / len(qwords)) / 5)) for n, acc in total.items()}
 
     def matched_words(self, query: str, name: str) -> list[str]:
         """The words of ``name`` that match a word of ``query`` (any kind).
@@ -209,9 +229,7 @@ class NameIndex:
                 rows |= self.whole[self.sorted_whole[i]]
                 i += 1
             return rows
-        if kind == "fuzzy":
-            per_word = [self._rows_of(self.similar_words(q)) for q in qwords]
-        elif kind == "word":
+        if kind == "word":
             per_word = [self.words.get(q, set()) for q in qwords]
         elif kind == "word-prefix":
             per_word = [self._rows_of(self._words_starting(q)) for q in qwords]
@@ -228,23 +246,16 @@ class NameIndex:
         levels above its best score are used up."""
         qwords, seen, pending = query.split(), set(), {}
         for at, kind in enumerate(KINDS):
-            rows = self._kind_rows(kind, query, qwords) - seen
+            distance = self._fuzzy_rows(qwords) if kind == "fuzzy" else {}
+            rows = (set(distance) if kind == "fuzzy" else self._kind_rows(kind, query, qwords)) - seen
             seen |= rows
             for (alias, demoted), group in self.groups.items():
-                part = rows & group
-                for n in part:
-                    score = SCORES[kind] - _penalty(alias, demoted) - (self._distance(qwords, n) if kind == "fuzzy" else 0)
+                for n in rows & group:
+                    score = SCORES[kind] - _penalty(alias, demoted) - distance.get(n, 0)
                     pending.setdefault(score, {})[n] = kind
             bound = SCORES[KINDS[at + 1]] if at + 1 < len(KINDS) else None
             for score in sorted((s for s in pending if bound is None or s > bound), reverse=True):
                 yield score, pending.pop(score)
-
-    def _distance(self, qwords: list[str], n: int) -> int:
-        """0 (spelt alike) to 4 (at the cutoff): how far row ``n``'s best
-        matching words are from the query words, on average."""
-        words = self.names[n][2].split()
-        sims = [max(fuzz.ratio(q, w) for w in words) for q in qwords]
-        return min(4, round((100 - sum(sims) / len(sims)) / 5))
 
     def search(self, q: str, limit: int = MAX_RESULTS) -> list[Hit]:
         """Ranked hits for ``q``: best score per entity, then shorter names."""
