@@ -88,6 +88,7 @@
     this.searchSeq = 0;
 
     box.classList.add("enhanced");
+    box.closest("#query-editor").classList.add("js");
     this.area.setAttribute("wrap", "off");
     this.pre = document.createElement("pre");
     this.pre.className = "hl";
