@@ -6,11 +6,10 @@ misuse with the mapping's file and line."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from kg.authoring.build import compile_all

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kg.authoring.build import build_dataset
-from kg.model.formats import NQUADS, NTRIPLES
+from kg.model.formats import NTRIPLES
 from kg.model.namespaces import DIP, entity_ns
 from kg.storage.store import Store
 from kg.views.search import NameIndex
