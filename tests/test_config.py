@@ -36,6 +36,11 @@ def test_file_then_environment_then_overrides(tmp_path):
     ({"KG_MAX_ROWS": "-1"}, "max_rows must be a positive number"),
     ({"KG_CACHE_MAX_AGE": "-1"}, "cache_max_age must be a number >= 0"),
     ({"KG_PORT": "70000"}, "port must be from 0 to 65535, not 70000"),
+    ({"KG_CONNECTION_LIMIT": "0"}, "connection_limit must be a positive number, not 0"),
+    ({"KG_REQUEST_TIMEOUT": "-1"}, "request_timeout must be a positive number"),
+    ({"KG_SEND_TIMEOUT": "0"}, "send_timeout must be a positive number"),
+    ({"KG_RESPONSE_BUFFER_MB": "0"}, "response_buffer_mb must be a positive number"),
+    ({"KG_CONNECTIONS_PER_CLIENT": "-1"}, "connections_per_client must be a number >= 0"),
 ])
 def test_bad_values_are_clear_errors(environ, message):
     with pytest.raises(BuildError, match=message):
@@ -63,5 +68,5 @@ def test_readme_has_the_current_table(repo):
 
 
 def test_zero_is_fine_where_it_means_none():
-    config = load_config(environ={"KG_WORKER_MEMORY_MB": "0", "KG_CACHE_MAX_AGE": "0", "KG_PORT": "0"})
-    assert (config["WORKER_MEMORY_MB"], config["CACHE_MAX_AGE"], config["PORT"]) == (0, 0, 0)
+    config = load_config(environ={"KG_WORKER_MEMORY_MB": "0", "KG_CACHE_MAX_AGE": "0", "KG_PORT": "0", "KG_CONNECTIONS_PER_CLIENT": "0"})
+    assert (config["WORKER_MEMORY_MB"], config["CACHE_MAX_AGE"], config["PORT"], config["CONNECTIONS_PER_CLIENT"]) == (0, 0, 0, 0)
