@@ -273,3 +273,23 @@ def test_edit_lines_pair_nodes_and_count_changed_lines_once():
     # person: the marker deleted (1); position: paired by class and evidence, id, label, span changed (3);
     # topic: deleted (3 lines)
     assert (e["edit lines"], e["scratch lines"], e["paired nodes"]) == (7, 12, 2)
+
+
+def test_doctests_of_the_draft_modules():
+    import doctest
+
+    from kg.authoring.draft import numbers, proposals, writer
+
+    for module in (numbers, proposals, writer):
+        failed, tried = doctest.testmod(module)
+        assert failed == 0 and tried > 0, module.__name__
+
+
+def test_duration_status_and_withholding():
+    text = ("The talks lasted four and a half hours. A third round could be held in Ankara. "
+            "U.S. officials refrained from specifying what compromises might be needed.")
+    _, nodes = draft(text)
+    talks = [n for n in by_class(nodes, "Talks")]
+    assert talks[0].props["duration"] == "PT4H30M"
+    assert talks[1].props["status"] == ["dip:Proposed"] and talks[1].props["place"] == "place/ankara"
+    assert any(p.props["stance"] == "dip:Withholds" for p in by_class(nodes, "Position"))

@@ -28,9 +28,11 @@ TRIGGERS = [
 ]
 _TRIGGER = re.compile(r"\b(?:" + "|".join(f"(?P<t{i}>{p})" for i, (p, *_r) in enumerate(TRIGGERS)) + r")\b")
 _DEFINITE = re.compile(r"\b(?:the|The|this|This|that|its|their|his|her)\s+(?:[A-Z]\w+\s+|\w+\s+)?$")
-_STATUS = [(r"\bpostponed\b", "dip:Postponed"), (r"\brescheduling\b|\brescheduled\b", "dip:Rescheduled"),
+_STATUS = [(r"\b(?:could|may|might) be held\b|\bproposed\b", "dip:Proposed"),
+           (r"\b(?:will be held|plans? to hold|is expected to|are expected to)\b", "dip:Planned"),
+           (r"\bpostponed\b", "dip:Postponed"), (r"\brescheduling\b|\brescheduled\b", "dip:Rescheduled"),
            (r"\bscheduled\b", "dip:Scheduled"), (r"\bcalled\b", "dip:Called"),
-           (r"\b(?:held|hosted|met|took place)\b", "dip:Held")]
+           (r"\b(?<!be )(?:held|hosted|met|took place)\b", "dip:Held")]
 
 
 def propose(ctx: Context) -> list[str]:

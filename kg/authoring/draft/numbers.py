@@ -147,14 +147,39 @@ def _quantity(ctx: Context, start: int, end: int, value, derived: bool, noun: st
         props["reportedBy"] = reporter
     ident = ctx.new_id("quantity", phrase)
     rule = "number-sum" if derived else ("number" if value is not None else "vague-amount")
+    duration = _duration(phrase)
     node = ctx.node(ident, "Quantity", phrase[:1].upper() + phrase[1:], rule, 0.8 if value is not None else 0.55, **props)
     node.add_span(start, end)
     for s, e, event in ctx.events_in(*sentence):
+        if duration and "duration" not in ctx.nodes[event].props:
+            ctx.nodes[event].props["duration"] = duration  # the event's length as ISO 8601 (dip:duration)
         if ctx.nodes[event].a in ("Strike", "Talks", "Meeting", "Event", "Injury"):
             existing = ctx.nodes[event].props.setdefault("quantity", [])
             existing.append(ident)
             break
     return ident
+
+
+_UNIT = {"minutes": "M", "minute": "M", "hours": "H", "hour": "H", "days": "D", "day": "D", "weeks": "W", "week": "W"}
+
+
+def _duration(phrase: str) -> str | None:
+    """ "four and a half hours" -> "PT4H30M"; None when not a length of time.
+
+    >>> _duration("two days"), _duration("90 minutes"), _duration("38 apartments")
+    ('P2D', 'PT90M', None)
+    """
+    match = re.fullmatch(r"(?P<num>.+?)(?P<half> and a half)?\s+(?P<unit>minutes?|hours?|days?|weeks?)", phrase)
+    if not match or _value(match.group("num")) is None:
+        return None
+    n, unit = _value(match.group("num")), _UNIT[match.group("unit")]
+    if match.group("half"):
+        if unit == "H":
+            return f"PT{n}H30M"
+        if unit == "D":
+            return f"P{n}DT12H"
+        return None
+    return f"PT{n}{unit}" if unit in "HM" else f"P{n}{unit}"
 
 
 def _kind(text: str, sentence, start: int, end: int, noun: str) -> str | None:

@@ -23,6 +23,7 @@ VERBS = [
     (r"acknowledged|acknowledging|admitted|conceded|noted|noting", "dip:Acknowledges"),
     (r"fear|fears|feared|warned|warning|(?:are|is|were|was)(?: particularly| deeply)? concerned", "dip:Fears"),
     (r"emphasized|emphasised|stressed|underlined", "dip:Emphasizes"),
+    (r"refrained from|declined to", "dip:Withholds"),
     (r"reaffirmed|welcomed|praised|backed|supported|echoed", "dip:Supports"),
     (r"described as|(?:is|are|was|were) (?:being )?seen as|calling|called", "dip:Evaluates"),
     (r"said|says|stated|stating|told reporters|told|added|announced|reported", "dip:Evaluates"),
@@ -108,7 +109,7 @@ def _position(ctx: Context, sentence, verb: str, verb_span, holder, how, stance,
     who = holder_node.label if holder_node else "Unattributed"
     words = content.split()
     short = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
-    topic = _topic(ctx, sentence, c_start, c_end, short)
+    topic = _topic(ctx, sentence, c_start, c_end, short, holder)
     props = {"holder": holder} if holder else {"unattributed": True}
     props.update(topic=topic, stance=stance, modality="dip:Possible" if _HEDGE.search(content) else "dip:Certain",
                  reportingVerb=verb, content=content)
@@ -125,10 +126,15 @@ def _position(ctx: Context, sentence, verb: str, verb_span, holder, how, stance,
     return ident
 
 
-def _topic(ctx: Context, sentence, c_start: int, c_end: int, short: str) -> str:
-    """An event named in the sentence, else a new topic from the content."""
+def _topic(ctx: Context, sentence, c_start: int, c_end: int, short: str, holder: str | None) -> str:
+    """An event named in the sentence, else the first party or place the
+    content names (other than the holder), else a new topic from the
+    content: the curator turns it into a real topic."""
     for _, _, ident in ctx.events_in(*sentence):
         return ident
+    for mention in ctx.mentions_in(c_start, c_end):
+        if mention.ids[0] != holder and mention.ids[0] in ctx.nodes:
+            return mention.ids[0]
     ident = ctx.new_id("topic", slugify(short, 50))
     node = ctx.node(ident, "Topic", short.rstrip("…").strip()[:1].upper() + short.rstrip("…").strip()[1:],
                     "topic-from-content", 0.3)
