@@ -4,7 +4,9 @@ rejects the U.S.-Russia cooperation he supported (a change of stance)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from kg.authoring.build import build_store
@@ -30,3 +32,42 @@ def three_article_store(tmp: Path):
     """Build the three-article store under ``tmp`` and open it."""
     build_store(tmp / "store", data_dir=three_article_data(tmp), ontology_dir=REPO / "ontology")
     return open_store(tmp / "store")
+
+
+@contextmanager
+def live_three_articles(tmp: Path):
+    """``kg serve`` (the real HTTP server) on the three-article store."""
+    from tests.conftest import LiveServer
+
+    build_store(tmp / "store", data_dir=three_article_data(tmp), ontology_dir=REPO / "ontology")
+    server = LiveServer(["--store", str(tmp / "store")])
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def browser_page(browser, server):
+    """A page that may only talk to ``server`` (any other host is refused
+    and recorded in ``page.external``)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block", accept_downloads=True)
+    external: list[str] = []
+    context.route("**/*", lambda route: (external.append(route.request.url), route.abort())
+                  if not route.request.url.startswith(server.url) else route.continue_())
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.external = external
+    return page
+
+
+def screenshot(page, name: str, artifacts: Path, selector: str | None = None) -> None:
+    """Into test-artifacts/, and into docs/screenshots/ with KG_UPDATE_SCREENSHOTS=1."""
+    targets = [artifacts / f"browser-{name}.png"]
+    if os.environ.get("KG_UPDATE_SCREENSHOTS"):
+        (REPO / "docs" / "screenshots").mkdir(parents=True, exist_ok=True)
+        targets.append(REPO / "docs" / "screenshots" / f"{name}.png")
+    for target in targets:
+        if selector:
+            page.locator(selector).first.screenshot(path=str(target))
+        else:
+            page.screenshot(path=str(target), full_page=True)
