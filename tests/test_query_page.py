@@ -210,6 +210,7 @@ def test_time_chart_from_the_store(client):
 def test_no_chart_says_why(client):
     body = page(client, "SELECT ?p WHERE { ?p a dip:Person }", view="chart")
     assert "No chart for this result." in body and "numeric column" in body
+    assert 'data-view-panel="table">' in body  # the table stays in view
 
 
 def test_permalink_restores_query_format_and_view(client):
@@ -227,6 +228,8 @@ def test_examples_one_click_away(client):
     body = page(client, "ASK {}")
     links = re.findall(r'<a href="(/sparql\?query=[^"]+)" data-example="([^"]+)">', body)
     assert len(links) >= 5
+    menu = re.search(r'<details class="example-menu">.*?</details>', body, re.S).group(0)
+    assert menu.count("<li><a href=\"/sparql?query=") == len(links)
     first = client.get(unescape(links[0][0]), headers=HTML)
     assert first.status_code == 200 and "<textarea" in first.get_data(as_text=True)
 
