@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STORE  ?= build/store
 
-.PHONY: run test build validate stats conformance bench browser nginx clean install
+.PHONY: run test test-fast lint build validate stats conformance bench browser nginx clean install
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,17 @@ nginx:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) ; \
 	  else echo "nginx is missing and cannot be installed here (not root)"; fi; }
 
-test: $(BIN)/kg browser nginx
+# `make test`: lint, type check (model, storage, views), then every test.
+# `make test-fast`: the same without live-server and browser tests.
+lint: $(BIN)/kg
+	$(BIN)/python -m ruff check
+	$(BIN)/python -m mypy
+
+test: $(BIN)/kg browser nginx lint
 	$(BIN)/python -m pytest
+
+test-fast: $(BIN)/kg lint
+	$(BIN)/python -m pytest -m "not live and not browser"
 
 conformance: $(BIN)/kg
 	$(BIN)/python -m conformance.run --engine both

@@ -3,6 +3,7 @@ loopback port for the tests that must talk HTTP (SPARQLWrapper, a browser)."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import subprocess
@@ -91,3 +92,34 @@ def live_server():
     server = LiveServer([])
     yield server
     server.stop()
+
+
+# -- markers -------------------------------------------------------------------
+# A test that starts a server process (ours, Oxigraph's) is marked ``live``
+# without each module having to say so: its function or one of its fixtures
+# starts one. `make test-fast` leaves out ``live`` and ``browser`` tests.
+LIVE_SIGNS = ("LiveServer(", "live_server", "Popen(", "OxigraphServer", "oxigraph_server", "start_server", "serve_process",
+              '"serve"', "'serve'")
+
+
+def _sources(item):
+    """Source of the test, of its fixtures and of the module's functions they call."""
+    funcs = [getattr(item, "function", None), *(d.func for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs)]
+    texts = []
+    for func in funcs:
+        try:
+            texts.append(inspect.getsource(func))
+        except (OSError, TypeError):
+            continue
+    module = getattr(item, "module", None)
+    helpers = [f for name, f in vars(module).items() if inspect.isfunction(f) and f.__module__ == module.__name__
+               and any(name + "(" in t for t in texts)] if module else []
+    for func in helpers:
+        texts.append(inspect.getsource(func))
+    return texts
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("live") is None and any(s in src for src in _sources(item) for s in LIVE_SIGNS):
+            item.add_marker(pytest.mark.live)

@@ -4,7 +4,6 @@ the atomic store swap."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kg.authoring.build import build_dataset
@@ -21,7 +21,7 @@ def dip_terms() -> set[URIRef]:
 def test_every_term_has_an_english_label_and_a_definition():
     terms = dip_terms()
     assert len(terms) > 130
-    unlabelled = [t for t in terms if not any(l.language == "en" for l in ONTOLOGY.objects(t, RDFS.label))]
+    unlabelled = [t for t in terms if not any(label.language == "en" for label in ONTOLOGY.objects(t, RDFS.label))]
     undefined = [t for t in terms if ONTOLOGY.value(t, SKOS.definition) is None]
     assert unlabelled == [] and undefined == []
 

@@ -112,13 +112,13 @@ def _link_for(spans: dict, a: int, b: int) -> tuple[str, str] | None:
 def segment(text: str, spans: dict, labels: Labels, mark=None) -> list[Segment]:
     """Cut ``text`` at every span boundary; link each piece to the thing
     named by the shortest span covering it (or to the quotation it is in)."""
-    cuts = {0, len(text)}
+    found = {0, len(text)}
     for s, e in spans:
-        cuts.update((s, e))
+        found.update((s, e))
     if mark:
-        cuts.update(m for m in mark if 0 <= m <= len(text))
-    cuts = sorted(cuts)
-    starts = defaultdict(list)
+        found.update(m for m in mark if 0 <= m <= len(text))
+    cuts = sorted(found)
+    starts: dict[int, list[str]] = defaultdict(list)
     for s, e in sorted(spans):
         starts[s].append(f"char={s},{e}")
     out = []

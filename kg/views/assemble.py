@@ -79,7 +79,7 @@ def _count_articles(store) -> int:
 def entity(store, iri: str, graph_base: str | None = None) -> dict:
     """An entity's page. ``graph_base``: IRIs under it are named graphs
     (their page also counts their statements)."""
-    is_graph = bool(graph_base) and iri.startswith(graph_base)
+    is_graph = graph_base is not None and iri.startswith(graph_base)
     try:
         page = build_page(describe(store, iri, outgoing_cap=PAGE_OUTGOING_CAP), store)
     except NotFound:

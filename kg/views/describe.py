@@ -80,6 +80,7 @@ def _outgoing(store, iri: str, cap: int | None = None, counts: dict | None = Non
     query in all); each level is a join, never a scan of the store.
     """
     s = sparql_iri(iri)
+    capped: dict
     if cap is None:
         triples, capped = list(store.query(f"CONSTRUCT {{ {s} ?p ?o }} WHERE {{ {s} ?p ?o }}", union_default_graph=True)), {}
     else:
