@@ -46,11 +46,6 @@ class NotFound(KGError):
     title = "Not found"
 
 
-class MethodNotAllowed(KGError):
-    status = 405
-    title = "Method not allowed"
-
-
 class NotAcceptable(KGError):
     """No representation matches the Accept header; lists what is offered."""
 

@@ -93,8 +93,3 @@ def prefixes(base: str | None = None) -> dict[str, str]:
         "dcat": str(DCAT),
         "sh": str(SH),
     }
-
-
-def sparql_prologue(base: str | None = None) -> str:
-    """``PREFIX`` lines for every project prefix, for queries and examples."""
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes(base).items())

@@ -24,7 +24,6 @@ from kg.model.errors import BadRequest, NotAcceptable, ResultTooLarge
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
-SOLUTION_FORMATS = ("json", "xml", "csv", "tsv", "table")
 GRAPH_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "rdf": "RDF_XML", "trig": "TRIG", "nq": "N_QUADS"}
 
 

@@ -61,6 +61,3 @@ def _in_cycle(key: tuple[str, str], once: set, referrer: dict) -> bool:
         seen.add(up)
         up = referrer[(graph, up)]
     return False
-
-
-NO_NESTING = Nesting([])
