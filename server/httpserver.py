@@ -140,17 +140,15 @@ class GuardedServer(TcpWSGIServer):
 
     channel_class = GuardedChannel
 
-    def __init__(self, application, *, per_client: int, uncapped: frozenset[str], request_timeout: float,
-                 send_timeout: float, max_body_bytes: int, adj: Adjustments):
+    def __init__(self, application, socket_map: dict, dispatcher: ThreadedTaskDispatcher, sockinfo, *, per_client: int,
+                 uncapped: frozenset[str], request_timeout: float, send_timeout: float, max_body_bytes: int, adj: Adjustments):
         self.per_client = per_client
         self.uncapped = uncapped
         self.request_timeout = request_timeout
         self.send_timeout = send_timeout
         self.max_body_bytes = max_body_bytes
         self.refused_logged: dict[str, float] = {}
-        dispatcher = ThreadedTaskDispatcher()
-        dispatcher.set_thread_count(adj.threads)
-        super().__init__(application, {}, dispatcher=dispatcher, adj=adj, sockinfo=adj.listen[0])
+        super().__init__(application, socket_map, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo)
 
     def handle_accept(self):
         try:
@@ -231,6 +229,13 @@ def create_server(app, config: dict) -> GuardedServer:
     adj = Adjustments(**options)
     # The proxy's own connections are not capped per address: it caps per client.
     uncapped = frozenset(config.get("UNCAPPED_CLIENTS", "").split()) | ({config["TRUSTED_PROXY"]} if config.get("TRUSTED_PROXY") else set())
-    return GuardedServer(app, per_client=config["CONNECTIONS_PER_CLIENT"], uncapped=uncapped,
-                         request_timeout=config["REQUEST_TIMEOUT"], send_timeout=config["SEND_TIMEOUT"],
-                         max_body_bytes=max_body, adj=adj)
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adj.threads)
+    socket_map: dict = {}
+    # One listening socket per address the host name resolves to (localhost:
+    # 127.0.0.1 and ::1), all on one loop; the first one runs it.
+    servers = [GuardedServer(app, socket_map, dispatcher, sockinfo, per_client=config["CONNECTIONS_PER_CLIENT"],
+                             uncapped=uncapped, request_timeout=config["REQUEST_TIMEOUT"],
+                             send_timeout=config["SEND_TIMEOUT"], max_body_bytes=max_body, adj=adj)
+               for sockinfo in adj.listen]
+    return servers[0]
