@@ -13,31 +13,34 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from kg.model.errors import KGError
-from kg.model.formats import parse_accept
+from kg.model import formats as F
+from kg.model.errors import KGError, NotAcceptable
 
 log = logging.getLogger(__name__)
 
 
-def _wants(kind: str) -> bool:
-    """Does the client prefer ``kind`` ('json' or 'html') over plain text?"""
-    ranges = parse_accept(request.headers.get("Accept"))
-    best = {"json": 0.0, "html": 0.0, "text": 0.0}
-    for r in ranges:
-        if r.matches("application/json") or r.matches("application/sparql-results+json"):
-            if r.type != "*":
-                best["json"] = max(best["json"], r.q)
-        if r.matches("text/html") and r.subtype == "html":
-            best["html"] = max(best["html"], r.q)
-        if r.matches("text/plain"):
-            best["text"] = max(best["text"], r.q)
-    return best[kind] > 0 and best[kind] >= max(best.values())
+# What an error can be written as: plain text first (no Accept, ``*/*``,
+# ``text/*``), JSON for API clients (``application/sparql-results+json``
+# counts), HTML for browsers.
+PLAIN = F.Format("text", "text/plain", "txt", "plain text")
+ERROR_JSON = F.Format("json", "application/json", "json", "JSON", ("application/sparql-results+json",))
+ERROR_FORMATS = (PLAIN, F.HTML, ERROR_JSON)
+
+
+def error_format() -> F.Format:
+    """The error's format, by the Accept header alone (the same negotiation
+    as every page); plain text when nothing offered fits."""
+    try:
+        return F.negotiate(request.headers.get("Accept"), ERROR_FORMATS)
+    except NotAcceptable:
+        return PLAIN
 
 
 def error_response(status: int, title: str, message: str, detail: dict | None = None) -> Response:
-    if _wants("json"):
+    fmt = error_format()
+    if fmt is ERROR_JSON:
         resp = jsonify({"error": title, "status": status, "message": message, **(detail or {})})
-    elif _wants("html"):
+    elif fmt is F.HTML:
         resp = Response(render_template("error.html", status=status, title=title, message=message, detail=detail or {}), mimetype="text/html")
     else:
         resp = Response(f"{status} {title}: {message}\n", mimetype="text/plain")
