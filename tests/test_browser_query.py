@@ -48,6 +48,7 @@ def open_editor(context, live_server):
     page.set_default_timeout(20000)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     page.goto(live_server.url + "sparql")
     page.wait_for_selector(".editor.enhanced pre.hl")
     page.errors = errors
