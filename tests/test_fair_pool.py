@@ -99,3 +99,14 @@ def test_heavy_client_cannot_take_the_last_idle_worker(tmp_path):
         assert heavy_out["done"] >= out["done"]  # it ran once the runaway's worker was back
     finally:
         engine.close()
+
+
+def test_usage_forgets_clients_after_the_window():
+    from kg.storage.engine.fair import Usage
+
+    usage = Usage(window=60.0)
+    for i in range(1000):
+        usage.charge(f"2001:db8::{i}", 0.5, now=100.0 + i / 100)
+    usage.charge("10.0.0.1", 1.0, now=150.0)
+    usage.forget_idle(now=175.0)
+    assert list(usage._buckets) == ["10.0.0.1"] and usage.spent("10.0.0.1", now=175.0) == 1.0

@@ -215,6 +215,7 @@ class QueryEngine:
         self._ready = threading.Event()  # set once the first worker is ready, or the first start failed
         self._lost: str | None = None    # why the pool is below strength
         self._next_start = 0.0
+        self._next_forget = 0.0
         self._supervisor = threading.Thread(target=self._supervise, name="kg-engine-supervisor", daemon=True)
         self._supervisor.start()
 
@@ -268,6 +269,9 @@ class QueryEngine:
                 gone += self._check_starting(now)
                 self._preempt(now)
                 self._dispatch()
+                if now >= self._next_forget:  # clients with nothing left in the window
+                    self.usage.forget_idle(now)
+                    self._next_forget = now + 10.0
                 missing = self.size - len(self._idle) - len(self._busy) - len(self._starting)
                 if now < self._next_start:
                     missing = 0
