@@ -187,7 +187,7 @@ class NameIndex:
 
     def _fuzzy_rows(self, qwords: list[str]) -> dict[int, int]:
         """Rows whose name has a word spelt like each query word, with how
-        far (0 alike .. 4 at the cutoff) their best words are on average.
+        far (0 alike .. 9 at the cutoff, 2 points of similarity a step) their best words are on average.
         The rarest query word's postings seed the candidates; each further
         word only checks the rows still in the running."""
         similar = sorted((self.similar_words(q) for q in qwords), key=lambda ws: sum(len(self.words[w]) for w, _ in ws))
@@ -202,7 +202,7 @@ class NameIndex:
                          for score in [next((sc for w, sc in words if n in self.words[w]), None)] if score is not None}
             if not total:
                 return {}
-        return {n: min(4, round((100 - acc / len(qwords)) / 5)) for n, acc in total.items()}
+        return {n: min(9, round((100 - acc / len(qwords)) / 2)) for n, acc in total.items()}
 
     def matched_words(self, query: str, name: str) -> list[str]:
         """The words of ``name`` that match a word of ``query`` (any kind).
