@@ -44,6 +44,8 @@ def propose(ctx: Context) -> list[str]:
         _, family, cls, cameo, plover = TRIGGERS[i]
         start, end = match.start(), match.end()
         sentence = ctx.sentence_at(start)
+        if family == "strike" and re.search(r"\b(?:to|could|would|may|might|will|can|did)\s+$", ctx.text[max(0, start - 7):start]):
+            continue  # "managed to strike": a verb, not an event of its own
         if ctx.in_heading(start):
             if family in firsts:
                 ctx.nodes[firsts[family]].add_span(*sentence)
@@ -60,6 +62,8 @@ def propose(ctx: Context) -> list[str]:
                 node.add_span(*_clause(ctx, sentence, start, end))
             ctx.event_mentions.append((start, end, node.id))
             continue
+        if cls == "Meeting" and re.search(r"\b(?:talks|negotiations|round)\b", ctx.text[end:sentence[1]]):
+            cls, cameo = "Talks", "046"  # "met ... for a second round of talks"
         ident = _new_event(ctx, match, family, cls, cameo, plover, sentence)
         firsts.setdefault(family, ident)
         if family == "talks" and ctx.nodes[ident].a == "Meeting" and "talks" not in firsts:
@@ -85,10 +89,10 @@ def _new_event(ctx: Context, match, family, cls, cameo, plover, sentence) -> str
     places = [m for m in ctx.mentions_in(*sentence, ("place",)) if not dateline[0] <= m.start < dateline[1]]
     states = ctx.mentions_in(*sentence, ("state",))
     persons = ctx.mentions_in(*sentence, ("person",))
-    place = (_after_in(ctx, places + states, end, sentence) if family in ("war", "visit", "strike", "invasion") else None) \
-        or _nearest(places, start)
+    place = (_after_in(ctx, places, end, sentence) or _after_in(ctx, states, end, sentence)
+             if family in ("war", "visit", "strike", "invasion") else None) or _nearest(places, start)
     props: dict = {}
-    name = trigger
+    who = None
     if family == "visit":
         visitor = (persons and [m for m in persons if m.start < start][-1:] or [None])[0]
         who = visitor.ids[0] if visitor else last_person_before(ctx, start)
@@ -96,6 +100,8 @@ def _new_event(ctx: Context, match, family, cls, cameo, plover, sentence) -> str
         ident_base = f"{slug_who}-visit" + (f"-to-{place.split('/')[1]}" if place else "")
     elif family == "war":
         ident_base = "war" + (f"-in-{place.split('/')[1]}" if place else "")
+    elif family == "invasion":
+        ident_base = "invasion" + (f"-of-{place.split('/')[1]}" if place else "")
     elif family == "killing":
         victim = _nearest(persons, start)
         ident_base = "killing" + (f"-of-{victim.split('/')[1]}" if victim else "")
@@ -127,7 +133,7 @@ def _new_event(ctx: Context, match, family, cls, cameo, plover, sentence) -> str
         props["cameoCode"] = cameo
     if plover:
         props["ploverCode"] = plover
-    label = _label(ctx, cls, trigger, place, props)
+    label = _label(ctx, cls, trigger, place, props, who)
     confidence = 0.5 if _DEFINITE.search(text[max(sentence[0], start - 30):start]) is None else 0.6
     node = ctx.node(ident, cls, label, f"trigger-{family}", confidence, **props)
     node.add_span(*_clause(ctx, sentence, start, end))
@@ -136,13 +142,21 @@ def _new_event(ctx: Context, match, family, cls, cameo, plover, sentence) -> str
     return ident
 
 
-def _label(ctx: Context, cls: str, trigger: str, place: str | None, props: dict) -> str:
+def _label(ctx: Context, cls: str, trigger: str, place: str | None, props: dict, who: str | None = None) -> str:
     where = f" in {ctx.nodes[place].label}" if place and place in ctx.nodes else ""
+    if cls == "Visit":
+        visitor = f"{ctx.nodes[who].label}’s visit" if who in ctx.nodes else "Visit"
+        return visitor + (f" to {ctx.nodes[place].label}" if place in ctx.nodes else "")
+    if cls == "Invasion":
+        return "Invasion" + (f" of {ctx.nodes[place].label}" if place in ctx.nodes else "")
+    if cls == "Strike":
+        kind = "Drone strike" if props.get("weapon") == "dip:Drone" else "Strike"
+        return kind + where
     words = {"Talks": "Talks", "Meeting": "Meeting", "Visit": "Visit", "Strike": "Strike", "ArmedConflict": "War",
              "Invasion": "Invasion", "Killing": "Killing", "PolicyAction": "Sanctions", "Event": "Prisoner exchange"}
     if cls == "Killing" and props.get("victim") in ctx.nodes:
         return f"Killing of {ctx.nodes[props['victim']].label}"
-    return f"{words.get(cls, trigger.capitalize())}{where}" + (f" ({trigger})" if cls in ("Talks", "Meeting") else "")
+    return f"{words.get(cls, trigger.capitalize())}{where}"
 
 
 def _nearest(mentions, pos: int) -> str | None:
@@ -153,7 +167,7 @@ def _nearest(mentions, pos: int) -> str | None:
 
 def _after_in(ctx: Context, mentions, pos: int, sentence) -> str | None:
     for m in sorted(mentions, key=lambda m: m.start):
-        if m.start >= pos and re.search(r"\b(?:in|to|of|on)\s+$", ctx.text[max(sentence[0], m.start - 6):m.start]):
+        if m.start >= pos and re.search(r"\b(?:in|to|of|on)\s+(?:the\s+)?$", ctx.text[max(sentence[0], m.start - 10):m.start]):
             return m.ids[0]
     return None
 
