@@ -258,10 +258,9 @@ def _conflicting_classes(build: Build, ontology: Graph) -> list[Problem]:
     for article in build.articles:
         for node, classes in article.classes.items():
             for cls, where in classes:
-                first = seen.get(node)
-                if first is None:
-                    seen[node] = (cls, where)
-                    continue
+                if not str(cls).startswith(str(DIP)):
+                    continue  # only the ontology's own classes are compared
+                first = seen.setdefault(node, (cls, where))
                 if first[1] == where or _related(ontology, cls, first[0]):
                     continue
                 problems.append(Problem(where, f"is a {_short(cls)} here but a {_short(first[0])} at {first[1]}: "
