@@ -144,7 +144,7 @@ def _lock_served(location: str, locks: list[StoreLock]) -> None:
     """Hold the store's lock shared while serving it, so that `kg build` and
     `kg load` refuse to write under the service (StoreBusy when one is
     writing it now); remove what an interrupted write left beside it."""
-    if not Path(location).is_dir():
+    if not Path(location).parent.is_dir():
         return  # Store.open says there is no store
     try:
         lock = StoreLock(location, exclusive=False, who="kg serve")

@@ -168,3 +168,22 @@ def test_the_quads_of_a_repaired_store_are_those_of_an_uninterrupted_load(setup)
     named = {(q.subject, q.predicate, q.object) for q in ref.inner.quads_for_pattern(None, None, None, None)
              if q.graph_name != ox.DefaultGraph()}
     assert want["union"] == len(named)
+
+
+def test_a_build_killed_between_the_renames_of_its_swap_gets_its_store_back(setup, tmp_path):
+    """The swap renames the old store into the temp folder, then the new one
+    into place: killed in between, the next writer or service puts the old
+    one back before clearing the temp folder."""
+    root, old, large, want, old_counts = setup
+    store = tmp_path / "store"
+    shutil.copytree(old, store)
+    temp_folder(store).mkdir()
+    store.rename(temp_folder(store) / "old")  # where the swap had put it
+    (temp_folder(store) / "new").mkdir()  # and a half-made new store
+    served = kg("query", "--store", str(store), "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", "--format", "csv")
+    assert served.returncode == 2  # a reader does not repair
+    result = kg("load", "--store", str(store), "--quiet", str(large))
+    assert result.returncode == 0, result.stderr
+    assert not temp_folder(store).exists()
+    done = Store.open(store)
+    assert {"quads": len(done), "union": union_count(done)} == want, "the old store came back and was loaded into"

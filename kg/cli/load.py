@@ -17,7 +17,7 @@ from kg.model.errors import BuildError
 from kg.model.formats import NQUADS
 from kg.storage.rdffiles import check_files, holds_quads, load_file as load_rdf_file
 from kg.storage.remote import RemoteStore, is_remote
-from kg.storage.store import Store, StoreLock, open_store
+from kg.storage.store import Store, StoreLock, clear_temp, open_store
 from kg.cli import main
 
 
@@ -150,6 +150,8 @@ def load(files, location, gsp, update, source, graph, quiet):
     # A store directory is locked before it is opened: a served store is never touched.
     lock = None if is_remote(location) else StoreLock(location, exclusive=True, who="kg load")
     try:
+        if lock is not None:
+            clear_temp(location)  # what an interrupted build or load left (a store it had moved aside included)
         _load(files, location, gsp, update, source, graph, quiet, lock)
     except KeyboardInterrupt:
         click.echo(f"error: interrupted: {location} is left incomplete (`kg serve` refuses it); "

@@ -62,8 +62,14 @@ def temp_folder(location: str | Path) -> Path:
 
 def clear_temp(location: str | Path) -> None:
     """Remove what an interrupted write left in ``temp_folder``; call it
-    only holding the store's lock."""
-    shutil.rmtree(temp_folder(location), ignore_errors=True)
+    only holding the store's lock. A build killed between the two renames
+    of its swap left no store at ``location`` and the previous one in the
+    temp folder: that one is put back first."""
+    folder = temp_folder(location)
+    previous = folder / "old"
+    if not Path(location).exists() and (previous / "CURRENT").is_file():
+        os.replace(previous, location)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 class StoreLock:
