@@ -311,12 +311,16 @@ class QueryEngine:
                         log.info("query workers back at full strength (%d)", self.size)
                     self._lost = None
             else:
-                worker.proc.poll()
+                try:
+                    worker.proc.wait(0.5)  # it closed its pipe: it is exiting
+                except subprocess.TimeoutExpired:
+                    pass
                 self._lost = f"query worker {worker.pid} did not start ({describe_exit(worker.proc.returncode)})"
                 log.error("%s; retrying in %g s", self._lost, RESTART_BACKOFF)
                 self._next_start = now + RESTART_BACKOFF
                 failed.append(worker)
-            self._ready.set()
+            if ready or not self._starting:  # up, or every first try failed
+                self._ready.set()
         return failed
 
     def _preempt(self, now: float) -> None:
