@@ -135,3 +135,20 @@ def test_a_busy_worker_killed_fails_its_query_only(server):
     assert status == 200 and json.loads(body)["boolean"] is True
     wait_full_strength(server)
     assert f"query worker {busy} died while running a query (killed by SIGKILL" in log_text(server)
+
+
+def test_workers_that_cannot_start_are_reported_not_respawned_in_a_loop(tmp_path):
+    from kg.storage.engine import QueryEngine
+
+    not_a_store = tmp_path / "file"
+    not_a_store.write_text("x")
+    engine = QueryEngine(str(not_a_store), size=2)
+    try:
+        assert engine.wait_ready(30) is False
+        health = engine.health()
+        assert health["status"] == "degraded" and health["workers"] == 0
+        assert "did not start (exit status 1)" in health["reason"]
+        time.sleep(1.5)
+        assert len(engine.pids()) <= 2  # retried after a pause, never more than the pool's size
+    finally:
+        engine.close()
