@@ -121,3 +121,13 @@ def test_dolynska_has_its_region_and_country_and_its_strike_joins_the_war(datase
     assert str(background.value(region, DIP.isoCode)) == "UA-35"
     assert region != ID["place/cherkasy-region"]  # the article does not put Dolynska in the Cherkasy region
     assert graph.value(ID["event/dolynska-drone-strike"], DIP.partOfEvent) == ID["event/war-in-ukraine"]
+
+
+def test_the_saudi_role_question_says_which_roles_are_readings(dataset):
+    from kg.views.examples import find_example
+
+    rows = dataset.query(find_example("09").sparql)
+    inferred = {str(r.aspect): r.inferred for r in rows if str(r.aspect).startswith(("host", "mediator"))}
+    assert inferred["host: Russia–United States talks in Riyadh"] is not None
+    assert inferred["mediator: Prisoner exchanges related to the Ukraine conflict"] is not None
+    assert inferred["host: Zelenskyy’s visit to Saudi Arabia"] is None  # "his scheduled visit to Saudi Arabia" states it
