@@ -21,6 +21,8 @@ from bench.generator import generate
 from bench.servers import free_port
 from kg.storage.store import INCOMPLETE_MARKER, MERGE_MARKER, Store, StoreIncomplete, temp_folder
 
+pytestmark = [pytest.mark.slow, pytest.mark.live]  # starts `kg load` and `kg serve` processes
+
 KILL_POINTS = [(signal.SIGINT, "loading"), (signal.SIGTERM, "merging"), (signal.SIGKILL, "loading"), (signal.SIGKILL, "merging")]
 DEADLINE = 180.0  # seconds a load may take to reach a kill point on a busy machine
 

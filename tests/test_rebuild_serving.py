@@ -24,6 +24,8 @@ import pytest
 from bench.generator import generate
 from tests.conftest import REPO, LiveServer
 
+pytestmark = pytest.mark.live
+
 EXTRA = ('<https://kg.example.org/id/x-added> <https://schema.org/name> "added by the second load" '
          '<https://kg.example.org/graph/added> .\n')
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
