@@ -116,6 +116,26 @@ def test_completion_offers_terms_and_entities(context, live_server, artifacts):
     assert page.errors == []
 
 
+def test_completion_offers_prefixes(context, live_server):
+    from playwright.sync_api import expect
+
+    page = open_editor(context, live_server)
+    area = page.locator("#query")
+    area.fill("SELECT * WHERE {\n  ?s ")
+    page.keyboard.press("Control+End")
+    area.type("sk", delay=30)
+    option = page.locator("ul.completions li", has_text="skos:").first
+    expect(option).to_be_visible()
+    expect(option).to_contain_text("http://www.w3.org/2004/02/skos/core#")
+    page.keyboard.press("Tab")
+    assert area.input_value().endswith("?s skos:")
+    area.type("prefLabel ?l }", delay=10)
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    expect(page.locator("#prefix-note")).to_contain_text("Declared for you: skos:")
+    assert page.errors == []
+
+
 def test_chart_for_group_by_and_permalink_restores_it(context, live_server, artifacts):
     from playwright.sync_api import expect
 

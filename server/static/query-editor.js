@@ -192,8 +192,8 @@
         var q = ctx.local.toLowerCase(), starts = [], contains = [];
         this.data.terms.forEach(function (t) {
           var local = t.name.slice(4).toLowerCase(), label = (t.label || "").toLowerCase();
-          var item = { main: t.name, note: (t.label && t.label.toLowerCase() !== local ? t.label + " · " : "") + t.kind,
-                       title: t.definition, insert: t.name };
+          var item = { main: t.name, note: (t.label && t.label.toLowerCase() !== local ? t.label + " · " : "") + t.kind +
+                       (t.definition ? " · " + t.definition : ""), title: t.definition, insert: t.name };
           if (!q || local.indexOf(q) === 0 || label.indexOf(q) === 0) starts.push(item);
           else if (local.indexOf(q) >= 0 || label.indexOf(q) >= 0) contains.push(item);
         });
