@@ -293,3 +293,11 @@ def test_duration_status_and_withholding():
     assert talks[0].props["duration"] == "PT4H30M"
     assert talks[1].props["status"] == ["dip:Proposed"] and talks[1].props["place"] == "place/ankara"
     assert any(p.props["stance"] == "dip:Withholds" for p in by_class(nodes, "Position"))
+
+
+def test_title_without_country_takes_the_state_of_its_sentence(gazetteer):
+    _, nodes = draft("President Anna Berg said Ukraine would not accept it. President Jon Dahl smiled.", gazetteer)
+    holding = nodes["holding/anna-berg-ukrainian-president"]  # the graph's office, found by its label
+    assert holding.props["office"] == "office/ukrainian-president" and holding.rule == "title-state-in-sentence"
+    assert nodes["office/ukrainian-president"].label == "President of Ukraine"
+    assert not [n for n in nodes if n.startswith("holding/jon-dahl")]  # no country in sight: no office

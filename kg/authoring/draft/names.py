@@ -180,31 +180,40 @@ def _titled_person(ctx: Context, match: re.Match) -> None:
         return
     office_text = match.group("office")
     known_office = _known_form(ctx, office_text, ("office",)) or _known_form(ctx, f"{title} {name}", ("office",))
-    if known_office is None and not qual:
-        return  # "President X" without a country: the office is the curator's call
+    rule, confidence = "titled-name", 0.75
     if known_office is not None:
         office = ctx.node(known_office.id, known_office.a, known_office.label, "gazetteer", 0.85)
     else:
-        state = _state_of(ctx, qual)
+        state = _state_of(ctx, qual) if qual else _state_in_sentence(ctx, match.end())
         if state is None:
-            return
-        short = "us" if state.label == "United States" else slugify(qual)
-        ident = f"office/{short}-{slugify(title)}"
+            return  # "President X" and no country in sight: the office is the curator's call
+        if not qual:
+            rule, confidence = "title-state-in-sentence", 0.4
+        short = "us" if state.label == "United States" else slugify(qual or state.label)
         label = f"{title} of {'the ' if state.label.startswith('United') else ''}{state.label}"
-        known = ctx.gazetteer.known.get(ident)
-        office = ctx.node(ident, "Office", known.label if known else label, "titled-name", 0.75, officeOf=state.id)
-        if state.id not in ctx.nodes:  # the state itself needs evidence: the adjective
+        known = ctx.gazetteer.by_label(label, ("office",)) or ctx.gazetteer.known.get(f"office/{short}-{slugify(title)}")
+        ident = known.id if known else f"office/{short}-{slugify(title)}"
+        office = ctx.node(ident, "Office", known.label if known else label, rule, confidence, officeOf=state.id)
+        if state.id not in ctx.nodes and qual:  # the state itself needs evidence: the adjective
             ctx.entity(state, "demonym", 0.5, match.start("qual"), match.start("qual") + len(qual))
     office.add_span(match.start("office"), match.end("office"))
     before = ctx.text[max(0, match.start() - 12):match.start()]
     holding = ctx.node(f"holding/{person.id.split('/')[1]}-{office.id.split('/')[1]}", "OfficeHolding",
-                       f"{person.label}, {office_text}", "titled-name", 0.8,
+                       f"{person.label}, {office_text}", rule, confidence + 0.05,
                        officeHolder=person.id, office=office.id, isCurrent="former" not in before)
     holding.add_span(match.start(), match.end())
 
 
 def _no_possessive(name: str) -> str:
     return re.sub(r"[’']s$", "", name)
+
+
+def _state_in_sentence(ctx: Context, pos: int) -> Known | None:
+    """The first state named after ``pos`` in its sentence ("President X
+    said Ukraine ..."), for a title that names no country."""
+    _, end = ctx.sentence_at(pos)
+    found = ctx.gazetteer.mentions(ctx.text[pos:end], kinds=("state",))
+    return ctx.gazetteer.known[found[0].ids[0]] if found else None
 
 
 # -- organisations and places -------------------------------------------------
