@@ -221,3 +221,19 @@ def test_access_log_escapes_control_characters(caplog):
     line = lines[0]
     assert "\n" not in line and "\r" not in line and "\x1b" not in line
     assert line.startswith("GET /id/person/x\\x0aGET /admin 200 1ms\\x0d\\x1b[31m 404 "), line
+
+
+@pytest.mark.parametrize("request_bytes,status", [
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", b"400"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 300_000 + b"\r\n\r\n", b"431"),
+    (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n", b"413"),
+])
+def test_the_servers_own_answers_carry_the_security_headers(patient, request_bytes, status):
+    """Answers waitress gives before the app sees a request."""
+    from server.headers import SECURITY_HEADERS
+
+    answer, _ = raw_post(patient.port, request_bytes)
+    head = answer.split(b"\r\n\r\n", 1)[0].decode()
+    assert head.startswith("HTTP/1.") and head.split()[1] == status.decode(), head
+    for name, value in SECURITY_HEADERS.items():
+        assert f"\r\n{name}: {value}" in head, name
