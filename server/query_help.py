@@ -81,12 +81,6 @@ def _alternatives(expected: str) -> list[str]:
     return words
 
 
-def _column_in_chars(line_text: str, byte_column: int) -> int:
-    """The engine counts columns in UTF-8 bytes; the reader counts characters."""
-    raw = line_text.encode("utf-8")[: max(0, byte_column - 1)]
-    return len(raw.decode("utf-8", errors="ignore")) + 1
-
-
 def readable_error(message: str, detail: dict, query: str, added_lines: int) -> QueryError:
     """One readable line for an error, with its line and column in ``query``.
 
@@ -113,7 +107,7 @@ def readable_error(message: str, detail: dict, query: str, added_lines: int) -> 
     if line < 1:
         return QueryError("Syntax error in the declared prefixes: " + message.split(": ", 2)[-1][:200])
     text = _line(lines, line)
-    column = _column_in_chars(text or "", int(match[2]))
+    column = int(match[2])
     expected = message[match.end():].strip().lstrip(":").strip()
     expected = expected.removeprefix("expected one of").removeprefix("expected").strip()
     where = f"line {line}, column {column}"
@@ -161,6 +155,8 @@ def locate(query: str) -> tuple[int, int, str] | None:
     (2, 9, '“(” is never closed (“}” at line 3, column 1 comes first).')
     >>> locate("SELECT * { ?s ?p ?o FILTER(?s = ) }")
     (1, 31, '“=” has nothing on its right.')
+    >>> locate("SELECT * { ?s ?p ?o } LIMT 5")
+    (1, 23, 'expected GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET or VALUES after the pattern, found “LIMT”.')
     >>> locate("SELEC * { ?s ?p ?o }")
     (1, 1, 'expected SELECT, CONSTRUCT, DESCRIBE or ASK, found “SELEC”.')
     """
@@ -176,6 +172,9 @@ def locate(query: str) -> tuple[int, int, str] | None:
         return t.line, t.column, f"expected SELECT, CONSTRUCT, DESCRIBE or ASK, found “{t.text}”."
     stack = []
     for n, t in enumerate(tokens):
+        unknown = _unknown_word(tokens, n, stack)
+        if unknown is not None:
+            return unknown
         text = t.text if t.kind == "punct" else None
         nxt = tokens[n + 1] if n + 1 < len(tokens) else None
         if text in ("(", "[", "{"):
@@ -203,6 +202,32 @@ def locate(query: str) -> tuple[int, int, str] | None:
 
 
 TERM_KINDS = ("var", "iri", "pname", "string", "number")
+# Every bare word SPARQL 1.1 (and the engine's SPARQL 1.2 / RDF-star
+# additions) gives a meaning to; anything else is a misspelling.
+KEYWORDS = frozenset("""
+    BASE PREFIX SELECT CONSTRUCT DESCRIBE ASK WHERE FROM NAMED GRAPH OPTIONAL UNION MINUS FILTER BIND VALUES SERVICE
+    SILENT EXISTS NOT IN AS DISTINCT REDUCED ORDER BY ASC DESC LIMIT OFFSET GROUP HAVING UNDEF A TRUE FALSE LATERAL
+    COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT SEPARATOR STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE RAND ABS
+    CEIL FLOOR ROUND CONCAT SUBSTR STRLEN REPLACE UCASE LCASE ENCODE_FOR_URI CONTAINS STRSTARTS STRENDS STRBEFORE
+    STRAFTER YEAR MONTH DAY HOURS MINUTES SECONDS TIMEZONE TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384 SHA512 COALESCE
+    IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK ISLITERAL ISNUMERIC REGEX TRIPLE SUBJECT PREDICATE OBJECT ISTRIPLE
+    LANGDIR STRLANGDIR HASLANG HASLANGDIR ADJUST VERSION
+    INSERT DELETE DATA LOAD CLEAR CREATE DROP COPY MOVE ADD WITH USING DEFAULT ALL INTO TO
+""".split())
+MODIFIERS = ("GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET or VALUES")
+
+
+def _unknown_word(tokens, n: int, stack: list) -> tuple[int, int, str] | None:
+    """A bare word that is no SPARQL keyword (``FILTR``, ``LIMT``), placed."""
+    t = tokens[n]
+    if t.kind != "word" or t.keyword in KEYWORDS:
+        return None
+    prev = tokens[n - 1] if n else None
+    if prev is not None and prev.line == t.line and prev.column + len(prev.text) == t.column:
+        return None  # glued to what precedes it (the exponent of 1.5e10, a tokenizer split): not a word
+    if not stack and any(x.text == "}" for x in tokens[:n]):
+        return t.line, t.column, f"expected {MODIFIERS} after the pattern, found “{t.text}”."
+    return t.line, t.column, f"“{t.text}” is not a SPARQL keyword or function."
 
 
 def _extra_term(tokens) -> tuple[int, int, str] | None:
