@@ -301,3 +301,18 @@ def test_title_without_country_takes_the_state_of_its_sentence(gazetteer):
     assert holding.props["office"] == "office/ukrainian-president" and holding.rule == "title-state-in-sentence"
     assert nodes["office/ukrainian-president"].label == "President of Ukraine"
     assert not [n for n in nodes if n.startswith("holding/jon-dahl")]  # no country in sight: no office
+
+
+def test_holders_of_relative_clauses_both_sides_and_possessives(gazetteer):
+    text = ("The landmark discussions, held in Riyadh, ended as U.S. Secretary of State Marco Rubio and Russian "
+            "Foreign Minister Sergey Lavrov outlined a roadmap. "
+            "Both sides acknowledged that work remains. "
+            "The talks worried Kyiv and its European allies, who fear being sidelined. "
+            "Hegseth's words echo Moscow’s long-standing demands.")
+    _, nodes = draft(text, gazetteer)
+    positions = {p.props["reportingVerb"] if "reportingVerb" in p.props else p.props["content"]: p
+                 for p in by_class(nodes, "Position")}
+    assert positions["acknowledged"].props["holder"] == ["state/united-states", "state/russia"]
+    assert positions["fear"].props["holder"] == ["state/ukraine", "group/european-allies-of-ukraine"]
+    demands = positions["Moscow’s long-standing demands"]
+    assert demands.props["holder"] == "state/russia" and demands.props["stance"] == "dip:Demands"

@@ -208,4 +208,4 @@ def _reported_by(ctx: Context, sentence) -> str | None:
         after = ctx.mentions_in(pos, sentence[1], PARTY_KINDS)
         return after[0].ids[0] if after else None
     holder, _ = holder_before(ctx, sentence[0], pos)
-    return holder
+    return holder[0] if isinstance(holder, list) else holder

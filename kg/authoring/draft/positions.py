@@ -36,8 +36,30 @@ _HEDGE = re.compile(r"\b(?:may|might|could|would|possibly|perhaps|likely|if)\b")
 _PRONOUN_BEFORE = re.compile(r"\b(?:he|she|He|She)\s+(?:\w+\s+)?$")
 
 
-def holder_before(ctx: Context, sent_start: int, pos: int) -> tuple[str | None, str]:
-    """(holder id, how) for a verb at ``pos``; ``None`` = unattributed."""
+def holder_before(ctx: Context, sent_start: int, pos: int):
+    """(holder id, how) for a verb at ``pos``; ``None`` = unattributed; a
+    list of ids for "X and Y, who fear" and for "both sides" (the
+    negotiators of the article's first talks)."""
+    before = ctx.text[sent_start:pos]
+    if re.search(r"\b(?:[Bb]oth sides|[Tt]he two sides)\s+(?:\w+\s+)?$", before):
+        sides = [n.props["participant"] for n in ctx.nodes.values()
+                 if n.a == "Participation" and n.props.get("role") == "dip:Negotiator"][:2]
+        if len(sides) == 2:
+            return sides, "both-sides"
+    who = re.search(r",\s+who\s+$", before)
+    if who:  # "concerns among Kyiv and its European allies, who fear"
+        clause = ctx.mentions_in(max(sent_start, sent_start + who.start() - 80), sent_start + who.start(), PARTY_KINDS)
+        joined = [m for m in clause if re.fullmatch(r"(?:\s+and\s+(?:its|their|his|her)?\s*|,\s+)?",
+                                                    ctx.text[m.end:sent_start + who.start()])] if clause else []
+        if joined:
+            group = [joined[-1]]
+            for m in reversed(clause[:-1]):
+                if re.fullmatch(r"\s+and\s+(?:its\s+|their\s+)?|,\s+", ctx.text[m.end:group[0].start]):
+                    group.insert(0, m)
+                else:
+                    break
+            ids = list(dict.fromkeys(m.ids[0] for m in group))
+            return (ids if len(ids) > 1 else ids[0]), "relative-clause"
     found = [m for m in ctx.mentions_in(sent_start, pos, PARTY_KINDS)
              if not re.search(r"\bincluding\s*$", ctx.text[max(sent_start, m.start - 12):m.start])]
     persons = [m for m in found if m.ids[0].startswith("person/")]
@@ -73,11 +95,41 @@ def propose(ctx: Context, quotes: list) -> list[str]:
                 holder, how = (after[0].ids[0], "according-to") if after else (None, "none")
             else:
                 holder, how = holder_before(ctx, s_start, verb_start)
-            key = (s_start, holder, stance)
+            key = (s_start, str(holder), stance)
             if key in seen:
                 continue
             seen.add(key)
             made.append(_position(ctx, (s_start, s_end), match.group(), (verb_start, verb_end), holder, how, stance, quotes))
+        made.extend(_noun_positions(ctx, (s_start, s_end), seen))
+    return made
+
+
+NOUNS = {"demands": "dip:Demands", "resistance": "dip:Rejects", "opposition": "dip:Rejects",
+         "commitment": "dip:Supports", "support": "dip:Supports", "proposal": "dip:Suggests", "plan": "dip:Suggests"}
+_NOUN = re.compile(r"[’']s\s+(?:(?:long-standing|key|main|latest|new|renewed|continued)\s+)?(?P<noun>"
+                   + "|".join(NOUNS) + r")\b")
+
+
+def _noun_positions(ctx: Context, sentence, seen: set) -> list[str]:
+    """ "Moscow’s demands", "Europe’s commitment to Ukraine": a stance held
+    by the party named in the possessive (no reporting verb)."""
+    made = []
+    for mention in ctx.mentions_in(*sentence, PARTY_KINDS):
+        match = _NOUN.match(ctx.text, mention.end)
+        if not match or ctx.in_heading(mention.start):
+            continue
+        holder, stance = mention.ids[0], NOUNS[match.group("noun")]
+        key = (sentence[0], holder, stance)
+        if key in seen:
+            continue
+        seen.add(key)
+        phrase = ctx.text[mention.start:match.end()]
+        topic = _topic(ctx, sentence, mention.start, match.end(), phrase, [holder])
+        ident = ctx.new_id("position", f"{holder.split('/')[1].split('-')[-1]}-{match.group('noun')}")
+        node = ctx.node(ident, "Position", f"{ctx.nodes[holder].label}: {phrase}", "position-possessive-noun", 0.5,
+                        holder=holder, topic=topic, stance=stance, content=phrase)
+        node.add_span(mention.start, match.end())
+        made.append(ident)
     return made
 
 
@@ -105,35 +157,36 @@ def _position(ctx: Context, sentence, verb: str, verb_span, holder, how, stance,
         while c_end > c_start and text[c_end - 1] in ",“”\" ":
             c_end -= 1
     content = text[c_start:c_end]
-    holder_node = ctx.nodes.get(holder) if holder else None
-    who = holder_node.label if holder_node else "Unattributed"
+    holders = holder if isinstance(holder, list) else [holder] if holder else []
+    who = " and ".join(ctx.nodes[h].label for h in holders if h in ctx.nodes) or "Unattributed"
     words = content.split()
     short = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
-    topic = _topic(ctx, sentence, c_start, c_end, short, holder)
+    topic = _topic(ctx, sentence, c_start, c_end, short, holders)
     props = {"holder": holder} if holder else {"unattributed": True}
     props.update(topic=topic, stance=stance, modality="dip:Possible" if _HEDGE.search(content) else "dip:Certain",
                  reportingVerb=verb, content=content)
     linked = [ident for quote, ident in quotes
-              if quote.speaker == holder and ctx.sentence_at(quote.start) == sentence]
+              if quote.speaker in holders and ctx.sentence_at(quote.start) == sentence]
     if linked:
         props["quote"] = linked if len(linked) > 1 else linked[0]
-    tag = holder.split("/")[1].split("-")[-1] if holder else "unattributed"
+    tag = holders[0].split("/")[1].split("-")[-1] if holders else "unattributed"
     ident = ctx.new_id("position", f"{tag}-{slugify(' '.join(words[:5]), 40)}")
     confidence = {"person-before": 0.7, "according-to": 0.75, "unattributed": 0.6, "pronoun": 0.6,
-                  "party-before": 0.55, "none": 0.35}[how]
+                  "party-before": 0.55, "none": 0.35, "both-sides": 0.45, "relative-clause": 0.55,
+                  "possessive-noun": 0.5}[how]
     node = ctx.node(ident, "Position", f"{who} {verb}: {short}", f"position-{how}", confidence, **props)
     node.add_span(*sentence)
     return ident
 
 
-def _topic(ctx: Context, sentence, c_start: int, c_end: int, short: str, holder: str | None) -> str:
+def _topic(ctx: Context, sentence, c_start: int, c_end: int, short: str, holders: list) -> str:
     """An event named in the sentence, else the first party or place the
     content names (other than the holder), else a new topic from the
     content: the curator turns it into a real topic."""
     for _, _, ident in ctx.events_in(*sentence):
         return ident
     for mention in ctx.mentions_in(c_start, c_end):
-        if mention.ids[0] != holder and mention.ids[0] in ctx.nodes:
+        if mention.ids[0] not in holders and mention.ids[0] in ctx.nodes:
             return mention.ids[0]
     ident = ctx.new_id("topic", slugify(short, 50))
     node = ctx.node(ident, "Topic", short.rstrip("…").strip()[:1].upper() + short.rstrip("…").strip()[1:],

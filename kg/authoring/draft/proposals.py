@@ -44,9 +44,11 @@ def slugify(text: str, limit: int = 60) -> str:
 
     >>> slugify("Mohammed bin Salman’s visit")
     'mohammed-bin-salmans-visit'
+    >>> slugify("U.S. officials")
+    'us-officials'
     """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    ascii_text = re.sub(r"['’]", "", ascii_text.lower())
+    ascii_text = re.sub(r"['’]|(?<=\b[a-z])\.", "", ascii_text.lower())  # "U.S." -> "us"
     words = re.findall(r"[a-z0-9]+", ascii_text)
     slug = ""
     for word in words:
