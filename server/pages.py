@@ -38,7 +38,6 @@ LINKS_PER_PAGE = 100
 MAX_PAGE = 10**9  # page numbers past this are refused (400), not computed
 
 
-
 def page_number() -> int:
     """The ``page`` argument (1 when absent); 400 unless a whole number
     from 1 to ``MAX_PAGE``."""
