@@ -27,6 +27,7 @@ class Context:
     gazetteer_before: set[str] = field(default_factory=set)  # ids the graph had before this article
     new_rules: dict[str, tuple[str, float]] = field(default_factory=dict)  # new entity id -> (rule, confidence)
     dateline_span: tuple[int, int] | None = None
+    body_start: int = 0  # where the text after the dateline begins
     new_props: dict[str, dict] = field(default_factory=dict)  # new entity id -> properties (partOfParty)
     nested: list = field(default_factory=list)  # mentions inside a longer one ("European Union" in "European Union leaders")
     aliases: dict[str, str] = field(default_factory=dict)  # id asked for -> id given (taken elsewhere)
@@ -41,9 +42,14 @@ class Context:
 
     # -- sentences -----------------------------------------------------------
     def sentence_at(self, pos: int) -> tuple[int, int]:
+        """The sentence holding ``pos``; the one that holds the dateline
+        starts after it ("date 2025-02-19 Washington, US - ")."""
         i = bisect.bisect_right(self._starts, pos) - 1
         if i >= 0 and self.sentences[i][0] <= pos < self.sentences[i][1]:
-            return self.sentences[i]
+            start, end = self.sentences[i]
+            if self.body_start and start < self.body_start < end and pos >= self.body_start:
+                start = self.body_start
+            return start, end
         return pos, pos
 
     def sentence_index(self, pos: int) -> int:

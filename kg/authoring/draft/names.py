@@ -129,6 +129,7 @@ def _dateline(ctx: Context) -> None:
     node.add_span(match.start("city"), match.end("country"))
     ctx.meta["datelinePlace"] = ident
     ctx.dateline_span = (match.start("city"), match.end("country"))
+    ctx.body_start = match.end()
 
 
 # -- persons and offices ------------------------------------------------------

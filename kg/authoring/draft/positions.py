@@ -77,7 +77,8 @@ def holder_before(ctx: Context, sent_start: int, pos: int):
 def propose(ctx: Context, quotes: list) -> list[str]:
     """Add a Position (and a Topic) per reporting verb; return the ids."""
     made, seen = [], set()
-    for s_start, s_end in ctx.sentences:
+    for _, last in ctx.sentences:
+        s_start, s_end = ctx.sentence_at(last - 1)  # without the dateline
         if ctx.in_heading(s_start):
             continue
         sentence = ctx.text[s_start:s_end]
