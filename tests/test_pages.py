@@ -67,6 +67,11 @@ def html(client, url: str) -> str:
     return resp.get_data(as_text=True)
 
 
+def text_of(fragment: str) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", fragment).split())
+
+
 def section(page: str, title: str) -> str:
     """The HTML from the <h2> ``title`` to the next <h2> (or the end of main)."""
     m = re.search(r"<h2[^>]*>" + re.escape(title) + r"</h2>(.*?)(?=<h2|</main>)", page, re.S)
