@@ -4,6 +4,9 @@ Fact nodes point with ``dip:evidence`` to span nodes whose IRIs are
 ``{article IRI}#char=s,e`` (code-point offsets, end exclusive). The article
 node holds its full text (``nif:isString``), so a span is shown inside its
 sentence with the supporting words marked, cut from the text itself.
+
+Every span shown names its article (``source``: title, date, outlet, URL,
+authors, see :mod:`kg.views.citation`) and carries its citation line.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import bisect
 import functools
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kg.model.text import sentences
-from kg.model.namespaces import DIP, NIF
+from kg.model.namespaces import DIP
 from kg.model.terms import values_clause
+from kg.views.citation import Source, span_line, texts_and_sources
+from kg.views.citation import sources as article_sources
 
 EVIDENCE = str(DIP.evidence)
 SPAN_RE = re.compile(r"^(?P<doc>[^#]+)#char=(?P<start>\d+),(?P<end>\d+)$")
@@ -42,6 +47,8 @@ class Span:
     exact: str = ""
     after: str = ""
     parts: tuple = ()  # (text, marked) pieces of the sentence, in order
+    source: Source | None = None  # the article the words are from
+    citation: str = ""  # the plain-text citation line (see kg.views.citation)
 
     @property
     def fragment(self) -> str:
@@ -123,7 +130,8 @@ def joint(first: list, second: list, texts: dict[str, str], limit: int = 3) -> l
         partners = [(s2, e2) for d2, s2, e2, _ in second if d2 == doc and lo <= s2 and e2 <= hi and (s2, e2) != (s1, e1)]
         if not partners:
             continue
-        found.append(Span(iri, doc, s1, e1, exact=text[s1:e1], parts=_marked(text, lo, hi, [(s1, e1), *partners])))
+        span = Span(iri, doc, s1, e1, exact=text[s1:e1], parts=_marked(text, lo, hi, [(s1, e1), *partners]))
+        found.append(cite(span, getattr(texts, "sources", {})))
         if len(found) >= limit:
             break
     return found
@@ -143,6 +151,14 @@ def _marked(text: str, lo: int, hi: int, ranges: list) -> tuple:
         pos = e
     pieces.append((text[pos:hi], False))
     return tuple((p, m) for p, m in pieces if p)
+
+
+def cite(span: Span, known: dict) -> Span:
+    """``span`` naming its article (when ``known`` has it) and with its citation line."""
+    source = known.get(span.article)
+    if source is None:
+        return span
+    return replace(span, source=source, citation=span_line(source, span.start, span.end, span.exact, span.iri))
 
 
 def all_spans(store, nodes) -> dict[str, list]:
@@ -202,13 +218,28 @@ def capped_spans(store, nodes, cap: int = SPAN_CAP) -> tuple[dict, dict]:
     return dict(_span_rows(store, "SELECT DISTINCT ?n ?span WHERE { " + " UNION ".join(parts) + " }")), totals
 
 
-def article_texts(store, articles) -> dict[str, str]:
-    """Article IRI -> full text, in one query."""
+class Texts(dict):
+    """Article IRI -> full text; ``sources``: article IRI -> its Source."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources: dict[str, Source] = {}
+
+    def merge(self, other) -> "Texts":
+        self.update(other)
+        self.sources.update(getattr(other, "sources", {}))
+        return self
+
+
+def article_texts(store, articles) -> Texts:
+    """Article IRI -> full text, with each article's Source (one query)."""
     articles = sorted(set(articles))
     if not articles:
-        return {}
-    query = f"SELECT ?a ?t WHERE {{ {values_clause('a', articles)} ?a <{NIF.isString}> ?t }}"
-    return {row["a"].value: row["t"].value for row in store.query(query, union_default_graph=True)}
+        return Texts()
+    found, known = texts_and_sources(store, articles)
+    texts = Texts(found)
+    texts.sources = known
+    return texts
 
 
 class SpanList(list):
@@ -229,12 +260,15 @@ def evidence_for(store, nodes, per_node: int = PER_NODE, spans: dict | None = No
     ``totals`` overrides the count of nodes whose spans were capped)."""
     spans = all_spans(store, nodes) if spans is None else spans
     chosen = {node: sorted(found)[:per_node] for node, found in spans.items() if node in set(nodes)}
-    texts = dict(texts or {})
-    missing = {doc for found in chosen.values() for doc, *_ in found} - set(texts)
-    texts.update(article_texts(store, missing))
+    texts = Texts().merge(texts or {})
+    docs = {doc for found in chosen.values() for doc, *_ in found}
+    texts.merge(article_texts(store, docs - set(texts)))
+    if docs - set(texts.sources):
+        texts.sources.update(article_sources(store, docs - set(texts.sources)))
     result: dict[str, SpanList] = {}
     for node, found in chosen.items():
-        resolved = SpanList(span for doc, _, _, iri in found if doc in texts and (span := resolve(iri, texts[doc])))
+        resolved = SpanList(cite(span, texts.sources) for doc, _, _, iri in found
+                            if doc in texts and (span := resolve(iri, texts[doc])))
         resolved.total = (totals or {}).get(node, len(spans[node]))
         if resolved:
             result[node] = resolved

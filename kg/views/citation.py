@@ -1,0 +1,228 @@
+"""Where a fact comes from, and how to cite it.
+
+Every evidence span names its article (a :class:`Source`: title, date,
+outlet, URL and authors when the mapping gives them, from ``rdfs:label``,
+``schema:datePublished``, ``schema:publisher``, ``schema:url`` and
+``schema:author`` on the article node). A span's citation is a plain-text
+line (quote, article, outlet, date, character range, permalink); an
+article's is that line plus CSL-JSON and BibTeX.
+
+The permalinks are the IRIs themselves: an article's IRI, and a span's
+RFC 5147 IRI ``{article IRI}#char=s,e`` (code points, end exclusive).
+
+>>> s = Source("https://kg.example.org/id/article/a", "Talks", "2025-02-19", "Example News",
+...            "https://example.org/a", ("Jane Doe",))
+>>> span_line(s, 3, 9, "Rubio said", s.iri + "#char=3,9")
+'“Rubio said”, in “Talks” by Jane Doe, Example News, 2025-02-19, characters 3–9, https://kg.example.org/id/article/a#char=3,9'
+>>> csl(s)["issued"]
+{'date-parts': [[2025, 2, 19]]}
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib.namespace import PROV, RDFS, SKOS
+
+from kg.model.namespaces import DIP, NIF, SDO
+from kg.model.terms import values_clause
+from kg.views.labels import Labels
+
+QUOTE_MAX = 200  # a longer quote is cut in the middle in a citation line
+MAX_SOURCES = 50  # articles listed as an entity's sources
+
+
+@dataclass(frozen=True)
+class Source:
+    """An article as cited: what its node says about where it was published."""
+
+    iri: str
+    title: str
+    date: str = ""
+    publisher: str = ""
+    url: str = ""
+    authors: tuple = ()
+
+    @property
+    def slug(self) -> str:
+        return self.iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A copy-able citation: the line to paste, and the article as data."""
+
+    text: str
+    csl: dict = field(default_factory=dict)
+    bibtex: str = ""
+
+
+def sources(store, articles) -> dict[str, Source]:
+    """Article IRI -> its :class:`Source`, in one query (articles the store
+    knows nothing about are left out)."""
+    return texts_and_sources(store, articles)[1]
+
+
+def texts_and_sources(store, articles) -> tuple[dict[str, str], dict[str, Source]]:
+    """(article IRI -> full text, article IRI -> Source), in one query."""
+    articles = sorted({a for a in articles if a})
+    if not articles:
+        return {}, {}
+    query = (f"SELECT ?a ?t ?l ?d ?pub ?url ?au WHERE {{ {values_clause('a', articles)} ?a <{NIF.isString}> ?t "
+             f"OPTIONAL {{ ?a <{RDFS.label}> ?l }} OPTIONAL {{ ?a <{SDO.datePublished}> ?d }} "
+             f"OPTIONAL {{ ?a <{SDO.publisher}> ?pub }} OPTIONAL {{ ?a <{SDO.url}> ?url }} "
+             f"OPTIONAL {{ ?a <{SDO.author}> ?au }} }}")
+    found: dict[str, dict] = defaultdict(lambda: {"l": set(), "d": set(), "pub": set(), "url": set(), "au": set()})
+    texts = {}
+    for row in store.query(query, union_default_graph=True):
+        slot = found[row["a"].value]
+        texts[row["a"].value] = row["t"].value
+        for var in slot:
+            if row[var] is not None:
+                slot[var].add(row[var].value)
+    return texts, {iri: Source(iri, min(v["l"]) if v["l"] else iri.rsplit("/", 1)[-1], min(v["d"], default=""),
+                        "; ".join(sorted(v["pub"])), min(v["url"], default=""), tuple(sorted(v["au"])))
+            for iri, v in found.items()}
+
+
+def cited_articles(store, iri: str, limit: int = MAX_SOURCES) -> list[str]:
+    """The articles whose words are evidence for ``iri`` (a span IRI names its article)."""
+    query = (f"SELECT DISTINCT ?a WHERE {{ <{iri}> <{DIP.evidence}> ?s "
+             f'BIND(STRBEFORE(STR(?s), "#char=") AS ?a) FILTER(?a != "") }} ORDER BY ?a LIMIT {int(limit)}')
+    return [row["a"].value for row in store.query(query, union_default_graph=True)]
+
+
+def short_quote(text: str, limit: int = QUOTE_MAX) -> str:
+    """``text`` on one line, cut in the middle when longer than ``limit``."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return text[:half].rstrip() + " \u2026 " + text[-half:].lstrip()
+
+
+def _where(source: Source) -> str:
+    """``“Title” by A and B, Outlet, date``: the article as a line names it."""
+    parts = [f"“{source.title}”" + (f" by {' and '.join(source.authors)}" if source.authors else "")]
+    parts += [p for p in (source.publisher, source.date) if p]
+    return ", ".join(parts)
+
+
+def span_line(source: Source, start: int, end: int, exact: str, permalink: str) -> str:
+    """The plain-text citation of a span: quote, article, outlet, date,
+    character range, permalink."""
+    return f"“{short_quote(exact)}”, in {_where(source)}, characters {start}–{end}, {permalink}"
+
+
+def article_line(source: Source) -> str:
+    """The plain-text citation of an article (its URL when it has one)."""
+    return f"{_where(source)}, {source.url or source.iri}" + (f" (in the graph: {source.iri})" if source.url else "")
+
+
+def csl(source: Source) -> dict:
+    """The article as CSL-JSON (one item), for reference managers."""
+    item: dict = {"id": source.slug, "type": "article-newspaper", "title": source.title}
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", source.date):
+        item["issued"] = {"date-parts": [[int(x) for x in source.date.split("-")]]}
+    elif source.date:
+        item["issued"] = {"raw": source.date}
+    if source.authors:
+        item["author"] = [{"literal": name} for name in source.authors]
+    if source.publisher:
+        item["container-title"] = source.publisher
+        item["publisher"] = source.publisher
+    item["URL"] = source.url or source.iri
+    if source.url:
+        item["note"] = f"Knowledge graph: {source.iri}"
+    return item
+
+
+_TEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#",
+        "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def tex(text: str) -> str:
+    r"""``text`` safe inside a BibTeX field (``{}``-delimited).
+
+    >>> tex("50% & {more}")
+    '50\\% \\& \\{more\\}'
+    """
+    return "".join(_TEX.get(c, c) for c in text)
+
+
+def bibtex(source: Source) -> str:
+    """The article as a BibTeX entry (``@article`` when it has an outlet,
+    else ``@misc``); URLs are given verbatim, as ``url`` fields are."""
+    key = re.sub(r"[^A-Za-z0-9_:-]+", "-", source.slug).strip("-") or "article"
+    fields = [("title", "{" + tex(source.title) + "}")]
+    if source.authors:
+        fields.append(("author", " and ".join("{" + tex(a) + "}" for a in source.authors)))
+    if source.publisher:
+        fields.append(("journal", tex(source.publisher)))
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", source.date)
+    if m:
+        fields += [("year", m[1]), ("month", MONTHS[int(m[2]) - 1] if 1 <= int(m[2]) <= 12 else m[2]), ("date", source.date)]
+    elif source.date:
+        fields.append(("year", tex(source.date)))
+    fields.append(("url", (source.url or source.iri).replace("{", "%7B").replace("}", "%7D")))
+    if source.url:
+        fields.append(("note", "Knowledge graph: \\url{" + source.iri.replace("{", "%7B").replace("}", "%7D") + "}"))
+    kind = "article" if source.publisher else "misc"
+    body = ",\n".join(f"  {name} = {value if name == 'month' else '{' + value + '}'}" for name, value in fields)
+    return f"@{kind}{{{key},\n{body}\n}}\n"
+
+
+def article_citation(source: Source) -> Citation:
+    return Citation(article_line(source), csl(source), bibtex(source))
+
+
+def span_citation(source: Source, start: int, end: int, exact: str, permalink: str) -> Citation:
+    return Citation(span_line(source, start, end, exact, permalink), csl(source), bibtex(source))
+
+
+# -- what each article says about a node ---------------------------------------
+
+# Notes, inference flags and statuses: per article, since articles may
+# disagree about them or add to each other.
+PER_ARTICLE = {str(p): label for p, label in (
+    (RDFS.comment, "note"), (SKOS.note, "note"), (DIP.inference, "inference"), (DIP.inferredProperty, "inferred property"),
+    (DIP.timeInferred, "date inferred"), (DIP.timeResolution, "date resolved as"), (DIP.valueDerived, "value derived"),
+    (DIP.status, "status"), (DIP.modality, "modality"))}
+
+
+@dataclass
+class ArticleNotes:
+    """What one article's graph says of a node's notes, flags and status."""
+
+    source: Source
+    graph: str
+    notes: list  # (property, property label, value, value label)
+
+
+def per_article(store, iri: str, labels=None) -> list[ArticleNotes]:
+    """The node's notes, inference flags and statuses grouped by the article
+    graph that states them (a graph names its article by
+    ``prov:wasDerivedFrom``), in date order; graphs of no article (the
+    background) are left out."""
+    query = (f"SELECT ?g ?a ?p ?o WHERE {{ {values_clause('p', sorted(PER_ARTICLE))} GRAPH ?g {{ <{iri}> ?p ?o . "
+             f"?g <{PROV.wasDerivedFrom}> ?a }} }}")
+    rows: dict[tuple, list] = defaultdict(list)
+    for row in store.query(query):
+        value = row["o"]
+        rows[(row["g"].value, row["a"].value)].append((row["p"].value, value.value, isinstance(value, ox.NamedNode)))
+    if not rows:
+        return []
+    known = sources(store, {a for _, a in rows})
+    names = labels or Labels.load(store, {v for found in rows.values() for _, v, is_iri in found if is_iri})
+    out = []
+    for (graph, article), found in rows.items():
+        if article not in known:
+            continue
+        notes = sorted({(p, PER_ARTICLE[p], v, names.label(v) if is_iri else v) for p, v, is_iri in found},
+                       key=lambda n: (n[1], n[2]))
+        out.append(ArticleNotes(known[article], graph, [list(n) for n in notes]))
+    return sorted(out, key=lambda n: (n.source.date, n.source.iri))
