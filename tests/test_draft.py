@@ -316,3 +316,32 @@ def test_holders_of_relative_clauses_both_sides_and_possessives(gazetteer):
     assert positions["fear"].props["holder"] == ["state/ukraine", "group/european-allies-of-ukraine"]
     demands = positions["Moscow’s long-standing demands"]
     assert demands.props["holder"] == "state/russia" and demands.props["stance"] == "dip:Demands"
+
+
+def test_random_texts_draft_without_error_and_every_span_exact(gazetteer):
+    """Word salad from both articles with quotes, dates, markup, newlines
+    and titles: drafting, both writers and the review page never fail, and
+    the writer's own check (every span exact) passes."""
+    import random
+
+    from kg.authoring.draft.review import render
+
+    words = (REAL / "article.txt").read_text(encoding="utf-8").split() + (SECOND / "article.txt").read_text(
+        encoding="utf-8").split()
+    words += ["“", "”", '"', "’s", "\n", "\n\n", "date 2025-01-01 Oslo, Norway - ", "March 32", "February 29",
+              "<script>", "&amp;", "🕊", "President", "12 of the", "and a half", "a mother and her", ", who",
+              "Both sides", "overnight", "last week", "in 9999"]
+    for seed in range(40):
+        rng = random.Random(seed)
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 250)))
+        result = draft_article(text, date(2024, 2, 29), "fuzz", gazetteer=gazetteer)
+        for accept in (False, True):
+            doc = yaml.safe_load(write_mapping(result, accept_all=accept))
+            assert isinstance(doc["nodes"], list)
+        assert "<script>" not in render(result)
+
+
+def test_drafting_leaves_the_given_gazetteer_unchanged(gazetteer):
+    before = {k: set(v.forms) for k, v in gazetteer.known.items()}
+    draft_article("Foreign Minister Anna Berg met Selim Karaca in Oslo.", date(2025, 3, 14), "x", gazetteer=gazetteer)
+    assert {k: set(v.forms) for k, v in gazetteer.known.items()} == before

@@ -130,6 +130,12 @@ class Gazetteer:
             self.known[ident].forms.add(str(label))
         self._automaton = self._forms = None
 
+    def copy(self) -> "Gazetteer":
+        """An independent copy: a draft adds its new entities to its own."""
+        other = Gazetteer({k: Known(v.id, v.a, v.label, set(v.forms)) for k, v in self.known.items()})
+        other.ids = set(self.ids)
+        return other
+
     def by_form(self, form: str, kinds=None) -> Known | None:
         """The first entity with this surface form (of one of ``kinds``)."""
         if self._forms is None:

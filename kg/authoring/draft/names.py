@@ -24,7 +24,7 @@ TITLES = sorted([
 ], key=len, reverse=True)
 OCCUPATIONS = ("journalist", "spokesperson", "spokesman", "spokeswoman", "envoy", "analyst", "lawmaker", "activist")
 _QUAL_WORDS = ["U.S.", "US", "U.K.", "UK", "EU", "UN", "NATO", "White House", "Kremlin"] + list(DEMONYMS)
-_NAME = r"[A-Z][a-zà-ÿ’'-]+(?:\s+(?:bin|bint|al|de|da|van|von|der|[A-Z][a-zà-ÿ’'-]+)){0,3}(?<![’'])"
+_NAME = r"[A-Z][a-zà-ÿ’'-]+(?: (?:bin|bint|al|de|da|van|von|der|[A-Z][a-zà-ÿ’'-]+)){0,3}(?<![’'])"
 _QUAL_STATE = {"U.S.": "United States", "US": "United States", "U.K.": "United Kingdom", "UK": "United Kingdom"}
 
 ORG_HEADS = {"Ministry": "GovernmentBody", "Department": "GovernmentBody", "Office": "GovernmentBody",
@@ -43,21 +43,21 @@ ABBREVIATIONS = {"U.S.": "United States", "U.K.": "United Kingdom", "EU": "Europ
 MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"}
 WEEKDAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
-_CAPRUN = re.compile(r"[A-Z][\w’'.-]*(?:\s+(?:(?:of|for|and|the)\s+)*[A-Z][\w’'.-]*)*")
+_CAPRUN = re.compile(r"[A-Z][\w’'.-]*(?: (?:(?:of|for|and|the) )*[A-Z][\w’'.-]*)*")
 _OFFICE = re.compile(
-    r"\b(?P<office>(?P<qual>(?:(?:" + "|".join(re.escape(q) for q in _QUAL_WORDS) + r")\s+)*)"
-    r"(?P<title>" + "|".join(re.escape(t) for t in TITLES) + r"))\s+(?P<name>" + _NAME + r")"
+    r"\b(?P<office>(?P<qual>(?:(?:" + "|".join(re.escape(q) for q in _QUAL_WORDS) + r")[ \t]+)*)"
+    r"(?P<title>" + "|".join(re.escape(t) for t in TITLES) + r"))[ \t]+(?P<name>" + _NAME + r")"
 )
-_OCCUPATION = re.compile(r"\b(?P<occ>" + "|".join(OCCUPATIONS) + r")\s+(?P<name>" + _NAME + r")")
+_OCCUPATION = re.compile(r"\b(?P<occ>" + "|".join(OCCUPATIONS) + r")[ \t]+(?P<name>" + _NAME + r")")
 _DATELINE = re.compile(r"\bdate (\d{4}-\d{2}-\d{2}) (?P<city>[A-Z][^,\n]{1,40}?), (?P<country>[A-Z][\w .]{0,30}?) [-–—] ")
-_LOCAL_ORG = re.compile(r"\b(?:[Tt]he\s+)?(?P<org>(?P<where>(?!The\b)[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)?)\s+"
-                        r"(?:regional|city|municipal|local|provincial|state)\s+(?:administration|government|council|authorities))\b")
-_PLACE_PREP = re.compile(r"\b(?:[Ii]n|at|to|from|near|[Pp]ort of|city of|town of|village of)\s+(?P<place>[A-Z][a-zà-ÿ-]+)\b(?![’']|\s+[A-Z])")
-_REGION = re.compile(r"\b(?P<place>[A-Z][a-zà-ÿ-]+\s+(?:region|province|oblast))\b")
-_POSSESSIVE_BODY = re.compile(r"\b(?P<org>(?P<state>[A-Z][\w.]+(?:\s+[A-Z]\w+)?)[’']s\s+(?:military|army|armed forces|navy|government|"
+_LOCAL_ORG = re.compile(r"\b(?:[Tt]he[ \t]+)?(?P<org>(?P<where>(?!The\b)[A-Z][\w’'-]+(?:[ \t]+[A-Z][\w’'-]+)?)[ \t]+"
+                        r"(?:regional|city|municipal|local|provincial|state)[ \t]+(?:administration|government|council|authorities))\b")
+_PLACE_PREP = re.compile(r"\b(?:[Ii]n|at|to|from|near|[Pp]ort of|city of|town of|village of)[ \t]+(?P<place>[A-Z][a-zà-ÿ-]+)\b(?![’']|[ \t]+[A-Z])")
+_REGION = re.compile(r"\b(?P<place>[A-Z][a-zà-ÿ-]+[ \t]+(?:region|province|oblast))\b")
+_POSSESSIVE_BODY = re.compile(r"\b(?P<org>(?P<state>[A-Z][\w.]+(?:[ \t]+[A-Z]\w+)?)[’']s[ \t]+(?:military|army|armed forces|navy|government|"
                               r"foreign ministry|defen[cs]e ministry|parliament))\b")
 _GROUP = re.compile(r"\b(?P<group>(?P<who>" + "|".join(["U\\.S\\.", "European Union", "European", "Western", "Arab", "Gulf"] + list(DEMONYMS))
-                    + r")\s+(?:officials|leaders|allies|diplomats|representatives|negotiators|nations|partners|"
+                    + r")[ \t]+(?:officials|leaders|allies|diplomats|representatives|negotiators|nations|partners|"
                     r"governments|lawmakers))\b")
 FIXED = {"White House": ("org", "GovernmentBody", "United States"), "Kremlin": ("org", "GovernmentBody", "Russia"),
          "Pentagon": ("org", "GovernmentBody", "United States"), "State Department": ("org", "GovernmentBody", "United States"),
@@ -94,7 +94,7 @@ def propose(ctx: Context) -> None:
             _new_entity(ctx, "org", "GovernmentBody", match.group("org"), match.start(), match.end(), "state-body", 0.6,
                         partOfParty=state.id)
     for match in _GROUP.finditer(text):
-        if re.search(r"(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozen|hundred))\s+$", text[max(0, match.start() - 12):match.start()]):
+        if re.search(r"(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozen|hundred))[ \t]+$", text[max(0, match.start() - 12):match.start()]):
             continue  # "84 Ukrainian soldiers" is a count
         who = match.group("who")
         state = _state_id(ctx, _QUAL_STATE.get(who) or DEMONYMS.get(who))
@@ -238,7 +238,7 @@ def _state_id(ctx: Context, label: str | None) -> str | None:
 
 
 def _capitalised_run(ctx: Context, match: re.Match) -> None:
-    run = re.sub(r"^(?:The|A|An)\s+", "", match.group())
+    run = re.sub(r"^(?:The|A|An)[ \t]+", "", match.group())
     start = match.end() - len(run)
     if run.endswith(".") and not re.search(r"\b(?:[A-Z]\.)+$", run):
         run = run[:-1]  # the sentence's full stop, not an abbreviation's

@@ -34,7 +34,7 @@ def draft_article(text: str, published: date, slug: str, *, title: str | None = 
     ``data_dir`` (except the article folder ``exclude``: drafting an
     article the graph already has, "blind").
     """
-    gaz = gazetteer or Gazetteer.from_data(data_dir, exclude=exclude)
+    gaz = gazetteer.copy() if gazetteer is not None else Gazetteer.from_data(data_dir, exclude=exclude)
     ctx = Context(text, published, slug, gaz)
     ctx.gazetteer_before = set(gaz.known)
     names.propose(ctx)
@@ -44,7 +44,7 @@ def draft_article(text: str, published: date, slug: str, *, title: str | None = 
     numbers.propose(ctx)
     dates.propose(ctx, found_positions)
     _prune(ctx)
-    draft = Draft(text, slug, published, title or f"{slug} (draft)", list(ctx.nodes.values()), dict(ctx.meta),
+    draft = Draft(text, slug, published, title or slug, list(ctx.nodes.values()), dict(ctx.meta),
                   set(ctx.gazetteer_before), list(ctx.sentences))
     return draft
 

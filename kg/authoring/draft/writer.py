@@ -30,7 +30,7 @@ SECTIONS = [  # (title, id kinds)
     ("Positions and their topics", ("position", "topic")),
     ("Numbers", ("quantity", "quantitykind")),
 ]
-_PLAIN = re.compile(r"[A-Za-z(][^:#\"'\[\]{}&*!|>%@`\\]*")
+_PLAIN = re.compile(r"[A-Za-z(][^:#\"'\[\]{}&*!|>%@`\\\x00-\x1f\x7f-\x9f\u2028\u2029]*")
 _RESERVED = {"yes", "no", "true", "false", "null", "on", "off", "y", "n", "~"}
 _ID = re.compile(r"^[a-z][a-z-]*/[a-z0-9][a-z0-9-]*$|^[a-z]+:[A-Za-z0-9]+$")
 # PyYAML reads only these characters; line and paragraph separators would be folded
@@ -104,7 +104,7 @@ def write_mapping(draft: Draft, *, accept_all: bool = False) -> str:
     head = ["# Draft mapping made by `kg draft`: review each node, correct it, delete its `proposed` line;",
             "# `kg validate` refuses a mapping that still has one. Rename to mapping.yaml when done."] \
         if not accept_all else ["# Mapping made by `kg draft --accept-all`: every proposal accepted unreviewed."]
-    lines = head + meta + ["", "nodes:"]
+    lines = head + meta + ["", "nodes:" if draft.nodes else "nodes: []  # no proposal: map the article by hand"]
     placed = set()
     for title, kinds in SECTIONS + [("Other", None)]:
         group = [n for n in draft.nodes if n.id not in placed and (kinds is None or n.kind in kinds)]
@@ -123,7 +123,7 @@ def write_mapping(draft: Draft, *, accept_all: bool = False) -> str:
 def check_written(mapping: str, text: str) -> None:
     """Parse the YAML back and check every span (raise DraftError)."""
     doc = yaml.load(mapping, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    for entry in doc["nodes"]:
+    for entry in doc["nodes"] or []:
         for span in entry.get("evidence", []):
             reason = check_span(text, *span)
             if reason:
