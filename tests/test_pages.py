@@ -491,6 +491,8 @@ def test_a_much_mentioned_entity_shows_a_few_sentences_and_counts_the_rest():
     own = section(html(client, "/id/person/sergey-lavrov.html"), "In the article’s words")
     assert own.count('<blockquote class="evidence"') == 5
     assert "And 4 more mentions in the articles." in own  # 9 spans in all
+    page = twin(client, "/id/person/sergey-lavrov.json")["page"]
+    assert len(page["evidence"]) == 5 and page["evidence_total"] == 9  # the twin counts them too
 
 
 def test_the_ontology_as_a_whole_dereferences():

@@ -6,7 +6,8 @@ HTML page and its ``.json`` twin show the same facts.
 
 The conversion is generic: dataclasses become objects of their fields
 (a field declared with ``metadata={"json": False}`` is left out), dates
-become ISO 8601 strings, RDF terms their value, sets sorted lists. Every
+become ISO 8601 strings, RDF terms their value, sets sorted lists; a
+capped list that knows its ``total`` (evidence) also gives ``<name>_total``. Every
 object with an ``iri`` gets a ``page``: the local URL that shows it (when
 a ``link`` function is given). Types with a published shape of their own
 (search hits, timeline events) are written by the functions in
@@ -80,8 +81,14 @@ def jsonable(value: Any, link: Link | None = None, hidden: frozenset[str] = froz
 
 
 def _object(value: Any, link: Link | None, hidden: frozenset[str]) -> dict:
-    out = {f.name: jsonable(getattr(value, f.name), link, hidden) for f in dataclasses.fields(value)
-           if f.metadata.get("json", True) and f.name not in hidden}
+    out = {}
+    for f in dataclasses.fields(value):
+        if f.metadata.get("json", True) and f.name not in hidden:
+            item = getattr(value, f.name)
+            out[f.name] = jsonable(item, link, hidden)
+            total = getattr(item, "total", None) if isinstance(item, list) else None
+            if isinstance(total, int):
+                out[f.name + "_total"] = total  # a capped list (evidence): how many there are in all
     if link is not None:
         iri = out.get("iri") if isinstance(out.get("iri"), str) else out.get("text") if out.get("kind") == "iri" else None
         if iri:
