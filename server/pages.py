@@ -25,15 +25,16 @@ from kg.model.errors import BadRequest, NotFound
 from kg.model.namespaces import DIP, VOID
 from kg.model.terms import sparql_iri
 from kg.storage.pagecache import remembered
-from kg.views import assemble
+from kg.views import assemble, citation
 from kg.views.describe import RDF_INCOMING_CAP, describe, serialize, to_graph
 
-from . import diagram, links
+from . import diagram, links, spans
 from .representation import JSON, PAGE_ONLY, THING, by_parameter, by_suffix, choose, link_header, negotiated, render, response, split_suffix
 from .state import current_state
 
 bp = Blueprint("pages", __name__)
 links.register(bp)
+spans.register(bp)  # /span?iri=...: an evidence span's page
 LINKS_PER_PAGE = 100
 MAX_PAGE = 10**9  # page numbers past this are refused (400), not computed
 
@@ -88,6 +89,7 @@ def entity_context(iri: str) -> dict:
     slug = links.article_slug(iri)
     is_article = slug and any(t.text == str(DIP.Article) for t in ctx["page"].types)
     ctx["article_url"] = f"/article/{slug}" if is_article else None
+    ctx.update(citation.provenance(store(), ctx["page"]))  # sources, per_article
     return ctx
 
 

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from rdflib.namespace import PROV, RDFS, SKOS
 
 from kg.model.namespaces import DIP, NIF, SDO
-from kg.model.terms import values_clause
+from kg.model.terms import sparql_iri, values_clause
 from kg.views.labels import Labels
 
 QUOTE_MAX = 200  # a longer quote is cut in the middle in a citation line
@@ -71,7 +71,13 @@ def texts_and_sources(store, articles) -> tuple[dict[str, str], dict[str, Source
     articles = sorted({a for a in articles if a})
     if not articles:
         return {}, {}
-    query = (f"SELECT ?a ?t ?l ?d ?pub ?url ?au WHERE {{ {values_clause('a', articles)} ?a <{NIF.isString}> ?t "
+    return _sources(store, values_clause("a", articles), with_text=True)
+
+
+def _sources(store, pattern: str, with_text: bool = False) -> tuple[dict[str, str], dict[str, Source]]:
+    """Texts and Sources of the articles ``?a`` that ``pattern`` binds."""
+    query = (f"SELECT ?a {'?t' if with_text else ''} ?l ?d ?pub ?url ?au WHERE {{ {pattern} "
+             f"{'?a <' + str(NIF.isString) + '> ?t' if with_text else 'FILTER EXISTS { ?a <' + str(NIF.isString) + '> ?t }'} "
              f"OPTIONAL {{ ?a <{RDFS.label}> ?l }} OPTIONAL {{ ?a <{SDO.datePublished}> ?d }} "
              f"OPTIONAL {{ ?a <{SDO.publisher}> ?pub }} OPTIONAL {{ ?a <{SDO.url}> ?url }} "
              f"OPTIONAL {{ ?a <{SDO.author}> ?au }} }}")
@@ -79,20 +85,23 @@ def texts_and_sources(store, articles) -> tuple[dict[str, str], dict[str, Source
     texts = {}
     for row in store.query(query, union_default_graph=True):
         slot = found[row["a"].value]
-        texts[row["a"].value] = row["t"].value
+        if with_text:
+            texts[row["a"].value] = row["t"].value
         for var in slot:
             if row[var] is not None:
                 slot[var].add(row[var].value)
     return texts, {iri: Source(iri, min(v["l"]) if v["l"] else iri.rsplit("/", 1)[-1], min(v["d"], default=""),
-                        "; ".join(sorted(v["pub"])), min(v["url"], default=""), tuple(sorted(v["au"])))
-            for iri, v in found.items()}
+                               "; ".join(sorted(v["pub"])), min(v["url"], default=""), tuple(sorted(v["au"])))
+                   for iri, v in found.items()}
 
 
-def cited_articles(store, iri: str, limit: int = MAX_SOURCES) -> list[str]:
-    """The articles whose words are evidence for ``iri`` (a span IRI names its article)."""
-    query = (f"SELECT DISTINCT ?a WHERE {{ <{iri}> <{DIP.evidence}> ?s "
-             f'BIND(STRBEFORE(STR(?s), "#char=") AS ?a) FILTER(?a != "") }} ORDER BY ?a LIMIT {int(limit)}')
-    return [row["a"].value for row in store.query(query, union_default_graph=True)]
+def cited_sources(store, iri: str, limit: int = MAX_SOURCES) -> list[Source]:
+    """The articles whose words are evidence for ``iri`` (a span IRI names
+    its article), in date order, in one query."""
+    pattern = (f"{{ SELECT DISTINCT ?a WHERE {{ {sparql_iri(iri)} <{DIP.evidence}> ?s "
+               f'BIND(IRI(STRBEFORE(STR(?s), "#char=")) AS ?a) FILTER(BOUND(?a)) }} ORDER BY ?a LIMIT {int(limit)} }}')
+    found = _sources(store, pattern)[1]
+    return sorted(found.values(), key=lambda s: (s.date, s.iri))
 
 
 def short_quote(text: str, limit: int = QUOTE_MAX) -> str:
@@ -208,7 +217,7 @@ def per_article(store, iri: str, labels=None) -> list[ArticleNotes]:
     graph that states them (a graph names its article by
     ``prov:wasDerivedFrom``), in date order; graphs of no article (the
     background) are left out."""
-    query = (f"SELECT ?g ?a ?p ?o WHERE {{ {values_clause('p', sorted(PER_ARTICLE))} GRAPH ?g {{ <{iri}> ?p ?o . "
+    query = (f"SELECT ?g ?a ?p ?o WHERE {{ {values_clause('p', sorted(PER_ARTICLE))} GRAPH ?g {{ {sparql_iri(iri)} ?p ?o . "
              f"?g <{PROV.wasDerivedFrom}> ?a }} }}")
     rows: dict[tuple, list] = defaultdict(list)
     for row in store.query(query):
@@ -226,3 +235,27 @@ def per_article(store, iri: str, labels=None) -> list[ArticleNotes]:
                        key=lambda n: (n[1], n[2]))
         out.append(ArticleNotes(known[article], graph, [list(n) for n in notes]))
     return sorted(out, key=lambda n: (n.source.date, n.source.iri))
+
+
+@dataclass
+class Cited:
+    """An article with its citation."""
+
+    source: Source
+    citation: Citation
+
+
+def provenance(store, page) -> dict:
+    """An entity page's provenance: ``sources`` (the articles citing it,
+    each with its citation) and ``per_article`` (its notes, flags and
+    statuses grouped by article, when several articles speak of it). When
+    ``per_article`` is shown, its properties leave the page's groups."""
+    found = cited_sources(store, page.iri)
+    notes = per_article(store, page.iri)
+    several = len({n.graph for n in notes}) > 1 or (notes and len(found) > 1)
+    shown = notes if several else []
+    if shown:
+        for group in page.groups:
+            group.rows = [r for r in group.rows if r.prop not in PER_ARTICLE]
+        page.groups = [g for g in page.groups if g.rows]
+    return {"sources": [Cited(s, article_citation(s)) for s in found], "per_article": shown}
