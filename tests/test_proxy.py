@@ -7,11 +7,14 @@ apt-get, as CI is); elsewhere the test is skipped, saying so."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -155,3 +158,33 @@ def test_answers_through_nginx_carry_the_service_headers(proxied):
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 200 and b'"boolean":true' in resp.read()
         assert_security_headers(resp.headers.items())
+
+
+RUNAWAY = "ASK { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(STRLEN(?c) + STRLEN(?f) + STRLEN(?i) < 0) }"
+
+
+def query_from(port: int, source: str, query: str, timeout: str = "4") -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
+    try:
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query, "timeout": timeout}),
+                     headers={"Accept": "application/sparql-results+json"})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
+
+
+def test_the_service_caps_the_client_nginx_names(proxied):
+    """Through nginx every request comes from 127.0.0.1; with trusted_proxy
+    the per-client query cap (1 with 2 workers) counts the real client: a
+    client running a runaway gets 429 for a second query, another does not."""
+    nginx, _ = proxied
+    runaway = threading.Thread(target=query_from, args=(nginx.port, "127.0.0.21", RUNAWAY))
+    runaway.start()
+    try:
+        time.sleep(1.0)
+        assert query_from(nginx.port, "127.0.0.21", "ASK {}") == 429
+        assert query_from(nginx.port, "127.0.0.22", "ASK {}") == 200
+    finally:
+        runaway.join(30)
