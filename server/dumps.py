@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import tempfile
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from kg.model.formats import HTML, JSONLD, NTRIPLES, TURTLE, by_extension, negot
 from kg.publish.void import VOID_PATH, articles, describe, description_prefixes
 
 from . import representation
+from .site import site_url
 from .state import current_state
 
 bp = Blueprint("dumps", __name__)
@@ -40,10 +40,6 @@ VOID_FORMATS = (TURTLE, JSONLD, NTRIPLES)
 VOID_LINK = f'</{VOID_PATH}>; rel="describedby"; type="text/turtle"'
 # Named graphs listed on one downloads page (there is one per article).
 GRAPHS_PER_PAGE = 100
-# A Host header written into links: a DNS name or IPv4 address, or an IPv6
-# address in brackets, with an optional port.
-VALID_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
-                        r"|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 # The site URL the description is made with once, replaced per request.
 SITE_PLACEHOLDER = "http://kg-site.invalid/"
 
@@ -66,18 +62,6 @@ def dump_cache() -> DumpCache:
         cache = DumpCache(state.store, dumps_root(current_app.config), base=current_app.config.get("BASE") or None)
         current_app.extensions["kg_dumps"] = cache
     return cache
-
-
-def site_url() -> str:
-    """The public URL of the service, ending with a slash: ``public_url``,
-    else the request's scheme and Host (400 when Host is not a host name)."""
-    url = current_app.config.get("PUBLIC_URL")
-    if not url:
-        host = request.host
-        if not VALID_HOST.fullmatch(host):
-            raise BadRequest("The Host header is not a valid host name; the service cannot make links from it.")
-        url = request.url_root  # the checked host, and the mount prefix if any
-    return url if url.endswith("/") else url + "/"
 
 
 def made_files(files: list[DumpFile] | None = None, folder: Path | None = None) -> list[tuple[DumpFile, DumpInfo]]:

@@ -31,6 +31,7 @@ from kg.views.ontology_doc import terms as ontology_terms
 
 from .query_chart import chart as draw_chart
 from .query_help import QueryError, declare_prefixes, readable_error
+from .site import site_url
 from .state import current_state
 
 VIEWS = ("table", "chart")
@@ -54,11 +55,9 @@ GRAPH_OFFERS: tuple[Format, ...] = tuple(replace(f, aliases=(*f.aliases, *GENERI
 
 
 def endpoint_url() -> str:
-    """The endpoint's public URL: configured, else the one the client used."""
-    public = current_app.config.get("PUBLIC_URL")
-    if public:
-        return public.rstrip("/") + "/sparql"
-    return request.url_root.rstrip("/") + "/sparql"  # url_root keeps a mount prefix (SCRIPT_NAME)
+    """The endpoint's public URL: configured, else the one the client used
+    (its Host checked, 400 otherwise; the mount prefix kept)."""
+    return site_url() + "sparql"
 
 
 def _sd_triples(endpoint: str) -> list[ox.Triple]:

@@ -253,12 +253,13 @@ def test_description_is_made_once_per_version_whatever_the_host(tmp_path, monkey
                                   "[not-ipv6]", "x" * 300, "host:port"])
 def test_an_invalid_host_is_refused_and_never_written(tmp_path, host):
     client = create_app({"STORE_OBJECT": STORE, "DUMPS_DIR": str(tmp_path)}).test_client()
-    for url in ("/void.ttl", "/void.jsonld", "/downloads"):
-        resp = client.get(url, headers={"Host": host, "Accept": "application/json"})
+    for url, accept in (("/void.ttl", "application/json"), ("/void.jsonld", "application/json"),
+                        ("/downloads", "application/json"), ("/sparql", "text/turtle")):
+        resp = client.get(url, headers={"Host": host, "Accept": accept})
         assert resp.status_code == 400, (url, resp.status_code)
         assert host.encode() not in resp.data
         if len(host) < 256:  # werkzeug refuses longer ones itself
-            assert "not a valid host name" in resp.get_json()["message"]
+            assert "not a valid host name" in resp.get_data(as_text=True)
 
 
 def test_public_url_wins_over_the_host(tmp_path):
@@ -267,3 +268,6 @@ def test_public_url_wins_over_the_host(tmp_path):
     resp = client.get("/void.ttl", headers={"Host": 'evil.example"><x'})
     assert resp.status_code == 200 and b"evil" not in resp.data
     assert b"https://data.example.net/sparql" in resp.data
+    resp = client.get("/sparql", headers={"Host": 'evil.example"><x', "Accept": "text/turtle"})
+    assert resp.status_code == 200 and b"evil" not in resp.data
+    assert b"<https://data.example.net/sparql>" in resp.data
