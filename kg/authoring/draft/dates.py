@@ -154,7 +154,8 @@ def propose(ctx: Context, positions: list[str]) -> list[TimeExpr]:
             if not any(k in node.props for k in ("date", "year", "earliestBegin", "latestEnd", "timePhrase")):
                 node.props["timePhrase"] = expr.phrase
                 node.props.update(expr.props)
-                node.add_span(expr.start, expr.end) if not any(s <= expr.start < e for s, e in node.spans) else None
+                if not any(s <= expr.start < e for s, e in node.spans):
+                    node.add_span(expr.start, expr.end)
                 node.rule += "+time-" + expr.rule
             continue
         for ident in by_sentence.get(sentence, []):

@@ -150,7 +150,7 @@ def _quantity(ctx: Context, start: int, end: int, value, derived: bool, noun: st
     duration = _duration(phrase)
     node = ctx.node(ident, "Quantity", phrase[:1].upper() + phrase[1:], rule, 0.8 if value is not None else 0.55, **props)
     node.add_span(start, end)
-    for s, e, event in ctx.events_in(*sentence):
+    for _, _, event in ctx.events_in(*sentence):
         if duration and "duration" not in ctx.nodes[event].props:
             ctx.nodes[event].props["duration"] = duration  # the event's length as ISO 8601 (dip:duration)
         if ctx.nodes[event].a in ("Strike", "Talks", "Meeting", "Event", "Injury"):

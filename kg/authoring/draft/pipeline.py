@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from kg.authoring.draft import dates, events, names, numbers, positions, quotes
 from kg.authoring.draft.context import Context

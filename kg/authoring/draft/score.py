@@ -157,7 +157,7 @@ def edit_lines(draft_text: str, gold_text: str) -> dict:
                 nodes[current] = []
             if current and line.strip() and not line.lstrip().startswith("#"):
                 nodes[current].append(line)
-        return [l for l in head.splitlines() if l.strip() and not l.lstrip().startswith("#")], nodes
+        return [line for line in head.splitlines() if line.strip() and not line.lstrip().startswith("#")], nodes
 
     def diff(a, b):  # a changed line is one edit; so is an added or a deleted one
         ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
