@@ -135,3 +135,22 @@ def test_the_entity_twin_carries_the_page(client):
     assert [t["page"] for t in page["types"]] == ["/ontology/Person"]
     assert {a["text"] for a in page["aliases"]} >= {"Lavrov", "Sergej Lawrow"}
     assert "spans" not in page  # the assembler's cache is not data
+
+
+ENTITIES = ["/id/person/sergey-lavrov", "/id/person/marco-rubio", "/id/event/riyadh-talks", "/id/event/dolynska-strike",
+            "/id/place/riyadh", "/id/place/dolynska", "/id/quote/lavrov-very-useful", "/ontology/Person"]
+
+
+@pytest.mark.parametrize("url", ENTITIES)
+def test_every_link_of_an_entity_twin_is_on_its_page(client, url):
+    """Same facts: each linked thing the twin lists (sections, rows,
+    incoming links) is shown on the page with its label."""
+    twin, page = data(client.get(url + ".json")), client.get(url + ".html").get_data(as_text=True)
+    values = [v for s in twin["extra"].get("sections", ()) for r in s["rows"] for cell in r["cells"] for v in cell]
+    values += [v for g in twin["page"]["groups"] for r in g["rows"] for v in r["values"]]
+    values += [v for i in twin["page"]["incoming"] for v in i["subjects"]]
+    links = [(v["page"], v["label"]) for v in values if v["kind"] == "iri" and "#" not in v["text"]]
+    assert links
+    for href, label in links:
+        assert f'href="{htmllib.escape(href)}"' in page, (url, href)
+        assert htmllib.escape(label, quote=False) in page, (url, label)
