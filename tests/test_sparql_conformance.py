@@ -17,6 +17,8 @@ import pytest
 from conformance import run
 from conformance.manifest import discover
 
+pytestmark = pytest.mark.live  # each case is run against a server process started for it
+
 SUITE = run.SUITE
 PASSING = [
     "sparql10/basic#base-prefix-1",          # BASE / PREFIX resolution, SPARQL XML expected
