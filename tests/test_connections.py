@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from bench.connection_attack import attack, cheap_latencies, idle, write_blob_data
+from bench.connection_attack import BIG_QUERY, answering, attack, cheap_latencies, idle, slow_readers, sparql_path, write_blob_data
 from conftest import LiveServer
 from server import create_app
 
@@ -40,8 +40,8 @@ def patient(blobs):
 
 @pytest.fixture(scope="module")
 def strict(blobs):
-    """Short request timeout and a small per-address cap, to see them act."""
-    server = LiveServer(["--data", str(blobs)], env={"KG_REQUEST_TIMEOUT": "2", "KG_CONNECTIONS_PER_CLIENT": "5"})
+    """Short timeouts and a small per-address cap, to see them act."""
+    server = LiveServer(["--data", str(blobs)], env={"KG_REQUEST_TIMEOUT": "2", "KG_CONNECTIONS_PER_CLIENT": "5", "KG_SEND_TIMEOUT": "2"})
     yield server
     server.stop()
 
@@ -108,6 +108,26 @@ def test_connections_per_address_are_capped(strict):
     finally:
         for s in mine:
             s.close()
+
+
+def test_a_reader_that_takes_nothing_is_dropped(strict):
+    """A client that asked for a 20 MB result and reads none of it loses the
+    connection after send_timeout (2 s here): reading it all afterwards ends
+    early, with what the kernel buffers held."""
+    sock = slow_readers("127.0.0.1", strict.port, 1, sparql_path(BIG_QUERY), first_source=30)[0]
+    try:
+        assert answering([sock], timeout=30)
+        time.sleep(6)  # send_timeout, the next maintenance pass, and margin
+        sock.settimeout(10)
+        received = 0
+        try:
+            while chunk := sock.recv(1 << 20):
+                received += len(chunk)
+        except OSError:
+            pass
+    finally:
+        sock.close()
+    assert 0 < received < 20 * 1024 * 1024, received
 
 
 def raw_post(port: int, head: bytes, body_chunks=(), source: str = "127.0.0.8") -> tuple[bytes, float]:
