@@ -5,7 +5,9 @@ requests mostly wait (on query workers); it streams an iterable response
 to the socket as the client reads it; it stops cleanly on SIGINT/SIGTERM,
 which lets the service kill its query workers and remove its temporary
 stores. A pre-forking server (gunicorn) would multiply the query worker
-pool by its own process count and own none of it on shutdown.
+pool by its own process count and own none of it on shutdown. waitress is
+run with the limits of ``server.httpserver`` (connections, timeouts, body
+sizes, buffered answers: README, "Production").
 """
 
 from __future__ import annotations
