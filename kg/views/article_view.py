@@ -1,6 +1,8 @@
 """The article view: its full text cut into segments, each mention linked
 to the entity it names, every evidence span addressable by its fragment
-(``#char=s,e``) so that entity pages link back into the text."""
+(``#char=s,e``) so that entity pages link back into the text. The article
+names its source (outlet, URL, authors) and carries its citation (plain
+text, CSL-JSON, BibTeX); a marked span, its citation line."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 from rdflib.namespace import RDFS
 
 from kg.model.errors import NotFound
+from kg.views.citation import Citation, Source, article_citation, sources, span_citation
 from kg.views.evidence_view import EVIDENCE, parse_span
 from kg.views.labels import Labels
 from kg.model.namespaces import DIP, NIF, SDO
@@ -41,6 +44,9 @@ class Article:
     segments: list = field(default_factory=list)
     mentions: dict = field(default_factory=dict)  # entity IRI -> count
     mention_labels: dict = field(default_factory=dict)  # entity IRI -> label
+    source: Source | None = None  # title, date, outlet, URL, authors
+    citation: Citation | None = None  # the article's
+    span: dict | None = None  # the marked span: iri, start, end, exact, citation
 
 
 def _span_nodes(store, iri: str) -> list[tuple[str, str]]:
@@ -87,6 +93,13 @@ def load(store, iri: str, mark: tuple[int, int] | None = None) -> Article:
     text = rows[0]["t"].value
     label = rows[0]["l"].value if rows[0]["l"] is not None else iri.rsplit("/", 1)[-1]
     art = Article(iri, label, text, rows[0]["d"].value if rows[0]["d"] is not None else "")
+    art.source = sources(store, [iri]).get(iri) or Source(iri, label, art.date)
+    art.citation = article_citation(art.source)
+    if mark and 0 <= mark[0] <= mark[1] <= len(text):  # a range outside the text marks nothing
+        span_iri = f"{iri}#char={mark[0]},{mark[1]}"
+        exact = text[mark[0]:mark[1]]
+        art.span = {"iri": span_iri, "start": mark[0], "end": mark[1], "exact": exact,
+                    "citation": span_citation(art.source, mark[0], mark[1], exact, span_iri)}
     spans = {k: v for k, v in _spans(store, iri).items() if k[1] <= len(text)}
     labels = Labels.load(store, {n for nodes in spans.values() for n, _ in nodes})
     art.segments = segment(text, spans, labels, mark)
