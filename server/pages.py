@@ -198,6 +198,7 @@ def search():
     suffix = JSON if request.path.endswith(".json") else None
     fmt = choose(PAGE_ONLY, suffix)
     ctx = assemble.search(store(), request.args.get("q", ""))
+    ctx["sources"] = citation.mentioned_in(store(), [h.iri for h in ctx["results"]])  # hit IRI -> articles
     alts = by_suffix("/search", PAGE_ONLY)
     return response(render(fmt, ctx, "search.html", alts), fmt, alts, negotiated(suffix))
 

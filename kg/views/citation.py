@@ -259,3 +259,21 @@ def provenance(store, page) -> dict:
             group.rows = [r for r in group.rows if r.prop not in PER_ARTICLE]
         page.groups = [g for g in page.groups if g.rows]
     return {"sources": [Cited(s, article_citation(s)) for s in found], "per_article": shown}
+
+
+def mentioned_in(store, iris, per_node: int = 3, nodes: int = 10) -> dict[str, list[Source]]:
+    """Node IRI -> the first ``per_node`` articles whose words are evidence
+    for it (for the first ``nodes`` IRIs: a search page's hits), in two queries."""
+    iris = [i for i in dict.fromkeys(iris)][:nodes]
+    if not iris:
+        return {}
+    parts = [f"{{ SELECT DISTINCT ?n ?a WHERE {{ {sparql_iri(i)} <{DIP.evidence}> ?s BIND({sparql_iri(i)} AS ?n) "
+             f'BIND(IRI(STRBEFORE(STR(?s), "#char=")) AS ?a) FILTER(BOUND(?a)) }} LIMIT {int(per_node)} }}' for i in iris]
+    pairs = [(row["n"].value, row["a"].value) for row in store.query("SELECT ?n ?a WHERE { " + " UNION ".join(parts) + " }",
+                                                                        union_default_graph=True)]
+    known = _sources(store, values_clause("a", sorted({a for _, a in pairs})))[1] if pairs else {}
+    found: dict[str, list[Source]] = defaultdict(list)
+    for node, article in pairs:
+        if article in known:
+            found[node].append(known[article])
+    return {n: sorted(v, key=lambda s: (s.date, s.iri)) for n, v in found.items()}
