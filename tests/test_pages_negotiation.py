@@ -154,3 +154,36 @@ def test_every_link_of_an_entity_twin_is_on_its_page(client, url):
     for href, label in links:
         assert f'href="{htmllib.escape(href)}"' in page, (url, href)
         assert htmllib.escape(label, quote=False) in page, (url, label)
+
+
+# -- the chooser itself, case by case -------------------------------------------
+
+@pytest.mark.parametrize("url, accept, suffix, expected", [
+    ("/x", None, None, "html"),  # nothing asked: the first offered
+    ("/x", "application/json", None, "json"),
+    ("/x", "application/json;q=0.9, text/html;q=0.9", None, "html"),  # a tie: the first offered
+    ("/x", "application/*", None, "json"),
+    ("/x", "text/*, application/json;q=0.5", None, "html"),
+    ("/x?format=json", "text/html", None, "json"),  # format= beats Accept
+    ("/x?format=application/json", None, None, "json"),  # by media type too
+    ("/x?format=HTML", "application/json", None, "html"),
+    ("/x.json?format=html", "text/html", "json", "json"),  # the suffix beats both
+])
+def test_choose_takes_suffix_then_format_then_accept(url, accept, suffix, expected):
+    from server.representation import JSON, PAGE_ONLY, choose
+
+    app = create_app({"STORE_OBJECT": fixture_store(), "TESTING": True})
+    with app.test_request_context(url, headers={"Accept": accept} if accept else {}):
+        assert choose(PAGE_ONLY, JSON if suffix == "json" else None).name == expected
+
+
+@pytest.mark.parametrize("path, stem, ext", [
+    ("person/x.ttl", "person/x", "ttl"), ("person/x.json", "person/x", "json"), ("person/j.r.r", "person/j.r.r", None),
+    ("person/x.TTL", "person/x.TTL", None), ("person/.json", "person/.json", None), (".json", ".json", None),
+    ("person/x.json.ttl", "person/x.json", "ttl"),
+])
+def test_split_suffix(path, stem, ext):
+    from server.representation import THING, split_suffix
+
+    got_stem, fmt = split_suffix(path, THING)
+    assert (got_stem, fmt.extension if fmt else None) == (stem, ext)
