@@ -85,7 +85,7 @@ def propose(ctx: Context) -> None:
         _new_entity(ctx, "org", "GovernmentBody", match.group("org"), match.start("org"), match.end("org"),
                     "local-government", 0.7)
     for name, (kind, cls, state) in FIXED.items():
-        for match in re.finditer(rf"\b{re.escape(name)}\b", text):
+        for match in re.finditer(rf"\b{re.escape(name)}\b(?![ \t]+[A-Z])", text):  # not "the West Bank"
             _new_entity(ctx, kind, cls, name, match.start(), match.end(), "fixed-name", 0.8,
                         partOfParty=_state_id(ctx, state))
     for match in _POSSESSIVE_BODY.finditer(text):
