@@ -28,8 +28,11 @@ ERROR_FORMATS = (PLAIN, F.HTML, ERROR_JSON)
 
 
 def error_format() -> F.Format:
-    """The error's format, by the Accept header alone (the same negotiation
-    as every page); plain text when nothing offered fits."""
+    """The error's format: JSON when a JSON twin was asked for by its URL
+    (``.json``, ``format=json``), else by the Accept header (the same
+    negotiation as every page); plain text when nothing offered fits."""
+    if request.path.endswith(".json") or request.args.get("format") == "json":
+        return ERROR_JSON
     try:
         return F.negotiate(request.headers.get("Accept"), ERROR_FORMATS)
     except NotAcceptable:

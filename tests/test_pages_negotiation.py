@@ -187,3 +187,11 @@ def test_split_suffix(path, stem, ext):
 
     got_stem, fmt = split_suffix(path, THING)
     assert (got_stem, fmt.extension if fmt else None) == (stem, ext)
+
+
+@pytest.mark.parametrize("url", ["/id/person/nobody.json", "/search.json?q=" + "a" * 500, "/article/nope.json",
+                                 "/id/person/nobody?format=json", "/links.json?iri=x&property=y"])
+def test_a_twin_url_gets_its_error_as_json(client, url):
+    resp = client.get(url)
+    assert resp.status_code in (400, 404) and resp.mimetype == "application/json"
+    assert resp.get_json()["message"]
