@@ -20,6 +20,8 @@ from rdflib.namespace import RDFS, SKOS
 
 from kg.authoring.draft.proposals import ENTITY_KINDS
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ten times faster
+
 #: kinds whose labels the gazetteer indexes
 KNOWN_KINDS = ENTITY_KINDS + ("office", "event", "holding")
 _DEFAULT_CLASS = {"person": "Person", "state": "State", "org": "Organisation", "group": "Group",
@@ -88,7 +90,7 @@ class Gazetteer:
 
     def add_mapping(self, path: Path) -> None:
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return  # a broken mapping is the build's to report, not the draft's
         nodes = doc.get("nodes") if isinstance(doc, dict) else None
