@@ -12,10 +12,11 @@ from click.testing import CliRunner
 
 from kg.cli import main
 from tests.conftest import REPO, SLUG, data_folder
-from tests.test_browser import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 REAL = REPO / "data" / "articles" / SLUG
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
