@@ -209,7 +209,7 @@ class ArticleNotes:
 
     source: Source
     graph: str
-    notes: list  # (property, property label, value, value label)
+    notes: list  # {property, label (of the property), value, shown (the value's label)}
 
 
 def per_article(store, iri: str, labels=None) -> list[ArticleNotes]:
@@ -233,7 +233,7 @@ def per_article(store, iri: str, labels=None) -> list[ArticleNotes]:
             continue
         notes = sorted({(p, PER_ARTICLE[p], v, names.label(v) if is_iri else v) for p, v, is_iri in found},
                        key=lambda n: (n[1], n[2]))
-        out.append(ArticleNotes(known[article], graph, [list(n) for n in notes]))
+        out.append(ArticleNotes(known[article], graph, [dict(zip(("property", "label", "value", "shown"), n)) for n in notes]))
     return sorted(out, key=lambda n: (n.source.date, n.source.iri))
 
 
