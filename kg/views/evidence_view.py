@@ -24,7 +24,7 @@ from kg.views.citation import Source, span_line, texts_and_sources
 from kg.views.citation import sources as article_sources
 
 EVIDENCE = str(DIP.evidence)
-SPAN_RE = re.compile(r"^(?P<doc>[^#]+)#char=(?P<start>\d+),(?P<end>\d+)$")
+SPAN_RE = re.compile(r"^(?P<doc>[^#]+)#char=(?P<start>\d{1,12}),(?P<end>\d{1,12})$")
 # Sentences longer than this are cut around the highlighted words.
 MAX_CONTEXT = 320
 # Evidence spans shown per fact; a much-mentioned entity says how many more.

@@ -51,6 +51,9 @@ def load(store, iri: str) -> SpanPage:
         raise BadRequest("Not an evidence span IRI: expected {article IRI}#char=start,end with start <= end "
                          f"(code points, end exclusive), got <{shown}>", detail={"iri": shown})
     doc, start, end = parsed
+    if iri != f"{doc}#char={start},{end}":
+        raise BadRequest(f"Write the offsets without leading zeros: <{doc}#char={start},{end}>",
+                         detail={"iri": iri, "canonical": f"{doc}#char={start},{end}"})
     texts = article_texts(store, [doc])
     if doc not in texts:
         raise NotFound(f"No article <{doc}> with a text in this dataset.", detail={"iri": iri, "article": doc})
