@@ -125,10 +125,10 @@ class GuardedChannel(HTTPChannel):
         """Why this connection should be closed now, or None."""
         if self.draining_until:
             return "still sends a refused body" if now > self.draining_until else None
+        if self.total_outbufs_len:  # also while the app still writes an answer over response_buffer_mb
+            return "reads too slowly" if now - self.last_activity > send_timeout else None
         if self.requests:  # the app is answering: its own time budget applies
             return None
-        if self.total_outbufs_len:
-            return "reads too slowly" if now - self.last_activity > send_timeout else None
         if self.request is not None:
             return "sends its request too slowly" if now - self.receiving_since > request_timeout else None
         return "is idle" if now - self.last_activity > request_timeout else None
@@ -176,6 +176,8 @@ class GuardedServer(TcpWSGIServer):
     def _log_refused(self, host: str) -> None:
         now = time.monotonic()
         if now - self.refused_logged.get(host, -60.0) >= 60.0:
+            if len(self.refused_logged) > 10_000:  # many addresses: forget, do not grow
+                self.refused_logged.clear()
             self.refused_logged[host] = now
             log.warning("%s has %d connections open (the most one address may have): closing more", host, self.per_client)
 
@@ -184,7 +186,7 @@ class GuardedServer(TcpWSGIServer):
         for channel in list(self.active_channels.values()):
             reason = channel.overdue(now, self.request_timeout, self.send_timeout) if isinstance(channel, GuardedChannel) else None
             if reason and not channel.will_close:
-                log.info("closing a connection from %s that %s", channel.addr[0] if channel.addr else "?", reason)
+                log.debug("closing a connection from %s that %s", channel.addr[0] if channel.addr else "?", reason)
                 channel.will_close = True
 
 
