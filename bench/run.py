@@ -302,9 +302,18 @@ def main(argv=None) -> None:
     parser.add_argument("--small", type=int, default=1000, help="articles in the small store (dump memory growth); 0: skip")
     parser.add_argument("--workdir", default=str(REPO / "build" / "bench"))
     parser.add_argument("--note", default="", help="a sentence for the report (e.g. what else ran on the machine)")
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
+                        help="measure how costs grow at these corpus sizes (e.g. 1000,10000,100000); see bench/scaling.py")
+    parser.add_argument("--keep", action="store_true", help="with --sizes: keep the sizes measured earlier today in the results")
     args = parser.parse_args(argv)
     if oxigraph_executable() is None:
         parser.error("the oxigraph CLI is missing: pip install 'oxigraph>=0.5.13,<0.6' (make install does)")
+    if args.sizes:
+        from .scaling import run_sizes
+
+        out = run_sizes(args.sizes, args, machine())
+        log(f"wrote {out.relative_to(REPO)} and docs/performance.md")
+        return
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": machine(), "articles": args.articles, "seed": args.seed, "duration_s": args.duration,
