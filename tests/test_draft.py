@@ -16,6 +16,7 @@ from tests.conftest import FIXTURES, REPO, SLUG, data_folder
 
 REAL = REPO / "data" / "articles" / SLUG
 SECOND = FIXTURES / "draft" / "madeup-istanbul-shipping-talks-2025-03-14"
+THIRD = FIXTURES / "draft" / "madeup-eu-china-call-2025-04-09"
 
 
 @pytest.fixture(scope="module")
@@ -257,6 +258,8 @@ def test_second_article_stays_above_its_measured_floor(tmp_path):
     s = _scores(SECOND, Gazetteer.from_data(data_folder(tmp_path, REAL)))
     assert s["entities"]["recall"] >= 0.85 and s["quotes with speaker"]["recall"] >= 0.75
     assert s["numbers"]["recall"] >= 0.8 and s["dates"]["recall"] >= 0.8
+    third = _scores(THIRD, Gazetteer.from_data(data_folder(tmp_path / "3", REAL)))
+    assert third["entities"]["recall"] >= 0.85 and third["numbers"]["recall"] >= 0.8 and third["dates"]["recall"] >= 0.7
 
 
 def test_edit_lines_pair_nodes_and_count_changed_lines_once():
@@ -345,3 +348,20 @@ def test_drafting_leaves_the_given_gazetteer_unchanged(gazetteer):
     before = {k: set(v.forms) for k, v in gazetteer.known.items()}
     draft_article("Foreign Minister Anna Berg met Selim Karaca in Oslo.", date(2025, 3, 14), "x", gazetteer=gazetteer)
     assert {k: set(v.forms) for k, v in gazetteer.known.items()} == before
+
+
+def test_calls_visits_spokespeople_and_offices_of_bodies(gazetteer):
+    text = ("European Commission President Ursula Keller spoke by phone on Tuesday with Chinese Premier Wen Liqiang, "
+            "a Commission spokesperson said. The call lasted 45 minutes. Dozens of firms complained. "
+            "Hungarian Prime Minister Gabor Vass will visit Washington on Friday.")
+    _, nodes = draft(text, gazetteer, day=date(2025, 4, 9))
+    call = next(n for n in by_class(nodes, "Meeting"))
+    assert call.props["date"] == date(2025, 4, 8) and call.props["duration"] == "PT45M" and len(call.spans) == 2
+    visit = by_class(nodes, "Visit")[0]
+    assert visit.props["place"] == "place/washington" and visit.props["date"] == date(2025, 4, 11)
+    assert "state/united-states" not in nodes  # "visit Washington" is the city
+    office = nodes["office/european-commission-president"]
+    assert office.label == "President of the European Commission" and office.props["officeOf"] == "org/european-commission"
+    said = next(p for p in by_class(nodes, "Position") if p.props["reportingVerb"] == "said")
+    assert said.props["holder"] == "org/european-commission"
+    assert {n.props["quantityPhrase"] for n in by_class(nodes, "Quantity")} == {"45 minutes", "Dozens of firms"}

@@ -17,6 +17,7 @@ from tests.conftest import FIXTURES, ONTOLOGY, REPO, SLUG, data_folder
 
 REAL = REPO / "data" / "articles" / SLUG
 SECOND = FIXTURES / "draft" / "madeup-istanbul-shipping-talks-2025-03-14"
+THIRD = FIXTURES / "draft" / "madeup-eu-china-call-2025-04-09"
 
 
 def run(*args):
@@ -50,8 +51,8 @@ def test_draft_copies_verbatim_and_marks_every_proposal(tmp_path):
     assert valid.exit_code == 0, valid.output
 
 
-@pytest.mark.parametrize("article, day, others", [(REAL, "2025-02-19", [SECOND]), (SECOND, "2025-03-14", [REAL])],
-                         ids=["real", "second"])
+@pytest.mark.parametrize("article, day, others", [(REAL, "2025-02-19", [SECOND]), (SECOND, "2025-03-14", [REAL]),
+                                                  (THIRD, "2025-04-09", [REAL, SECOND])], ids=["real", "second", "third"])
 def test_accept_all_builds_without_edits(tmp_path, article, day, others):
     data = data_folder(tmp_path / "data", *others)
     result = run("draft", article / "article.txt", "--date", day, "--slug", "drafted", "--data", data, "--accept-all")

@@ -18,7 +18,7 @@ TRIGGERS = [
     (r"(?:round of |peace )?talks|negotiations|discussions|(?:second|third|fourth|next|new) round", "talks", "Talks", "046", "CONSULT"),
     (r"(?:emergency )?meeting|summit|met", "talks", "Meeting", "040", "CONSULT"),
     (r"visit(?:ed)?", "visit", "Visit", "042", "CONSULT"),
-    (r"phone call", "call", "Meeting", "040", "CONSULT"),
+    (r"spoke by (?:tele)?phone|(?:phone|telephone|video) call|call", "call", "Meeting", "040", "CONSULT"),
     (r"(?:drone |missile |air ?)?(?:strikes?|attacks?)|struck|(?:drone|missile) hit", "strike", "Strike", "195", "ASSAULT"),
     (r"war|conflict", "war", "ArmedConflict", None, None),
     (r"invasion", "invasion", "Invasion", "192", "ASSAULT"),
@@ -44,6 +44,8 @@ def propose(ctx: Context) -> list[str]:
         _, family, cls, cameo, plover = TRIGGERS[i]
         start, end = match.start(), match.end()
         sentence = ctx.sentence_at(start)
+        if match.group() == "call" and not re.search(r"\b(?:the|The|a|their|his|her)[ \t]+$", ctx.text[max(0, start - 6):start]):
+            continue  # "call" the verb
         if family == "strike" and re.search(r"\b(?:to|could|would|may|might|will|can|did)\s+$", ctx.text[max(0, start - 7):start]):
             continue  # "managed to strike": a verb, not an event of its own
         if ctx.in_heading(start):
@@ -91,6 +93,9 @@ def _new_event(ctx: Context, match, family, cls, cameo, plover, sentence) -> str
     persons = ctx.mentions_in(*sentence, ("person",))
     place = (_after_in(ctx, places, end, sentence) or _after_in(ctx, states, end, sentence)
              if family in ("war", "visit", "strike", "invasion") else None) or _nearest(places, start)
+    if family == "visit" and place is None:  # "will visit Washington"
+        direct = [m for m in ctx.mentions_in(end, sentence[1], ("place", "state")) if not ctx.text[end:m.start].strip()]
+        place = direct[0].ids[0] if direct else None
     props: dict = {}
     who = None
     if family == "visit":

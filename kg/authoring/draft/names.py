@@ -45,7 +45,7 @@ MONTHS = {"January", "February", "March", "April", "May", "June", "July", "Augus
 WEEKDAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 _CAPRUN = re.compile(r"[A-Z][\w’'.-]*(?: (?:(?:of|for|and|the) )*[A-Z][\w’'.-]*)*")
 _OFFICE = re.compile(
-    r"\b(?P<office>(?P<qual>(?:(?:" + "|".join(re.escape(q) for q in _QUAL_WORDS) + r")[ \t]+)*)"
+    r"\b(?P<office>(?P<qual>(?:(?:" + "|".join(re.escape(q) for q in _QUAL_WORDS) + r"|[A-Z][a-z]+)[ \t]+)*?)"
     r"(?P<title>" + "|".join(re.escape(t) for t in TITLES) + r"))[ \t]+(?P<name>" + _NAME + r")"
 )
 _OCCUPATION = re.compile(r"\b(?P<occ>" + "|".join(OCCUPATIONS) + r")[ \t]+(?P<name>" + _NAME + r")")
@@ -73,6 +73,11 @@ def propose(ctx: Context) -> None:
         if known is not None and abbreviation not in known.forms:
             ctx.gazetteer.add(Known(known.id, known.a, known.label, {abbreviation}))
     _dateline(ctx)
+    for name, (kind, cls, state) in FIXED.items():
+        not_longer = r"(?![ \t]+[A-Z])" if name == "the West" else ""  # not "the West Bank"
+        for match in re.finditer(rf"\b{re.escape(name)}\b{not_longer}", text):
+            _new_entity(ctx, kind, cls, name, match.start(), match.end(), "fixed-name", 0.8,
+                        partOfParty=_state_id(ctx, state))
     for match in _OFFICE.finditer(text):
         if not ctx.in_heading(match.start()):
             _titled_person(ctx, match)
@@ -84,10 +89,6 @@ def propose(ctx: Context) -> None:
     for match in _LOCAL_ORG.finditer(text):
         _new_entity(ctx, "org", "GovernmentBody", match.group("org"), match.start("org"), match.end("org"),
                     "local-government", 0.7)
-    for name, (kind, cls, state) in FIXED.items():
-        for match in re.finditer(rf"\b{re.escape(name)}\b(?![ \t]+[A-Z])", text):  # not "the West Bank"
-            _new_entity(ctx, kind, cls, name, match.start(), match.end(), "fixed-name", 0.8,
-                        partOfParty=_state_id(ctx, state))
     for match in _POSSESSIVE_BODY.finditer(text):
         state = _known_form(ctx, match.group("state"), ("state",))
         if state is not None:
@@ -172,41 +173,80 @@ def _state_of(ctx: Context, qual: str) -> Known | None:
     return None
 
 
+def _qualifier(ctx: Context, match: re.Match) -> tuple[str, int, Known | None]:
+    """The words before a title that name its state or body ("U.S.",
+    "European Commission"), their start, and that state or body; words
+    that name neither ("Under", "Then") are not part of the office."""
+    raw = match.group("qual")
+    words = raw.split()
+    for i in range(len(words)):
+        candidate = " ".join(words[i:])
+        if all(w in _QUAL_WORDS or w in ("White", "House") for w in words[i:]):
+            found = _state_of(ctx, candidate)
+        else:
+            found = _org_of(ctx, candidate)
+        if found is not None:
+            return candidate, match.start("qual") + raw.rfind(candidate), found
+    return "", match.start("title"), None
+
+
 def _titled_person(ctx: Context, match: re.Match) -> None:
-    name, title, qual = _no_possessive(match.group("name")), match.group("title"), match.group("qual").strip()
+    name, title = _no_possessive(match.group("name")), match.group("title")
     if name.split()[0] in MONTHS | WEEKDAYS | set(DEMONYMS) or _known_form(ctx, name.split()[0], ("state", "org", "place")):
         return
     person = _person(ctx, name, match.start("name"), match.start("name") + len(name), "titled-name", 0.85, prefix=title)
     if person is None:
         return
-    office_text = match.group("office")
+    qual, office_start, qualified = _qualifier(ctx, match)
+    office_text = ctx.text[office_start:match.end("office")]
     known_office = _known_form(ctx, office_text, ("office",)) or _known_form(ctx, f"{title} {name}", ("office",))
     rule, confidence = "titled-name", 0.75
     if known_office is not None:
         office = ctx.node(known_office.id, known_office.a, known_office.label, "gazetteer", 0.85)
     else:
-        state = _state_of(ctx, qual) if qual else _state_in_sentence(ctx, match.end())
+        state = qualified if qual else _state_in_sentence(ctx, match.end())
         if state is None:
             return  # "President X" and no country in sight: the office is the curator's call
         if not qual:
             rule, confidence = "title-state-in-sentence", 0.4
         short = "us" if state.label == "United States" else slugify(qual or state.label)
-        label = f"{title} of {'the ' if state.label.startswith('United') else ''}{state.label}"
+        the = "the " if state.label.startswith("United") or state.id.startswith("org/") else ""
+        label = f"{title} of {the}{state.label}"
         known = ctx.gazetteer.by_label(label, ("office",)) or ctx.gazetteer.known.get(f"office/{short}-{slugify(title)}")
         ident = known.id if known else f"office/{short}-{slugify(title)}"
         office = ctx.node(ident, "Office", known.label if known else label, rule, confidence, officeOf=state.id)
-        if state.id not in ctx.nodes and qual:  # the state itself needs evidence: the adjective
-            ctx.entity(state, "demonym", 0.5, match.start("qual"), match.start("qual") + len(qual))
-    office.add_span(match.start("office"), match.end("office"))
-    before = ctx.text[max(0, match.start() - 12):match.start()]
+        if state.id not in ctx.nodes and qual and state.id.startswith("state/"):  # evidence: the adjective
+            ctx.entity(state, "demonym", 0.5, office_start, office_start + len(qual))
+    office.add_span(office_start, match.end("office"))
+    before = ctx.text[max(0, office_start - 12):office_start]
     holding = ctx.node(f"holding/{person.id.split('/')[1]}-{office.id.split('/')[1]}", "OfficeHolding",
                        f"{person.label}, {office_text}", rule, confidence + 0.05,
                        officeHolder=person.id, office=office.id, isCurrent="former" not in before)
-    holding.add_span(match.start(), match.end())
+    holding.add_span(office_start, match.end())
 
 
 def _no_possessive(name: str) -> str:
     return re.sub(r"[’']s$", "", name)
+
+
+def _org_of(ctx: Context, qual: str) -> Known | None:
+    """The organisation a qualifier names ("European Commission President")."""
+    known = _known_form(ctx, qual, ("org",))
+    if known is None and any(qual.endswith(head) for head in ORG_HEADS):
+        known = Known(f"org/{slugify(qual)}", ORG_HEADS[next(h for h in ORG_HEADS if qual.endswith(h))], qual, {qual})
+        ctx.gazetteer.add(known)
+        ctx.new_rules.setdefault(known.id, ("organisation-name", 0.7))
+        _head_form(ctx, known)
+    return known
+
+
+def _head_form(ctx: Context, known: Known | None) -> None:
+    """ "the Commission" after "the European Commission": the head word
+    names the body too, while no other entity has it."""
+    head = known.label.split()[-1] if known is not None else ""
+    if head in ("Commission", "Council", "Parliament", "Assembly") and " " in known.label \
+            and _known_form(ctx, head) is None:
+        ctx.gazetteer.add(Known(known.id, known.a, known.label, {head}))
 
 
 def _state_in_sentence(ctx: Context, pos: int) -> Known | None:
@@ -248,6 +288,7 @@ def _capitalised_run(ctx: Context, match: re.Match) -> None:
     for head, cls in ORG_HEADS.items():
         if head in words[-2:] or run.endswith(head):
             _new_entity(ctx, "org", cls, run, start, start + len(run), "organisation-name", 0.7)
+            _head_form(ctx, _known_form(ctx, run, ("org",)))
             return
     for head, cls in PLACE_HEADS.items():
         if words[-1] == head:
@@ -303,7 +344,9 @@ def _choose(ctx: Context, mention: Mention, dateline) -> str:
     if len(ids) == 1:
         return ids[0]
     in_dateline = dateline and dateline[0] <= mention.start < dateline[1]
-    order = ("place",) if in_dateline else ("state", "org", "person", "group", "place")
+    visited = re.search(r"\b(?:visit|visits|visited|visiting|arrived in|flew to|travel(?:led)? to)[ \t]+$",
+                        ctx.text[max(0, mention.start - 20):mention.start])
+    order = ("place",) if in_dateline or visited else ("state", "org", "person", "group", "place")
     return sorted(ids, key=lambda i: order.index(i.split("/")[0]) if i.split("/")[0] in order else 9)[0]
 
 

@@ -28,8 +28,8 @@ STOP = {"of", "and", "or", "to", "in", "on", "at", "for", "from", "with", "by", 
 _COUNT = re.compile(r"\b" + _NUMBER + r"(?P<np>(?:\s+(?:[A-Z][a-z]+|[a-z][a-z-]*)){1,3})?")
 _SUM = re.compile(r"\b(?:a|an|one)\s+(?P<first>[a-z]+(?:\s+[a-z]+)?)\s+and\s+(?:his|her|their|its)\s+"
                   r"(?P<num>" + _WORD + r"|\d+)\s+(?P<noun>[a-z]+)")
-_VAGUE = re.compile(r"\b(?P<phrase>(?:a significant number|a large number|a number|a handful|several(?: more)?|"
-                    r"multiple|numerous|dozens|hundreds|thousands|many)(?P<np>(?:\s+(?!of\b)[a-z][a-z-]*){0,2}))|"
+_VAGUE = re.compile(r"\b(?P<phrase>(?i:a significant number|a large number|a number|a handful|several(?: more)?|"
+                    r"multiple|numerous|dozens|hundreds|thousands|many)(?P<np>(?:\s+of)?(?:\s+(?!of\b)[a-z][a-z-]*){0,2}))|"
                     r"\b(?P<some>some)(?=\s+\w+ed\b)")
 KINDS = [  # (noun pattern, verb pattern near it, kind)
     (r"drones?|number|some", r"fired|launched", "dip:DronesLaunched"),
@@ -83,15 +83,19 @@ def propose(ctx: Context) -> list[str]:
             add(match.start("some"), match.end("some"), None, False, "some")
             continue
         words = (match.group("np") or "").split()
-        if any(w in STOP for w in words):
-            words = words[:[w in STOP for w in words].index(True)]
-        phrase_end = match.start("phrase") + len(match.group("phrase")) - len(match.group("np") or "") \
-            + len(" ".join([""] + words))
+        lead, rest = words[:1] == ["of"], words[1:] if words[:1] == ["of"] else words
+        if any(w in STOP for w in rest):
+            rest = rest[:[w in STOP for w in rest].index(True)]
+        plural = [i for i, w in enumerate(rest) if w.endswith(("s", "men")) or w in ("people", "children", "staff")]
+        if plural and rest and not rest[-1].endswith(("s", "men")):
+            rest = rest[: plural[-1] + 1]  # "dozens of firms complained": the noun ends the phrase
+        words = (["of"] if lead else []) + rest if rest else []  # "dozens of firms"
         base = match.group("phrase")[: len(match.group("phrase")) - len(match.group("np") or "")]
-        if base.startswith("a ") and words and not words[-1].endswith("s"):
+        phrase_end = _phrase_end(text, match.start("phrase") + len(base), words)
+        if base.lower().startswith("a ") and words and not words[-1].endswith("s"):
             phrase_end = match.start("phrase") + len(base)  # "a significant number intercepted"
             words = []
-        if not words and base in ("several", "many", "multiple", "numerous"):
+        if not words and base.lower() in ("several", "many", "multiple", "numerous"):
             continue
         add(match.start("phrase"), phrase_end, None, False, words[-1] if words else base.split()[-1])
     return made

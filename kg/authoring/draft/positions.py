@@ -46,6 +46,11 @@ def holder_before(ctx: Context, sent_start: int, pos: int):
                  if n.a == "Participation" and n.props.get("role") == "dip:Negotiator"][:2]
         if len(sides) == 2:
             return sides, "both-sides"
+    spokes = re.search(r"\b(?:[Aa]n?|[Tt]he)[ \t]+((?:[A-Z][\w’'.-]*[ \t]+)+)spokes(?:person|man|woman)[ \t]+$", before)
+    if spokes:  # "a Commission spokesperson said": the body speaks
+        inside = ctx.mentions_in(sent_start + spokes.start(1), sent_start + spokes.end(1), PARTY_KINDS)
+        if inside:
+            return inside[-1].ids[0], "spokesperson"
     who = re.search(r",\s+who\s+$", before)
     if who:  # "concerns among Kyiv and its European allies, who fear"
         clause = ctx.mentions_in(max(sent_start, sent_start + who.start() - 80), sent_start + who.start(), PARTY_KINDS)
@@ -174,7 +179,7 @@ def _position(ctx: Context, sentence, verb: str, verb_span, holder, how, stance,
     ident = ctx.new_id("position", f"{tag}-{slugify(' '.join(words[:5]), 40)}")
     confidence = {"person-before": 0.7, "according-to": 0.75, "unattributed": 0.6, "pronoun": 0.6,
                   "party-before": 0.55, "none": 0.35, "both-sides": 0.45, "relative-clause": 0.55,
-                  "possessive-noun": 0.5}[how]
+                  "possessive-noun": 0.5, "spokesperson": 0.65}[how]
     node = ctx.node(ident, "Position", f"{who} {verb}: {short}", f"position-{how}", confidence, **props)
     node.add_span(*sentence)
     return ident
