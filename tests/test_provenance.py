@@ -179,3 +179,11 @@ def test_search_hits_name_their_articles(client):
     text = page(client, "/search?q=Marco%20Rubio")
     first = text.split('<ol class="results">', 1)[1].split("</li>", 1)[0]
     assert TITLES[REAL] in first and TITLES[OTHER] in first and f"({PUBLISHER}, 2025-03-01)" in first
+
+
+def test_sources_are_capped_and_say_there_are_more(store):
+    from kg.views.citation import cited_sources
+
+    assert [s.iri for s in cited_sources(store, RUBIO)] == [REAL, OTHER] and not cited_sources(store, RUBIO).more
+    first = cited_sources(store, RUBIO, limit=1)
+    assert len(first) == 1 and first.more

@@ -32,7 +32,7 @@ from kg.model.terms import sparql_iri, values_clause
 from kg.views.labels import Labels
 
 QUOTE_MAX = 200  # a longer quote is cut in the middle in a citation line
-MAX_SOURCES = 50  # articles listed as an entity's sources
+MAX_SOURCES = 20  # articles listed as an entity's sources (the first in IRI order)
 
 
 @dataclass(frozen=True)
@@ -97,11 +97,20 @@ def _sources(store, pattern: str, with_text: bool = False) -> tuple[dict[str, st
 
 def cited_sources(store, iri: str, limit: int = MAX_SOURCES) -> list[Source]:
     """The articles whose words are evidence for ``iri`` (a span IRI names
-    its article), in date order, in one query."""
-    pattern = (f"{{ SELECT DISTINCT ?a WHERE {{ {sparql_iri(iri)} <{DIP.evidence}> ?s "
-               f'BIND(IRI(STRBEFORE(STR(?s), "#char=")) AS ?a) FILTER(BOUND(?a)) }} ORDER BY ?a LIMIT {int(limit)} }}')
-    found = _sources(store, pattern)[1]
-    return sorted(found.values(), key=lambda s: (s.date, s.iri))
+    its article; at most ``limit``), in date order, in two queries."""
+    query = (f"SELECT DISTINCT ?a WHERE {{ {sparql_iri(iri)} <{DIP.evidence}> ?s "
+             f'BIND(STRBEFORE(STR(?s), "#char=") AS ?a) }} LIMIT {int(limit) + 1}')
+    articles = sorted({row["a"].value for row in store.query(query, union_default_graph=True)} - {""})
+    found = _sources(store, values_clause("a", articles[:limit]))[1] if articles else {}
+    return SourceList(sorted(found.values(), key=lambda s: (s.date, s.iri)), more=len(articles) > limit)
+
+
+class SourceList(list):
+    """Sources; ``more``: the node is cited by more articles than listed."""
+
+    def __init__(self, items=(), more: bool = False):
+        super().__init__(items)
+        self.more = more
 
 
 def short_quote(text: str, limit: int = QUOTE_MAX) -> str:
@@ -258,7 +267,7 @@ def provenance(store, page) -> dict:
         for group in page.groups:
             group.rows = [r for r in group.rows if r.prop not in PER_ARTICLE]
         page.groups = [g for g in page.groups if g.rows]
-    return {"sources": [Cited(s, article_citation(s)) for s in found], "per_article": shown}
+    return {"sources": [Cited(s, article_citation(s)) for s in found], "more_sources": found.more, "per_article": shown}
 
 
 def mentioned_in(store, iris, per_node: int = 3, nodes: int = 10) -> dict[str, list[Source]]:
