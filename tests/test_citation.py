@@ -145,3 +145,18 @@ def test_the_canonical_span_iri_is_named_when_refused(client):
     assert body["canonical"] == SPAN and SPAN in body["message"]
     body = client.get(span_url(OTHER + "#char=0,100000", ".json")).get_json()
     assert "has 143 characters" in body["message"]
+
+
+def test_random_span_iris_never_500(client):
+    import random
+
+    rng = random.Random(11)
+    pieces = [OTHER, REAL, "https://kg.example.org/id/article/", "#", "#char=", "char=", ",", "-1", "0", "43", "99999999999999",
+              "%", "%zz", "\u00e9", "\ufffd", "<", ">", " ", '"', "{", "}", "\\", "\x00", "\n", "a" * 300, "?span=1,2", "&iri="]
+    for _ in range(150):
+        iri = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
+        for suffix in ("", ".json"):
+            resp = client.get(span_url(iri, suffix))
+            assert resp.status_code in (200, 400, 404), (iri, resp.status_code)
+            if resp.status_code != 200 and suffix:
+                assert resp.get_json()["status"] == resp.status_code
