@@ -365,3 +365,11 @@ def test_calls_visits_spokespeople_and_offices_of_bodies(gazetteer):
     said = next(p for p in by_class(nodes, "Position") if p.props["reportingVerb"] == "said")
     assert said.props["holder"] == "org/european-commission"
     assert {n.props["quantityPhrase"] for n in by_class(nodes, "Quantity")} == {"45 minutes", "Dozens of firms"}
+
+
+def test_a_name_whose_first_word_is_used_alone():
+    _, nodes = draft("Chinese Premier Wen Liqiang spoke. Wen said China was \"open to dialogue\".")
+    person = nodes["person/wen-liqiang"]
+    assert "Wen" in person.alt
+    (quote,) = by_class(nodes, "Quotation")
+    assert quote.props["speaker"] == "person/wen-liqiang"

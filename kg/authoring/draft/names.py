@@ -146,6 +146,9 @@ def _person(ctx: Context, name: str, start: int, end: int, rule: str, conf: floa
     if known is None:
         parts = name.split()
         known = Known(f"person/{slugify(name)}", "Person", name, {name, parts[-1]})
+        alone = re.search(rf"\b{re.escape(parts[0])}\b(?![ \t]+{re.escape(parts[1])})", ctx.text)
+        if alone and _known_form(ctx, parts[0]) is None:  # "Wen said" after "Wen Liqiang": family name first
+            known.forms.add(parts[0])
     else:
         known.forms.add(name)
         if len(name.split()) > 1 and name == known.label:  # "Rubio" after "Marco Rubio"
