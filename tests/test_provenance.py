@@ -187,3 +187,20 @@ def test_sources_are_capped_and_say_there_are_more(store):
     assert [s.iri for s in cited_sources(store, RUBIO)] == [REAL, OTHER] and not cited_sources(store, RUBIO).more
     first = cited_sources(store, RUBIO, limit=1)
     assert len(first) == 1 and first.more
+
+
+PAGES = ("/id/person/marco-rubio.html", "/id/event/riyadh-talks.html", "/id/event/dolynska-drone-strike.html",
+         "/article/madeup-rubio-visit-2025-03-01?span=32,43", "/article/riyadh-talks-2025-02-19", "/search?q=Rubio",
+         "/span?iri=" + OTHER.replace("/", "%2F").replace(":", "%3A") + "%23char%3D32%2C43")
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_with_sources_and_citations_are_valid_html5_with_unique_ids(client, url):
+    import html5rdf
+
+    text = page(client, url)
+    parser = html5rdf.HTMLParser()
+    parser.parse(text)
+    assert parser.errors == [], url
+    ids = re.findall(r'\sid="([^"]+)"', text)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
