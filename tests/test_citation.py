@@ -160,3 +160,12 @@ def test_random_span_iris_never_500(client):
             assert resp.status_code in (200, 400, 404), (iri, resp.status_code)
             if resp.status_code != 200 and suffix:
                 assert resp.get_json()["status"] == resp.status_code
+
+
+def test_the_span_page_negotiates_like_every_page(client):
+    by_accept = client.get(span_url(SPAN), headers={"Accept": "application/json"})
+    assert by_accept.headers["Vary"] == "Accept" and by_accept.get_json()["span_page"]["iri"] == SPAN
+    assert client.get(span_url(SPAN) + "&format=json").get_json() == by_accept.get_json()
+    assert client.get(span_url(SPAN), headers={"Accept": "text/turtle"}).status_code == 406
+    link = client.get(span_url(SPAN, ".json")).headers["Link"]
+    assert f'<{span_url(SPAN)}>; rel="alternate"; type="text/html"' in link
