@@ -55,13 +55,18 @@ def idle(host: str, port: int, count: int, sources: tuple[str, ...] = ("127.0.0.
     return opened
 
 
-def slow_readers(host: str, port: int, count: int, path: str, first_source: int = 10) -> list[socket.socket]:
+def slow_readers(host: str, port: int, count: int, path: str, first_source: int = 10,
+                 one_by_one: bool = False) -> list[socket.socket]:
     """``count`` connections that ask for ``path`` and never read the answer
     (a tiny receive buffer, so the server cannot push it all into the kernel),
     each from its own address 127.0.0.<first_source + i> so that no
-    per-client query cap turns them away."""
+    per-client query cap turns them away. ``one_by_one``: each waits (up to
+    30 s) for its answer to begin before the next asks, so that the big
+    queries never wait for each other (the fair-share rule would stop them)."""
     opened = []
     for i in range(count):
+        if one_by_one and opened:
+            answering(opened[-1:], timeout=30.0)
         source = f"127.0.0.{first_source + i}"
         try:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -132,13 +137,14 @@ def attack(url: str, idle_count: int, slow_count: int, cheap: int, *, big_path: 
     parts = urllib.parse.urlsplit(url)
     host, port = parts.hostname, parts.port
     prefix = parts.path.rstrip("/")
+    # A result is sent only once its query has finished: when every slow
+    # reader has the first bytes of its answer, what is measured next is the
+    # connections, not query workers still busy with the big queries.
+    held_slow = slow_readers(host, port, slow_count, big_path or sparql_path(BIG_QUERY, prefix + "/sparql"), one_by_one=True)
+    answering(held_slow, timeout=30.0)
+    slow_ok = sum(1 for s in held_slow if _peek(s, 12) == b"HTTP/1.1 200")
     held_idle = idle(host, port, idle_count, idle_sources)
-    held_slow = slow_readers(host, port, slow_count, big_path or sparql_path(BIG_QUERY, prefix + "/sparql"))
     try:
-        # A result is sent only once its query has finished: when every slow
-        # reader has the first bytes of its answer, what is measured next is
-        # the connections, not query workers still busy with the big queries.
-        answering(held_slow, timeout=30.0)
         time.sleep(settle)
         answers = cheap_latencies(host, port, cheap, path=sparql_path(CHEAP_QUERY, prefix + "/sparql"))
     finally:
@@ -146,7 +152,7 @@ def attack(url: str, idle_count: int, slow_count: int, cheap: int, *, big_path: 
         close_all(held_idle)
         close_all(held_slow)
     ok = [a for a in answers if a.status == 200]
-    return {"idle_opened": len(held_idle), "idle_still_open": open_idle, "slow_opened": len(held_slow),
+    return {"idle_opened": len(held_idle), "idle_still_open": open_idle, "slow_opened": len(held_slow), "slow_answered_200": slow_ok,
             "cheap": len(answers), "ok": len(ok), "p95_s": round(p95(answers), 3),
             "max_s": round(max(a.seconds for a in answers), 3), "statuses": sorted({a.status for a in answers})}
 
@@ -168,6 +174,14 @@ def _has_bytes(sock: socket.socket) -> bool:
         return False
     except OSError:
         return True
+
+
+def _peek(sock: socket.socket, size: int) -> bytes:
+    """The first ``size`` bytes waiting on ``sock``, left there."""
+    try:
+        return sock.recv(size, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except OSError:
+        return b""
 
 
 def _still_open(sock: socket.socket) -> bool:

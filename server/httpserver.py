@@ -185,9 +185,12 @@ class GuardedServer(TcpWSGIServer):
         """Close connections idle, slow to send their request, or not reading."""
         for channel in list(self.active_channels.values()):
             reason = channel.overdue(now, self.request_timeout, self.send_timeout) if isinstance(channel, GuardedChannel) else None
-            if reason and not channel.will_close:
+            if reason:
                 log.debug("closing a connection from %s that %s", channel.addr[0] if channel.addr else "?", reason)
-                channel.will_close = True
+                # At once: a flag (will_close) would wait for the socket to
+                # become writable, which a reader that takes nothing never lets
+                # happen. A thread writing to it is woken and stops.
+                channel.handle_close()
 
 
 def _file_limit(connections: int) -> int:
