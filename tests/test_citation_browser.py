@@ -95,3 +95,18 @@ def test_without_scripts_the_citation_is_text_and_no_button_shows(browser, serve
     expect(page.locator("button.copy").first).to_be_hidden()
     assert page.locator("button.copy:visible").count() == 0
     context.close()
+
+
+def test_a_span_iri_opened_in_a_browser_shows_the_words_marked_in_the_article(browser, server):  # noqa: F811
+    """``{base}id/article/SLUG#char=32,43`` is served at ``/id/article/SLUG``: 303 to the
+    article's page, which sends the fragment on to the article view with the span marked."""
+    from playwright.sync_api import expect
+
+    context, page = new_page(browser, server)
+    page.goto(server.url + "id/article/madeup-rubio-visit-2025-03-01#char=32,43")
+    page.wait_for_url("**/article/madeup-rubio-visit-2025-03-01?span=32,43#char=32,43")
+    expect(page.locator(".article-text mark")).to_have_text("Marco Rubio")
+    expect(page.locator("#marked-cite")).to_contain_text("characters 32–43")
+    page.goto(server.url + "id/article/madeup-rubio-visit-2025-03-01.html")  # no fragment: the page stays
+    expect(page.locator("h1")).to_have_text("Made-up test fixture: Rubio visits Riyadh")
+    context.close()

@@ -2,6 +2,19 @@
 // data-copy="ID" copies the text of the element ID; one with
 // data-copy-text copies that text. Buttons are hidden in the HTML and shown
 // here, so a page without scripts shows the text, selectable, and no dead button.
+//
+// Also: a span IRI {article IRI}#char=s,e dereferenced in a browser lands on
+// the article's entity page with the fragment; that page has no such anchor,
+// so it goes on to the article view with the span marked (the link
+// "Read the article" names it).
+(function () {
+  "use strict";
+  var m = /^#char=(\d+),(\d+)$/.exec(window.location.hash);
+  var read = document.querySelector('p.read a[href^="/article/"]');
+  if (m && read && !document.getElementById(window.location.hash.slice(1))) {
+    window.location.replace(read.getAttribute("href") + "?span=" + m[1] + "," + m[2] + window.location.hash);
+  }
+})();
 (function () {
   "use strict";
   function textOf(button) {
