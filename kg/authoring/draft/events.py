@@ -53,23 +53,21 @@ def propose(ctx: Context) -> list[str]:
                 ctx.nodes[firsts[family]].add_span(*sentence)
             continue
         definite = _DEFINITE.search(ctx.text[max(sentence[0], start - 30):start]) and family in firsts
-        same_sentence = [ident for _, _, ident in ctx.events_in(sentence[0], start)
-                         if ctx.nodes[ident].rule.startswith(f"trigger-{family}")]
-        if same_sentence:  # "met ... for a second round of talks": one event
-            ctx.event_mentions.append((start, end, same_sentence[-1]))
-            continue
-        if definite or (family in ("war",) and family in firsts):
+        if definite or (family in ("war",) and family in firsts):  # "the talks": the article's first talks
             node = ctx.nodes[firsts[family]]
             if len(node.spans) < 4 and not any(s <= start < e for s, e in node.spans):
                 node.add_span(*_clause(ctx, sentence, start, end))
             ctx.event_mentions.append((start, end, node.id))
             continue
+        same_sentence = [ident for _, _, ident in ctx.events_in(sentence[0], start)
+                         if ctx.nodes[ident].rule.startswith(f"trigger-{family}")]
+        if same_sentence:  # "met ... for a second round of talks": one event
+            ctx.event_mentions.append((start, end, same_sentence[-1]))
+            continue
         if cls == "Meeting" and re.search(r"\b(?:talks|negotiations|round)\b", ctx.text[end:sentence[1]]):
             cls, cameo = "Talks", "046"  # "met ... for a second round of talks"
         ident = _new_event(ctx, match, family, cls, cameo, plover, sentence)
         firsts.setdefault(family, ident)
-        if family == "talks" and ctx.nodes[ident].a == "Meeting" and "talks" not in firsts:
-            firsts["talks"] = ident
         made.append(ident)
         ctx.event_mentions.append((start, end, ident))
     return made
