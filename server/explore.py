@@ -35,6 +35,8 @@ links.register(bp)
 CSV = F.Format("csv", "text/csv", "csv", "CSV")
 ATOM = F.Format("atom", "application/atom+xml", "atom", "Atom feed")
 EVENTS_PER_PAGE = 200
+STANCES_PER_PAGE = 100  # positions or changes on one page
+INDEX_CAP = 200  # holders and topics listed on the stances index
 STANCES_EXAMPLE = "stances-over-time"  # queries/examples/stances-over-time.rq
 
 
@@ -125,8 +127,15 @@ def _facets(everything) -> dict:
 # Stances over time
 # --------------------------------------------------------------------------
 
-def all_stances():
-    return cached(store(), "stances", lambda: stances_mod.load(store()))
+def all_stances() -> dict:
+    """Positions, changes, the index and the positions per subject
+    (computed once per store version)."""
+    def compute():
+        found = stances_mod.load(store())
+        changes = stances_mod.changes(found)
+        return {"positions": found, "changes": changes, "index": stances_mod.index(found),
+                "by_subject": stances_mod.by_subject(found, changes)}
+    return cached(store(), "stances", compute)
 
 
 def change_json(change) -> dict:
@@ -135,21 +144,40 @@ def change_json(change) -> dict:
             "before": change.before.to_json(links.href), "after": change.after.to_json(links.href)}
 
 
+def one_page(items: list, page_no: int, size: int) -> list:
+    return items[(page_no - 1) * size: page_no * size]
+
+
+def pages_of(*lengths: int, size: int) -> int:
+    return max(1, *(math.ceil(n / size) for n in lengths))
+
+
 @bp.get("/stances")
 @bp.get("/stances.json")
 def stances_index():
-    """Every holder and topic with positions, and every change of stance."""
+    """The holders and topics with most positions, and the changes of
+    stance, latest first, a page at a time."""
     fmt = representation()
-    found = all_stances()
-    changes = cached(store(), "stance-changes", lambda: stances_mod.changes(found))
-    index = stances_mod.index(found)
+    data = all_stances()
+    changes = data["changes"][::-1]
+    page_no = page_number()
+    pages = pages_of(len(changes), size=STANCES_PER_PAGE)
+    if page_no > pages:
+        raise NotFound(f"The changes of stance fill {pages} page(s).")
+    shown = one_page(changes, page_no, STANCES_PER_PAGE)
+    index = {name: rows[:INDEX_CAP] for name, rows in data["index"].items()}
     alts = twins("/stances")
     if fmt is JSON:
-        return respond(JSON, {"positions": len(found), "changes": [change_json(c) for c in changes],
+        return respond(JSON, {"positions": len(data["positions"]), "change_count": len(changes), "page": page_no, "pages": pages,
+                              "changes": [change_json(c) for c in shown],
+                              **{f"{name}_count": len(rows) for name, rows in data["index"].items()},
                               **{name: [{"iri": i, "label": lab, "positions": n, "page": stance_href(i)} for i, lab, n in rows]
                                  for name, rows in index.items()}}, alts)
-    return respond(F.HTML, render_template("stances.html", alternates=alts, index=index, changes=changes, total=len(found), alts=alts,
-                                           subject=None, held=[], on=[], example_url=example_url()), alts)
+    body = remembered(store(), ("stances", request.full_path), lambda: render_template(
+        "stances.html", alternates=alts, index=index, counts={k: len(v) for k, v in data["index"].items()}, changes=shown,
+        change_count=len(changes), total=len(data["positions"]), alts=alts, subject=None, held=[], on=[], held_count=0, on_count=0,
+        page_no=page_no, pages=pages, example_url=example_url()))
+    return respond(F.HTML, body, alts)
 
 
 def example_url() -> str:
@@ -169,26 +197,31 @@ bp.add_app_template_global(stance_href, "stance_href")
 @bp.get("/stances/<path:rest>")
 def stances_of(rest: str):
     """The positions one party holds and the positions taken on one topic
-    (a party, an event or a topic), with the changes of stance among them."""
+    (a party, an event or a topic), with the changes of stance among them;
+    each list a page at a time (``page``)."""
     fmt = representation()
     name = rest[: -len(".json")] if rest.endswith(".json") else rest
     iri = request.args.get("iri", "") if name == "resource" else links.iri_for_path(name)
-    found = all_stances()
-    mine = stances_mod.about(found, iri)
-    if not mine["held"] and not mine["on"]:
+    mine = all_stances()["by_subject"].get(iri)
+    if mine is None:
         raise NotFound(f"No positions are held by or taken on <{iri}>.", detail={"iri": iri})
-    changes = [c for c in cached(store(), "stance-changes", lambda: stances_mod.changes(found))
-               if iri in (c.holder[0], c.topic[0])]
+    page_no = page_number()
+    pages = pages_of(*(len(v) for v in mine.values()), size=STANCES_PER_PAGE)
+    if page_no > pages:
+        raise NotFound(f"These positions fill {pages} page(s).")
+    held, on, changes = (one_page(mine[k], page_no, STANCES_PER_PAGE) for k in ("held", "on", "changes"))
     label = Labels.load(store(), [iri]).label(iri)
-    path = "/stances/" + name
-    alts = twins(path)
+    alts = twins("/stances/" + name)
     if fmt is JSON:
-        return respond(JSON, {"iri": iri, "label": label, "page": links.href(iri),
-                              "held": [s.to_json(links.href) for s in mine["held"]],
-                              "on": [s.to_json(links.href) for s in mine["on"]],
+        return respond(JSON, {"iri": iri, "label": label, "page": links.href(iri), "page_no": page_no, "pages": pages,
+                              "held_count": len(mine["held"]), "on_count": len(mine["on"]), "change_count": len(mine["changes"]),
+                              "held": [s.to_json(links.href) for s in held], "on": [s.to_json(links.href) for s in on],
                               "changes": [change_json(c) for c in changes]}, alts)
-    return respond(F.HTML, render_template("stances.html", alternates=alts, subject=(iri, label), held=mine["held"], on=mine["on"],
-                                           changes=changes, index=None, total=len(found), alts=alts), alts)
+    body = remembered(store(), ("stances", request.full_path), lambda: render_template(
+        "stances.html", alternates=alts, subject=(iri, label), held=held, on=on, changes=changes, index=None,
+        held_count=len(mine["held"]), on_count=len(mine["on"]), change_count=len(mine["changes"]),
+        total=len(all_stances()["positions"]), alts=alts, page_no=page_no, pages=pages, path="/stances/" + name))
+    return respond(F.HTML, body, alts)
 
 
 # --------------------------------------------------------------------------

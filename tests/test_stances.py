@@ -125,3 +125,16 @@ def test_sparql_example_finds_the_change(store):
     rubio = [(r["date"], r["stanceLabel"], r["previousStance"], r["changed"]) for r in rows
              if r["holderLabel"] == "Marco Rubio" and r["topicLabel"] == "U.S.–Russia cooperation"]
     assert rubio == [("2025-02-19", "supports", None, "false"), ("2025-03-10", "rejects", "supports", "true")]
+
+
+def test_long_lists_are_paged(store, monkeypatch):
+    monkeypatch.setattr("server.explore.STANCES_PER_PAGE", 1)
+    client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    first = client.get("/stances/person/marco-rubio.json").get_json()
+    second = client.get("/stances/person/marco-rubio.json?page=2").get_json()
+    assert (first["pages"], first["held_count"]) == (2, 2)
+    assert [s["stance"]["label"] for s in first["held"] + second["held"]] == ["supports", "rejects"]
+    page = client.get("/stances/person/marco-rubio").get_data(as_text=True)
+    assert 'rel="next" href="/stances/person/marco-rubio?page=2"' in page and "Positions Marco Rubio holds (2)" in page
+    assert client.get("/stances/person/marco-rubio?page=3").status_code == 404
+    assert client.get("/stances?page=x").status_code == 400

@@ -20,11 +20,26 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 MAX_ENTRIES = 50
 MAX_FACTS = 40  # things listed per entry
 
-ARTICLES = f"""SELECT ?a (SAMPLE(?t0) AS ?t) (SAMPLE(?d0) AS ?d) (SAMPLE(?l0) AS ?l) WHERE {{
-  ?a <{NIF.isString}> ?text OPTIONAL {{ ?a <{SDO.name}> ?t0 }} OPTIONAL {{ ?a <{SDO.datePublished}> ?d0 }}
-  OPTIONAL {{ ?a <{SDO.dateline}> ?l0 }} }} GROUP BY ?a"""
-THINGS = f"""SELECT DISTINCT ?a ?s ?c WHERE {{ ?s <{DIP.evidence}> ?span . ?span <{NIF.referenceContext}> ?a .
-  ?s <{RDF.type}> ?c FILTER(isIRI(?s)) }}"""
+NEWEST = f"""SELECT ?a (SAMPLE(?d0) AS ?d) WHERE {{ ?a <{NIF.isString}> ?text OPTIONAL {{ ?a <{SDO.datePublished}> ?d0 }} }}
+  GROUP BY ?a ORDER BY DESC(?d) ?a LIMIT {MAX_ENTRIES}"""
+
+
+def _articles(iris: list[str]) -> str:
+    return f"""SELECT ?a (SAMPLE(?t0) AS ?t) (SAMPLE(?d0) AS ?d) (SAMPLE(?l0) AS ?l) WHERE {{
+  VALUES ?a {{ {" ".join(f"<{a}>" for a in iris)} }}
+  OPTIONAL {{ ?a <{SDO.name}> ?t0 }} OPTIONAL {{ ?a <{SDO.datePublished}> ?d0 }} OPTIONAL {{ ?a <{SDO.dateline}> ?l0 }} }} GROUP BY ?a"""
+
+
+def _things(iris: list[str]) -> str:
+    """Typed things with evidence in these articles."""
+    return f"""SELECT DISTINCT ?a ?s ?c WHERE {{ VALUES ?a {{ {" ".join(f"<{a}>" for a in iris)} }}
+  ?span <{NIF.referenceContext}> ?a . ?s <{DIP.evidence}> ?span . ?s <{RDF.type}> ?c FILTER(isIRI(?s)) }}"""
+
+
+def _first_seen(things: list[str]) -> str:
+    """The earliest date any article states each thing."""
+    return f"""SELECT ?s (MIN(?d) AS ?first) WHERE {{ VALUES ?s {{ {" ".join(f"<{s}>" for s in things)} }}
+  ?s <{DIP.evidence}> ?span . ?span <{NIF.referenceContext}> ?a . ?a <{SDO.datePublished}> ?d }} GROUP BY ?s"""
 
 
 @dataclass
@@ -38,32 +53,38 @@ class Entry:
 
 
 def entries(store, labels_for) -> list[Entry]:
-    """One entry per article, newest first (two queries plus labels).
+    """One entry per article, the newest ``MAX_ENTRIES`` first (four
+    queries plus labels, bounded by the entries, not by the dataset).
 
     ``labels_for(iris)`` returns an object whose ``label(iri)`` names an
     IRI (the views' ``Labels.load`` bound to the store): publishing does
-    not import the views layer."""
+    not import the views layer. A thing is new in an article when no
+    article published earlier states it."""
+    newest = [row["a"].value for row in store.query(NEWEST, union_default_graph=True)]
+    if not newest:
+        return []
     found = {}
-    for row in store.query(ARTICLES, union_default_graph=True):
+    for row in store.query(_articles(newest), union_default_graph=True):
         iri = row["a"].value
         day = row["d"].value[:10] if row["d"] is not None else ""
         found[iri] = Entry(iri, row["t"].value if row["t"] is not None else "", _date(day),
                            row["l"].value if row["l"] is not None else "")
     things: dict[str, dict[str, set]] = {}
-    for row in store.query(THINGS, union_default_graph=True):
-        if row["a"].value in found:
-            things.setdefault(row["a"].value, {}).setdefault(row["s"].value, set()).add(row["c"].value)
-    labels = labels_for(set(found) | {s for ts in things.values() for s in ts} | {
-        c for ts in things.values() for cs in ts.values() for c in cs})
-    order = sorted(found.values(), key=lambda e: (e.date or dt.date.max, e.article))
-    first_seen: set[str] = set()
-    for entry in order:
+    for row in store.query(_things(newest), union_default_graph=True):
+        things.setdefault(row["a"].value, {}).setdefault(row["s"].value, set()).add(row["c"].value)
+    every = sorted({s for ts in things.values() for s in ts})
+    first: dict[str, dt.date | None] = {}
+    for chunk in range(0, len(every), 500):
+        for row in store.query(_first_seen(every[chunk: chunk + 500]), union_default_graph=True):
+            first[row["s"].value] = _date(row["first"].value[:10]) if row["first"] is not None else None
+    labels = labels_for(set(found) | set(every) | {c for ts in things.values() for cs in ts.values() for c in cs})
+    for entry in found.values():
         entry.title = entry.title or labels.label(entry.article)
         for s, classes in sorted(things.get(entry.article, {}).items(), key=lambda kv: labels.label(kv[0]).casefold()):
             kind = min((labels.label(c) for c in classes if c.startswith(str(DIP))), default="thing")
-            (entry.again if s in first_seen else entry.new).append((s, labels.label(s), kind))
-        first_seen.update(things.get(entry.article, {}))
-    return list(reversed(order))[:MAX_ENTRIES]
+            earlier = first.get(s) is not None and entry.date is not None and first[s] < entry.date
+            (entry.again if earlier else entry.new).append((s, labels.label(s), kind))
+    return sorted(found.values(), key=lambda e: (e.date or dt.date.min, e.article), reverse=True)
 
 
 def _date(text: str) -> dt.date | None:

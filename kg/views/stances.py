@@ -165,3 +165,20 @@ def index(stances: list[Stance]) -> dict[str, list[tuple[str, str, int]]]:
                 counts[name][pair] = counts[name].get(pair, 0) + 1
     return {name: sorted(((iri, label, n) for (iri, label), n in c.items()), key=lambda t: (-t[2], t[1].lower()))
             for name, c in counts.items()}
+
+
+def by_subject(stances: list[Stance], found_changes: list[Change]) -> dict[str, dict[str, list]]:
+    """IRI -> the positions it holds (``held``), those taken on it (``on``)
+    and the changes it is the holder or topic of: one pass, so a page
+    looks its subject up instead of scanning every position."""
+    out: dict[str, dict[str, list]] = {}
+    entry = lambda iri: out.setdefault(iri, {"held": [], "on": [], "changes": []})  # noqa: E731
+    for st in stances:
+        for iri in dict.fromkeys(h for h, _ in st.holders):
+            entry(iri)["held"].append(st)
+        for iri in dict.fromkeys(t for t, _ in st.topics):
+            entry(iri)["on"].append(st)
+    for change in found_changes:
+        for iri in dict.fromkeys((change.holder[0], change.topic[0])):
+            entry(iri)["changes"].append(change)
+    return out

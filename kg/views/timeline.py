@@ -72,9 +72,11 @@ FIELDS = {str(RDFS.label): "label", str(DIP.date): "date", str(DIP.year): "year"
           str(DIP.partOfEvent): "parent"}
 ACTOR_PROPS = (DIP.actor, DIP.targetParty, DIP.attacker, DIP.victim)
 ACTORS_OF_EVENTS = f"""SELECT DISTINCT ?e ?a WHERE {{
-  {{ ?e ?p ?a FILTER(?p IN ({", ".join(f"<{p}>" for p in ACTOR_PROPS)})) }}
+  {{ VALUES ?p {{ {" ".join(f"<{p}>" for p in ACTOR_PROPS)} }} ?e ?p ?a }}
   UNION {{ ?x <{DIP.inEvent}> ?e . ?x <{DIP.participant}> ?a }} FILTER(isIRI(?a)) }}"""
-ARTICLES_OF_EVENTS = f"""SELECT DISTINCT ?e ?a WHERE {{ ?e <{DIP.evidence}> ?span . ?span <{NIF.referenceContext}> ?a }}"""
+ARTICLES_OF_EVENTS = f"""SELECT DISTINCT ?e ?a WHERE {{
+  {{ SELECT DISTINCT ?e WHERE {{ ?type <{RDFS.subClassOf}>* <{DIP.Event}> . ?e a ?type }} }}
+  ?e <{DIP.evidence}> ?span . ?span <{NIF.referenceContext}> ?a }}"""
 VALUES_OF_EVENTS = f"""SELECT DISTINCT ?e ?p ?o WHERE {{
   {{ SELECT DISTINCT ?e WHERE {{ ?type <{RDFS.subClassOf}>* <{DIP.Event}> . ?e a ?type }} }}
   ?e ?p ?o FILTER(?p IN ({", ".join(f"<{p}>" for p in FIELDS)})) }}"""
