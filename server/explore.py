@@ -104,7 +104,7 @@ def timeline():
         shown = events[(page_no - 1) * EVENTS_PER_PAGE: page_no * EVENTS_PER_PAGE]
         return respond(JSON, {"filters": chosen, "count": len(events), "total": len(events), "page_no": page_no, "pages": pages,
                               "events": [event_json(e) for e in shown]}, alts)
-    body = remembered(store(), ("timeline", request.full_path), lambda: _timeline_html(everything, events, chosen, page_no, pages, alts))
+    body = remembered(store(), ("timeline", request.full_path, EVENTS_PER_PAGE), lambda: _timeline_html(everything, events, chosen, page_no, pages, alts))
     return respond(F.HTML, body, alts)
 
 
@@ -173,7 +173,7 @@ def stances_index():
                               **{f"{name}_count": len(rows) for name, rows in data["index"].items()},
                               **{name: [{"iri": i, "label": lab, "positions": n, "page": stance_href(i)} for i, lab, n in rows]
                                  for name, rows in index.items()}}, alts)
-    body = remembered(store(), ("stances", request.full_path), lambda: render_template(
+    body = remembered(store(), ("stances", request.full_path, STANCES_PER_PAGE), lambda: render_template(
         "stances.html", alternates=alts, index=index, counts={k: len(v) for k, v in data["index"].items()}, changes=shown,
         change_count=len(changes), total=len(data["positions"]), alts=alts, subject=None, held=[], on=[], held_count=0, on_count=0,
         page_no=page_no, pages=pages, example_url=example_url()))
@@ -217,7 +217,7 @@ def stances_of(rest: str):
                               "held_count": len(mine["held"]), "on_count": len(mine["on"]), "change_count": len(mine["changes"]),
                               "held": [s.to_json(links.href) for s in held], "on": [s.to_json(links.href) for s in on],
                               "changes": [change_json(c) for c in changes]}, alts)
-    body = remembered(store(), ("stances", request.full_path), lambda: render_template(
+    body = remembered(store(), ("stances", request.full_path, STANCES_PER_PAGE), lambda: render_template(
         "stances.html", alternates=alts, subject=(iri, label), held=held, on=on, changes=changes, index=None,
         held_count=len(mine["held"]), on_count=len(mine["on"]), change_count=len(mine["changes"]),
         total=len(all_stances()["positions"]), alts=alts, page_no=page_no, pages=pages, path="/stances/" + name))
