@@ -133,12 +133,14 @@ def test_notes_and_statuses_are_shown_per_article(client):
     assert ("date inferred", "true") in said[0] and not any(label == "date inferred" for label, _ in said[1])
     assert [g["graph"] for g in groups] == ["https://kg.example.org/graph/article/riyadh-talks-2025-02-19",
                                             "https://kg.example.org/graph/article/madeup-rubio-visit-2025-03-01"]
+    assert data["articles_differ_on"] == ["status"]  # held in one, rescheduled in the other; notes are not compared
     # shown per article, so no longer run together in the page's groups
     props = {r["prop"] for g in data["page"]["groups"] for r in g["rows"]}
     assert "https://kg.example.org/ontology/status" not in props
     text = page(client, "/id/event/riyadh-talks.html")
     section = text.split('<h2 id="per-article-h">What each article says</h2>', 1)[1].split('<section aria-labelledby="in-h"', 1)[0]
     real, other = section.split('<section class="article-notes"')[1:3]
+    assert "The articles differ on: status." in section.split('<section class="article-notes"')[0]
     assert TITLES[REAL] in real and ">held</a>" in real and "rescheduled" not in real
     assert TITLES[OTHER] in other and ">rescheduled</a>" in other and TALKS_NOTE in other and "held<" not in other
 
@@ -146,6 +148,7 @@ def test_notes_and_statuses_are_shown_per_article(client):
 def test_a_node_of_one_article_has_no_per_article_section(client):
     data = twin(client, "/id/person/sergey-lavrov.json")
     assert data["per_article"] == [] and [s["source"]["iri"] for s in data["sources"]] == [REAL]
+    assert data["articles_differ_on"] == []
     assert "What each article says" not in page(client, "/id/person/sergey-lavrov.html")
 
 

@@ -212,6 +212,10 @@ PER_ARTICLE = {str(p): label for p, label in (
     (DIP.status, "status"), (DIP.modality, "modality"))}
 
 
+# Free-text notes differ by nature; only flags, statuses and modality are compared.
+NOT_COMPARED = {str(RDFS.comment), str(SKOS.note), str(DIP.inference), str(DIP.timeResolution)}
+
+
 @dataclass
 class ArticleNotes:
     """What one article's graph says of a node's notes, flags and status."""
@@ -267,7 +271,28 @@ def provenance(store, page) -> dict:
         for group in page.groups:
             group.rows = [r for r in group.rows if r.prop not in PER_ARTICLE]
         page.groups = [g for g in page.groups if g.rows]
-    return {"sources": [Cited(s, article_citation(s)) for s in found], "more_sources": found.more, "per_article": shown}
+    return {"sources": [Cited(s, article_citation(s)) for s in found], "more_sources": found.more, "per_article": shown,
+            "articles_differ_on": differ(shown)}
+
+
+def differ(groups: list[ArticleNotes]) -> list[str]:
+    """Labels of the properties (status, modality...) that two or more
+    articles give different values: where the articles disagree.
+
+    >>> s = Source("a", "A")
+    >>> differ([ArticleNotes(s, "g1", [{"property": "p", "label": "status", "value": "held", "shown": "held"}]),
+    ...         ArticleNotes(s, "g2", [{"property": "p", "label": "status", "value": "postponed", "shown": "postponed"}])])
+    ['status']
+    """
+    values: dict[tuple, list] = defaultdict(list)
+    for group in groups:
+        said: dict[tuple, set] = defaultdict(set)
+        for note in group.notes:
+            said[(note["property"], note["label"])].add(note["value"])
+        for key, found in said.items():
+            values[key].append(frozenset(found))
+    return sorted({label for (prop, label), sets in values.items()
+                   if len(sets) > 1 and len(set(sets)) > 1 and prop not in NOT_COMPARED})
 
 
 def mentioned_in(store, iris, per_node: int = 3, nodes: int = 10) -> dict[str, list[Source]]:
