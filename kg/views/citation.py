@@ -28,8 +28,7 @@ import pyoxigraph as ox
 from rdflib.namespace import PROV, RDFS, SKOS
 
 from kg.model.namespaces import DIP, NIF, SDO
-from kg.model.terms import sparql_iri, values_clause
-from kg.views.labels import Labels
+from kg.model.terms import humanize, sparql_iri, values_clause
 
 QUOTE_MAX = 200  # a longer quote is cut in the middle in a citation line
 MAX_SOURCES = 20  # articles listed as an entity's sources (the first in IRI order)
@@ -95,14 +94,19 @@ def _sources(store, pattern: str, with_text: bool = False) -> tuple[dict[str, st
                    for iri, v in found.items()}
 
 
-def cited_sources(store, iri: str, limit: int = MAX_SOURCES) -> list[Source]:
+def cited_sources(store, iri: str, limit: int = MAX_SOURCES, also=()) -> "SourceList":
     """The articles whose words are evidence for ``iri`` (a span IRI names
-    its article; at most ``limit``), in date order, in two queries."""
+    its article; at most ``limit``), in date order, in two queries (the
+    second also fetches the Sources of the articles ``also``, in ``known``)."""
     query = (f"SELECT DISTINCT ?a WHERE {{ {sparql_iri(iri)} <{DIP.evidence}> ?s "
              f'BIND(STRBEFORE(STR(?s), "#char=") AS ?a) }} LIMIT {int(limit) + 1}')
     articles = sorted({row["a"].value for row in store.query(query, union_default_graph=True)} - {""})
-    found = _sources(store, values_clause("a", articles[:limit]))[1] if articles else {}
-    return SourceList(sorted(found.values(), key=lambda s: (s.date, s.iri)), more=len(articles) > limit)
+    wanted = sorted({*articles[:limit], *also})
+    known = _sources(store, values_clause("a", wanted))[1] if wanted else {}
+    found = SourceList(sorted((known[a] for a in articles[:limit] if a in known), key=lambda s: (s.date, s.iri)),
+                       more=len(articles) > limit)
+    found.known = known
+    return found
 
 
 class SourceList(list):
@@ -111,6 +115,7 @@ class SourceList(list):
     def __init__(self, items=(), more: bool = False):
         super().__init__(items)
         self.more = more
+        self.known: dict[str, Source] = {}
 
 
 def short_quote(text: str, limit: int = QUOTE_MAX) -> str:
@@ -225,28 +230,40 @@ class ArticleNotes:
     notes: list  # {property, label (of the property), value, shown (the value's label)}
 
 
-def per_article(store, iri: str, labels=None) -> list[ArticleNotes]:
+def per_article(store, iri: str, known: dict | None = None) -> list[ArticleNotes]:
     """The node's notes, inference flags and statuses grouped by the article
     graph that states them (a graph names its article by
     ``prov:wasDerivedFrom``), in date order; graphs of no article (the
-    background) are left out."""
-    query = (f"SELECT ?g ?a ?p ?o WHERE {{ {values_clause('p', sorted(PER_ARTICLE))} GRAPH ?g {{ {sparql_iri(iri)} ?p ?o . "
-             f"?g <{PROV.wasDerivedFrom}> ?a }} }}")
+    background) are left out. ``known``: Sources already fetched."""
+    return _group_notes(store, _note_rows(store, iri), known)
+
+
+def _note_rows(store, iri: str) -> dict[tuple, list]:
+    """(graph, article) -> [(property, value, shown)], in one query (an IRI
+    value is shown by its English label when it has one)."""
+    query = (f"SELECT ?g ?a ?p ?o (SAMPLE(?l) AS ?ol) WHERE {{ {values_clause('p', sorted(PER_ARTICLE))} "
+             f"GRAPH ?g {{ {sparql_iri(iri)} ?p ?o . ?g <{PROV.wasDerivedFrom}> ?a }} "
+             f'OPTIONAL {{ ?o <{RDFS.label}> ?l FILTER(isIRI(?o) && LANGMATCHES(LANG(?l), "en")) }} }} GROUP BY ?g ?a ?p ?o')
     rows: dict[tuple, list] = defaultdict(list)
-    for row in store.query(query):
-        value = row["o"]
-        rows[(row["g"].value, row["a"].value)].append((row["p"].value, value.value, isinstance(value, ox.NamedNode)))
-    if not rows:
-        return []
-    known = sources(store, {a for _, a in rows})
-    names = labels or Labels.load(store, {v for found in rows.values() for _, v, is_iri in found if is_iri})
+    for row in store.query(query, union_default_graph=True):
+        value, label = row["o"], row["ol"]
+        shown = label.value if label is not None else humanize(value.value) if isinstance(value, ox.NamedNode) else value.value
+        rows[(row["g"].value, row["a"].value)].append((row["p"].value, value.value, shown))
+    return rows
+
+
+def _group_notes(store, rows: dict, known: dict | None) -> list[ArticleNotes]:
+    known = dict(known or {})
+    missing = {a for _, a in rows} - set(known)
+    if missing:
+        known.update(sources(store, missing))
     out = []
     for (graph, article), found in rows.items():
         if article not in known:
             continue
-        notes = sorted({(p, PER_ARTICLE[p], v, names.label(v) if is_iri else v) for p, v, is_iri in found},
-                       key=lambda n: (n[1], n[2]))
-        out.append(ArticleNotes(known[article], graph, [dict(zip(("property", "label", "value", "shown"), n)) for n in notes]))
+        notes = sorted(set(found), key=lambda n: (PER_ARTICLE[n[0]], n[2]))
+        out.append(ArticleNotes(known[article], graph, [{"property": p, "label": PER_ARTICLE[p], "value": v, "shown": shown}
+                                                        for p, v, shown in notes]))
     return sorted(out, key=lambda n: (n.source.date, n.source.iri))
 
 
@@ -263,8 +280,9 @@ def provenance(store, page) -> dict:
     each with its citation) and ``per_article`` (its notes, flags and
     statuses grouped by article, when several articles speak of it). When
     ``per_article`` is shown, its properties leave the page's groups."""
-    found = cited_sources(store, page.iri)
-    notes = per_article(store, page.iri)
+    rows = _note_rows(store, page.iri)
+    found = cited_sources(store, page.iri, also={a for _, a in rows})
+    notes = _group_notes(store, rows, found.known)
     several = len({n.graph for n in notes}) > 1 or (notes and len(found) > 1)
     shown = notes if several else []
     if shown:
