@@ -207,3 +207,10 @@ def test_pages_with_sources_and_citations_are_valid_html5_with_unique_ids(client
     assert parser.errors == [], url
     ids = re.findall(r'\sid="([^"]+)"', text)
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_an_articles_own_page_has_its_citation(client):
+    data = twin(client, "/id/article/madeup-rubio-visit-2025-03-01.json")
+    (only,) = data["sources"]
+    assert only["source"]["iri"] == OTHER and only["citation"]["csl"]["URL"] == URL
+    assert "Cite this article" in page(client, "/id/article/madeup-rubio-visit-2025-03-01.html")

@@ -282,6 +282,8 @@ def provenance(store, page) -> dict:
     ``per_article`` is shown, its properties leave the page's groups."""
     rows = _note_rows(store, page.iri)
     found = cited_sources(store, page.iri, also={a for _, a in rows})
+    if not found and any(t.text == str(DIP.Article) for t in page.types):  # an article cites itself
+        found = SourceList(sources(store, [page.iri]).values())
     notes = _group_notes(store, rows, found.known)
     several = len({n.graph for n in notes}) > 1 or (notes and len(found) > 1)
     shown = notes if several else []
