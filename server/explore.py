@@ -229,7 +229,7 @@ def stances_of(rest: str):
 # --------------------------------------------------------------------------
 
 def class_table(iri: str):
-    return cached(store(), ("class-table", iri), lambda: classes_mod.load(store(), iri))
+    return cached(store(), ("class-table", iri, classes_mod.MAX_KEPT), lambda: classes_mod.load(store(), iri))
 
 
 def _page_size() -> int:
@@ -275,7 +275,7 @@ def class_page(name: str):
         resp.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
         return resp
     if fmt is JSON:
-        return respond(JSON, {"class": iri, "label": table.label, "term": f"/ontology/{stem}", "total": len(table.rows),
+        return respond(JSON, {"class": iri, "label": table.label, "term": f"/ontology/{stem}", "total": table.total, "kept": len(table.rows),
                               "matching": len(rows), "page": page_no, "pages": pages, "size": size,
                               "columns": [{"property": p, "label": lab, "instances": n} for p, lab, n in table.columns],
                               "rows": [{"iri": s, "label": lab, "page": links.href(s),

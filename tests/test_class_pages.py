@@ -98,3 +98,14 @@ def test_term_page_stays_and_links_to_the_table(client):
     term = client.get("/ontology/Person.html").get_data(as_text=True)
     assert "In the ontology" in term
     assert re.search(r'<a href="/class/Person" class="button class-table">Every person as a table \(\d+\), with CSV</a>', term)
+
+
+def test_a_class_past_the_cap_keeps_its_first_instances_and_says_so(store, monkeypatch):
+    monkeypatch.setattr("kg.views.classes.MAX_KEPT", 3)
+    monkeypatch.setattr("kg.views.classes.CHUNK", 2)
+    client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    data = client.get("/class/Event.json").get_json()
+    assert data["kept"] == 3 < data["total"]
+    assert [r["iri"] for r in data["rows"]] == sorted(r["iri"] for r in data["rows"])
+    page = client.get("/class/Event").get_data(as_text=True)
+    assert f"This class has {data['total']:,} instances; the table holds the first 3 by IRI" in page

@@ -2,8 +2,10 @@
 included), one row each, with the properties most used on them as columns,
 counts, filters and paging; the same table as CSV and JSON.
 
-The whole table of a class is read once per store version (three queries)
-and kept; filtering, sorting and paging are done on the kept table.
+The whole table of a class is read once per store version (a few queries)
+and kept; filtering, sorting and paging are done on the kept table. A class
+with more than ``MAX_KEPT`` instances keeps its first ``MAX_KEPT`` by IRI,
+and its page says so.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ MAX_COLUMNS = 6
 SKIPPED = {str(RDF.type), str(RDFS.label), str(DIP.evidence)}
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+MAX_KEPT = 20_000  # instances a table holds (the first by IRI when a class has more)
+CHUNK = 1000  # instances per values query
 
 
 @dataclass
@@ -40,6 +44,7 @@ class Table:
     label: str
     columns: list  # (property IRI, label, instances having it)
     rows: list = field(default_factory=list)  # (instance IRI, label, {property: [Cell]})
+    total: int = 0  # instances of the class (more than ``rows`` past MAX_KEPT)
 
     def filtered(self, q: str = "", prop: str = "", value: str = "") -> list:
         """Rows whose label contains ``q`` (any case) and, when ``prop`` is
@@ -81,18 +86,24 @@ def load(store, iri: str) -> Table:
         f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {members} ?s ?p ?o }} GROUP BY ?p ORDER BY DESC(?n) ?p",
         union_default_graph=True)]
     props = [(p, n) for p, n in usage if p not in SKIPPED][:MAX_COLUMNS]
+    total = int(next(iter(store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {members} }}",
+                                      union_default_graph=True)))["n"].value)
+    cap = f" ORDER BY ?s LIMIT {MAX_KEPT}" if total > MAX_KEPT else ""
     rows: dict[str, dict[str, list]] = {}
-    for row in store.query(f"SELECT DISTINCT ?s WHERE {{ {members} }}", union_default_graph=True):
+    for row in store.query(f"SELECT DISTINCT ?s WHERE {{ {members} }}{cap}", union_default_graph=True):
         rows[row["s"].value] = {}
     if props:
         wanted = " ".join(f"<{p}>" for p, _ in props)
-        for row in store.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ {members} VALUES ?p {{ {wanted} }} ?s ?p ?o }}",
-                               union_default_graph=True):
-            rows.setdefault(row["s"].value, {}).setdefault(row["p"].value, []).append(row["o"])
+        subjects = list(rows)
+        for start in range(0, len(subjects), CHUNK):
+            chunk = " ".join(sparql_iri(x) for x in subjects[start: start + CHUNK])
+            for row in store.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {chunk} }} VALUES ?p {{ {wanted} }} ?s ?p ?o }}",
+                                   union_default_graph=True):
+                rows[row["s"].value].setdefault(row["p"].value, []).append(row["o"])
     iris = set(rows) | {iri} | {p for p, _ in props} | {
         o.value for values in rows.values() for objs in values.values() for o in objs if _is_iri(o)}
     labels = Labels.load(store, iris)
-    table = Table(iri, labels.label(iri), [(p, labels.label(p), n) for p, n in props])
+    table = Table(iri, labels.label(iri), [(p, labels.label(p), n) for p, n in props], total=total)
     for s, values in rows.items():
         cells = {p: sorted((Cell(o.value, labels.label(o.value) if _is_iri(o) else o.value, _is_iri(o)) for o in objs),
                            key=lambda cell: cell.label.casefold()) for p, objs in values.items()}
