@@ -73,3 +73,21 @@ def test_article_graph_pages(live_server):
     assert "<mark>" in page and 'href="/article/riyadh-talks-2025-02-19?span=' in page
     article = get(live_server, "/article/riyadh-talks-2025-02-19").body
     assert 'href="/id/person/sergey-lavrov" class="mention"' in article
+
+
+def test_json_twins_over_http(live_server):
+    """The twins the README promises, from the article graph over HTTP."""
+    import json
+
+    for path in ("/index.json", "/id/person/sergey-lavrov.json", "/search.json?q=lavrov", "/timeline.json", "/ontology.json",
+                 "/article/riyadh-talks-2025-02-19.json", "/downloads.json", "/graph/ontology.json", "/ontology/Person.json"):
+        resp = get(live_server, path, "*/*")
+        assert resp.status == 200 and resp.getheader("Content-Type").startswith("application/json"), path
+        json.loads(resp.body)
+    lavrov = json.loads(get(live_server, "/id/person/sergey-lavrov.json", "*/*").body)
+    assert lavrov["page"]["label"] == "Sergey Lavrov"
+    offices = [s for s in lavrov["extra"]["sections"] if s["title"] == "Offices"]
+    assert any(v["label"] == "Foreign Minister of Russia" for row in offices[0]["rows"] for cell in row["cells"] for v in cell)
+    found = json.loads(get(live_server, "/search.json?q=lavrov", "*/*").body)
+    assert found["results"][0]["page"] == "/id/person/sergey-lavrov"
+    assert get(live_server, "/graph/ontology", "text/turtle").status == 303
