@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import article_data
+from conftest import SMALL, article_data, data_folder
 from kg.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,8 +41,8 @@ def test_validate_reports_valid(article_only):
 
 
 def test_validate_lists_problems_and_exits_1(tmp_path):
-    data = article_data(tmp_path / "data")
-    mapping = data / "articles" / SLUG / "mapping.yaml"
+    data = data_folder(tmp_path / "data", SMALL)  # a small made-up article: validation in a fraction of the time
+    mapping = data / "articles" / SMALL.name / "mapping.yaml"
     mapping.write_text(mapping.read_text(encoding="utf-8").replace('"very useful"]', '"very usefull"]', 1), encoding="utf-8")
     result = run("validate", "--data", str(data))
     assert result.exit_code == 1
