@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.storage.engine import QueryEngine
-from kg.model.errors import BadQuery, EngineUnavailable, Forbidden, KGError, QueryTimeout, ResultTooLarge
+from kg.model.errors import BadQuery, EngineUnavailable, Forbidden, QueryTimeout, ResultTooLarge
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
