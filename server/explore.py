@@ -35,6 +35,7 @@ links.register(bp)
 CSV = F.Format("csv", "text/csv", "csv", "CSV")
 ATOM = F.Format("atom", "application/atom+xml", "atom", "Atom feed")
 EVENTS_PER_PAGE = 200
+FACET_OPTIONS = 100  # values a timeline filter offers (those with most events)
 STANCES_PER_PAGE = 100  # positions or changes on one page
 INDEX_CAP = 200  # holders and topics listed on the stances index
 STANCES_EXAMPLE = "stances-over-time"  # queries/examples/stances-over-time.rq
@@ -102,19 +103,29 @@ def timeline():
         raise NotFound(f"The timeline has {pages} page(s).")
     if fmt is JSON:
         shown = events[(page_no - 1) * EVENTS_PER_PAGE: page_no * EVENTS_PER_PAGE]
-        return respond(JSON, {"filters": chosen, "count": len(events), "total": len(events), "page_no": page_no, "pages": pages,
-                              "events": [event_json(e) for e in shown]}, alts)
+        return respond(JSON, remembered(store(), ("timeline.json", request.full_path, EVENTS_PER_PAGE), lambda: {
+            "filters": chosen, "count": len(events), "total": len(events), "page_no": page_no, "pages": pages,
+            "events": [event_json(e) for e in shown]}), alts)
     body = remembered(store(), ("timeline", request.full_path, EVENTS_PER_PAGE), lambda: _timeline_html(everything, events, chosen, page_no, pages, alts))
     return respond(F.HTML, body, alts)
 
 
 def _timeline_html(everything, events, chosen, page_no, pages, alts) -> str:
     shown = events[(page_no - 1) * EVENTS_PER_PAGE: page_no * EVENTS_PER_PAGE]
-    facets = cached(store(), "timeline-facets", lambda: _facets(everything))
+    every_facet = cached(store(), "timeline-facets", lambda: _facets(everything))
+    facets = {name: _options(rows, chosen[name]) for name, rows in every_facet.items()}
     query = urlencode({k: v for k, v in chosen.items() if v})
     return render_template("timeline.html", alternates=alts, periods=timeline_mod.by_period(shown), events=shown, total=len(events),
                            everything=len(everything), page_no=page_no, pages=pages, picture=timeline_axis.layout(shown),
                            facets=facets, chosen=chosen, query=query, alts=alts)
+
+
+def _options(rows: list, chosen: str) -> list:
+    """The ``FACET_OPTIONS`` values with most events, and the chosen one."""
+    shown = rows[:FACET_OPTIONS]
+    if chosen and all(iri != chosen for iri, _, _ in shown):
+        shown = shown + [row for row in rows if row[0] == chosen]
+    return shown
 
 
 def _facets(everything) -> dict:
@@ -168,11 +179,11 @@ def stances_index():
     index = {name: rows[:INDEX_CAP] for name, rows in data["index"].items()}
     alts = twins("/stances")
     if fmt is JSON:
-        return respond(JSON, {"positions": len(data["positions"]), "change_count": len(changes), "page": page_no, "pages": pages,
-                              "changes": [change_json(c) for c in shown],
-                              **{f"{name}_count": len(rows) for name, rows in data["index"].items()},
-                              **{name: [{"iri": i, "label": lab, "positions": n, "page": stance_href(i)} for i, lab, n in rows]
-                                 for name, rows in index.items()}}, alts)
+        return respond(JSON, remembered(store(), ("stances.json", request.full_path, STANCES_PER_PAGE), lambda: {
+            "positions": len(data["positions"]), "change_count": len(changes), "page": page_no, "pages": pages,
+            "changes": [change_json(c) for c in shown], **{f"{name}_count": len(rows) for name, rows in data["index"].items()},
+            **{name: [{"iri": i, "label": lab, "positions": n, "page": stance_href(i)} for i, lab, n in rows]
+               for name, rows in index.items()}}), alts)
     body = remembered(store(), ("stances", request.full_path, STANCES_PER_PAGE), lambda: render_template(
         "stances.html", alternates=alts, index=index, counts={k: len(v) for k, v in data["index"].items()}, changes=shown,
         change_count=len(changes), total=len(data["positions"]), alts=alts, subject=None, held=[], on=[], held_count=0, on_count=0,

@@ -102,7 +102,6 @@ def test_term_page_stays_and_links_to_the_table(client):
 
 def test_a_class_past_the_cap_keeps_its_first_instances_and_says_so(store, monkeypatch):
     monkeypatch.setattr("kg.views.classes.MAX_KEPT", 3)
-    monkeypatch.setattr("kg.views.classes.CHUNK", 2)
     client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
     data = client.get("/class/Event.json").get_json()
     assert data["kept"] == 3 < data["total"]

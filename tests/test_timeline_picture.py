@@ -150,3 +150,12 @@ def test_no_match_is_a_page_not_an_error(client):
     resp = client.get("/timeline", query_string={"actor": "https://example.org/nobody"})
     assert resp.status_code == 200 and "No events match these filters." in resp.get_data(as_text=True)
     assert client.get("/timeline", query_string={"actor": "x" * 3000}).status_code == 400
+
+
+def test_filters_offer_the_values_with_most_events_and_keep_the_chosen_one(client, monkeypatch):
+    monkeypatch.setattr("server.explore.FACET_OPTIONS", 1)
+    article = ID + "article/madeup-rubio-visit-2025-03-01"
+    page = client.get("/timeline", query_string={"article": article, "kind": DIP + "Visit"}).get_data(as_text=True)
+    select = re.search(r'<select name="article">(.*?)</select>', page, re.S).group(1)
+    values = re.findall(r'<option value="([^"]*)"', select)
+    assert values == ["", ID + "article/riyadh-talks-2025-02-19", article]  # most events first, then the chosen one
