@@ -305,6 +305,8 @@ def main(argv=None) -> None:
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
                         help="measure how costs grow at these corpus sizes (e.g. 1000,10000,100000); see bench/scaling.py")
     parser.add_argument("--keep", action="store_true", help="with --sizes: keep the sizes measured earlier today in the results")
+    parser.add_argument("--load-only", action="store_true",
+                        help="with --sizes: only generate and load (a later run reuses the stores and their load figures)")
     args = parser.parse_args(argv)
     if oxigraph_executable() is None:
         parser.error("the oxigraph CLI is missing: pip install 'oxigraph>=0.5.13,<0.6' (make install does)")

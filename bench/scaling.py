@@ -195,6 +195,8 @@ def measure_size(root: Path, articles: int, args, result: dict, checkpoint) -> d
     result["load"] = load_size(work, files)
     log(f"{articles}: load {result['load']['ours']['rate']:,.0f} quads/s vs oxigraph {result['load']['oxigraph']['rate']:,.0f}")
     checkpoint()
+    if args.load_only:
+        return result
     result["startup"] = startup(work, runs=3 if articles < 100000 else 2)
     log(f"{articles}: startup {result['startup']}")
     serve_size(work, args, result, checkpoint)
