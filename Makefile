@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STORE  ?= build/store
 
-.PHONY: run test test-fast lint build validate stats conformance bench browser nginx clean install
+.PHONY: run test test-fast lint build validate stats conformance bench browser nginx virtuoso haproxy clean install
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,13 +46,28 @@ nginx:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) ; \
 	  else echo "nginx is missing and cannot be installed here (not root)"; fi; }
 
+# The Virtuoso and balancer tests (tests/test_virtuoso.py, tests/test_balancer.py)
+# run Debian's Virtuoso (its -bin package alone: no debconf question) and
+# HAProxy; installed the same way. Without root the tests say why they skip.
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 || [ -n "$$VIRTUOSO_HOME" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource-7-bin >/dev/null) ; \
+	  else echo "virtuoso-t is missing and cannot be installed here (not root)"; fi; }
+
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null) ; \
+	  else echo "haproxy is missing and cannot be installed here (not root)"; fi; }
+
 # `make test`: lint, type check (model, storage, views), then every test.
 # `make test-fast`: the same without live-server and browser tests.
 lint: $(BIN)/kg
 	$(BIN)/python -m ruff check
 	$(BIN)/python -m mypy
 
-test: $(BIN)/kg browser nginx lint
+test: $(BIN)/kg browser nginx virtuoso haproxy lint
 	$(BIN)/python -m pytest
 
 test-fast: $(BIN)/kg lint

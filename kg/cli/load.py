@@ -127,8 +127,11 @@ def copy_store(store, source: str, quiet: bool) -> None:
 @click.option("--from", "source", default=None, type=click.Path(exists=True, file_okay=False),
               help="Copy an existing store directory (e.g. one made by `kg build`) into the target.")
 @click.option("--graph", default=None, help="Named graph for triple files (default: the default graph).")
+@click.option("--isql", default=None, metavar="HOST:PORT",
+              help="Virtuoso's SQL port: load with its bulk loader (files readable by the Virtuoso server; "
+                   "KG_VIRTUOSO_USER/KG_VIRTUOSO_PASSWORD, default dba/dba).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def load(files, location, gsp, update, source, graph, quiet):
+def load(files, location, gsp, update, source, graph, isql, quiet):
     """Bulk-load RDF into a store: files (.nq .trig .ttl .nt .rdf/.owl
     .jsonld) and/or an existing store, into a directory or a remote SPARQL
     engine.
@@ -143,6 +146,7 @@ def load(files, location, gsp, update, source, graph, quiet):
       python -m bench.generator --articles 10000 --output build/synthetic.nq
       kg load --store build/store build/synthetic.nq
       kg load --store http://127.0.0.1:7878/query --gsp http://127.0.0.1:7878/store --from build/store
+      kg load --store http://127.0.0.1:8890/sparql --isql 127.0.0.1:1111 --from build/store
     """
     if not files and not source:
         raise BuildError("nothing to load: give RDF files and/or --from STORE")
@@ -152,7 +156,12 @@ def load(files, location, gsp, update, source, graph, quiet):
     try:
         if lock is not None:
             clear_temp(location)  # what an interrupted build or load left (a store it had moved aside included)
-        _load(files, location, gsp, update, source, graph, quiet, lock)
+        if isql:
+            from kg.cli.load_virtuoso import load_virtuoso
+
+            load_virtuoso(files, location, isql, source, graph)
+        else:
+            _load(files, location, gsp, update, source, graph, quiet, lock)
     except KeyboardInterrupt:
         click.echo(f"error: interrupted: {location} is left incomplete (`kg serve` refuses it); "
                    "run the same `kg load` again to repair it", err=True)

@@ -193,6 +193,11 @@ class RemoteStore:
         self._count: tuple[float, int] | None = None
         self._version: tuple[float, str] | None = None
         self._budget = threading.local()
+        # The engine's kind, told by its Server header on first use: "virtuoso"
+        # gets its dataset pragmas (kg.storage.virtuoso), anything else none.
+        self._flavor: str | None = None
+        self._dialect = None  # kg.storage.virtuoso.Dialect, re-read every VERSION_RECHECK s
+        self._dialect_lock = threading.Lock()
 
     # An engine's data may change at any time (it is not opened here).
     frozen = False
@@ -202,6 +207,9 @@ class RemoteStore:
         named graphs tell; asked of the engine at most every
         ``VERSION_RECHECK`` seconds (``kg.storage.interface.GraphStore``)."""
         now = time.monotonic()
+        dialect = self.dialect()
+        if dialect is not None and dialect.version:
+            return "v" + hashlib.sha256(dialect.version.encode()).hexdigest()[:20]
         if self._version is None or now - self._version[0] > VERSION_RECHECK:
             rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
                               union_default_graph=False)
@@ -226,15 +234,28 @@ class RemoteStore:
               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
               base_iri: str | None = None, timeout: float | None = None):
         """Run a query on the engine; same arguments and result types as ``Store.query``."""
-        params: list[tuple[str, str]] = [("query", f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql)]
+        text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+        union = self.union_default_graph if union_default_graph is None else union_default_graph
+        dialect = self.dialect()
+        accept = RESULTS_ACCEPT
+        if dialect is not None:
+            from kg.storage.guard import tokenize
+
+            tokens = tokenize(sparql)
+            dialect.check(tokens)
+            keywords = {token.keyword for token in tokens if token.keyword}
+            if keywords & {"CONSTRUCT", "DESCRIBE"}:  # else Virtuoso answers with a results table
+                accept = "application/n-triples"
+            text = dialect.rewrite(text, union=union, keywords=keywords, default_graphs=default_graphs,
+                                   named_graphs=named_graphs)
+        params: list[tuple[str, str]] = [("query", text)]
         params += [("default-graph-uri", g) for g in default_graphs or ()]
         params += [("named-graph-uri", g) for g in named_graphs or ()]
-        union = self.union_default_graph if union_default_graph is None else union_default_graph
         # Engines refuse the union switch together with an explicit dataset.
-        if union and not default_graphs and not named_graphs and self.union_param:
+        if union and not default_graphs and not named_graphs and self.union_param and dialect is None:
             params.append((self.union_param, "true"))
         body = urllib.parse.urlencode(params).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": RESULTS_ACCEPT}
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
         timeout = timeout or getattr(self._budget, "seconds", None)
         response = self.http.request("POST", self.query_url, body=body, headers=headers, timeout=timeout)
         if response.status != 200:
@@ -260,6 +281,10 @@ class RemoteStore:
     def _parse_results(self, response: http.client.HTTPResponse, timeout: float | None = None):
         media_type = _media_type(response)
         data = self._read_answer(response, timeout)
+        if self._flavor == "virtuoso":
+            from kg.storage.virtuoso import fix_answer
+
+            data = fix_answer(data, media_type)
         try:
             if media_type in _RESULT_TYPES:
                 return ox.parse_query_results(data, _RESULT_TYPES[media_type])
@@ -285,7 +310,44 @@ class RemoteStore:
             sparql = ALL_QUADS
         return (_quad_from_solution(row) for row in self.query(sparql, union_default_graph=False))
 
+    def _raw_query(self, sparql: str):
+        """A query sent as it is (no dataset pragmas)."""
+        body = urllib.parse.urlencode({"query": sparql}).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": RESULTS_ACCEPT}
+        timeout = getattr(self._budget, "seconds", None)
+        response = self.http.request("POST", self.query_url, body=body, headers=headers, timeout=timeout)
+        if response.status != 200:
+            _read_error(response, "query", self.query_url)
+        return self._parse_results(response, timeout), response.getheader("Server")
+
+    def flavor(self) -> str:
+        """``"virtuoso"`` or ``"sparql"``, asked of the engine once."""
+        if self._flavor is None:
+            from kg.storage.virtuoso import is_virtuoso
+
+            _, server = self._raw_query("ASK {}")
+            self._flavor = "virtuoso" if is_virtuoso(server) else "sparql"
+        return self._flavor
+
+    def dialect(self):
+        """The Virtuoso dataset pragmas (``kg.storage.virtuoso.Dialect``) or None."""
+        if self._flavor == "sparql" or (self._flavor is None and self.flavor() == "sparql"):
+            return None
+        with self._dialect_lock:
+            if self._dialect is None or time.monotonic() - self._dialect.loaded_at > VERSION_RECHECK:
+                from kg.storage.virtuoso import Dialect
+
+                self._dialect = Dialect.read(lambda q: self._raw_query(q)[0])
+            return self._dialect
+
+    def forget(self) -> None:
+        """Drop what is cached about the engine's data (after a load)."""
+        self._count = self._version = self._dialect = None
+
     def named_graphs(self) -> list[str]:
+        dialect = self.dialect()
+        if dialect is not None:
+            return list(dialect.named)
         rows = self.query("SELECT ?g WHERE { GRAPH ?g { } }", union_default_graph=False)
         return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
 

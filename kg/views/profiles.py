@@ -97,9 +97,9 @@ def kinds_of(store, types: list[str]) -> set[str]:
     """Which of event / strike / person / party the types make an entity."""
     if not types:
         return set()
-    values = " ".join(sparql_iri(t) for t in types)
-    supers = " ".join(f"<{c}>" for c in KINDS.values())
-    query = f"SELECT DISTINCT ?k WHERE {{ VALUES ?t {{ {values} }} VALUES ?k {{ {supers} }} ?t <{RDFS.subClassOf}>* ?k }}"
+    # (type, kind) pairs: Virtuoso runs a path only from a start bound with its end
+    pairs = " ".join(f"({sparql_iri(t)} <{c}>)" for t in types for c in KINDS.values())
+    query = f"SELECT DISTINCT ?k WHERE {{ VALUES (?t ?k) {{ {pairs} }} ?t <{RDFS.subClassOf}>* ?k }}"
     found = {row["k"].value for row in store.query(query, union_default_graph=True)}
     return {name for name, iri in KINDS.items() if str(iri) in found}
 

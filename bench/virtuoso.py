@@ -1,0 +1,154 @@
+"""Start and stop a Virtuoso (open source 7.2, Debian's package) on loopback,
+for tests and benchmarks, the way ``bench.servers.OxigraphServer`` does.
+
+``VirtuosoServer(folder).start()`` writes a ``virtuoso.ini`` into ``folder``
+(database, HTTP port and SQL port on 127.0.0.1, free ports), runs
+``virtuoso-t +foreground`` and waits until ``/sparql`` answers. The
+executable comes from ``apt-get install virtuoso-opensource-7-bin`` (the
+``virtuoso`` target of the Makefile; that package alone has no debconf
+question), or from ``$VIRTUOSO_HOME/usr/bin`` after ``apt-get download
+virtuoso-opensource-7-bin && dpkg-deb -x virtuoso-opensource-7-bin_*.deb
+$VIRTUOSO_HOME`` (it needs ``libpcre3``).
+
+The instance is for loopback tests: ``DirsAllowed = /`` lets its bulk loader
+read the test's temporary files, and the ``dba`` password stays Virtuoso's
+default.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from bench.servers import free_port, stop_process
+
+INI = """[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+LiteMode = 0
+DisableUnixSocket = 1
+DisableTcpSocket = 0
+MaxClientConnections = 16
+CheckpointInterval = 60
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty}
+DirsAllowed = /
+ThreadsPerQuery = 2
+AsyncQueueMaxThreads = 4
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {root}
+MaxClientConnections = 16
+ServerThreads = 16
+EnabledDavVSP = 0
+
+[SPARQL]
+ResultSetMaxRows = 10000000
+MaxQueryExecutionTime = 300
+MaxQueryCostEstimationTime = 0
+"""
+
+
+def virtuoso_executable() -> str | None:
+    """``virtuoso-t`` from ``$VIRTUOSO_HOME`` (an unpacked package) or ``PATH``."""
+    home = os.environ.get("VIRTUOSO_HOME")
+    if home and (Path(home) / "usr" / "bin" / "virtuoso-t").exists():
+        return str(Path(home) / "usr" / "bin" / "virtuoso-t")
+    return shutil.which("virtuoso-t") or (shutil.which("virtuoso-t", path="/usr/bin:/usr/sbin"))
+
+
+def missing_reason() -> str | None:
+    """Why Virtuoso cannot be started here, or None."""
+    from kg.storage.virtuoso import isql_executable
+
+    if virtuoso_executable() is None or isql_executable() is None:
+        return ("Virtuoso is not installed: `make virtuoso` (root: apt-get install virtuoso-opensource-7-bin), "
+                "or unpack the Debian package and set VIRTUOSO_HOME")
+    return None
+
+
+class VirtuosoServer:
+    """A ``virtuoso-t`` process; ``query_url`` (``/sparql``) and ``isql``
+    (``127.0.0.1:PORT`` of its SQL server, for ``kg load --isql``)."""
+
+    def __init__(self, folder: str | Path, *, http_port: int | None = None, sql_port: int | None = None,
+                 buffers: int = 20000, log: str | Path | None = None):
+        self.folder = Path(folder).resolve()
+        self.http_port = http_port or free_port()
+        self.sql_port = sql_port or free_port()
+        self.buffers = buffers
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+        self.query_url = f"http://127.0.0.1:{self.http_port}/sparql"
+        self.isql = f"127.0.0.1:{self.sql_port}"
+
+    def write_config(self) -> Path:
+        db = self.folder / "db"
+        db.mkdir(parents=True, exist_ok=True)
+        ini = self.folder / "virtuoso.ini"
+        ini.write_text(INI.format(db=db, root=self.folder, sql_port=self.sql_port, http_port=self.http_port,
+                                  buffers=self.buffers, dirty=self.buffers * 3 // 4))
+        return ini
+
+    def start(self, timeout: float = 120.0) -> "VirtuosoServer":
+        exe = virtuoso_executable()
+        if exe is None:
+            raise RuntimeError(missing_reason() or "virtuoso-t is missing")
+        ini = self.write_config()
+        out = open(self.log, "ab") if self.log else open(self.folder / "virtuoso.out", "ab")
+        env = dict(os.environ)
+        if os.environ.get("VIRTUOSO_HOME"):  # an unpacked package: its libraries too
+            lib = Path(os.environ["VIRTUOSO_HOME"]) / "usr" / "lib" / "x86_64-linux-gnu"
+            env["LD_LIBRARY_PATH"] = f"{lib}:{env.get('LD_LIBRARY_PATH', '')}"
+        self.proc = subprocess.Popen([exe, "+configfile", str(ini), "+foreground"], cwd=self.folder, stdout=out,
+                                     stderr=subprocess.STDOUT, env=env)
+        out.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"virtuoso-t exited with {self.proc.returncode}; see {self.folder / 'db' / 'virtuoso.log'}")
+            if self.answers():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"Virtuoso did not answer within {timeout:g} s")
+
+    def answers(self) -> bool:
+        url = self.query_url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        stop_process(self.proc, grace=30.0)
+
+    def __enter__(self) -> "VirtuosoServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
