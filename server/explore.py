@@ -11,7 +11,7 @@ import io
 import math
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from kg.model import formats as F
 from kg.model.errors import BadRequest, NotFound
