@@ -26,7 +26,7 @@ from kg.model.errors import KGError, NotAcceptable
 from kg.model.formats import CSV_RESULTS, GRAPH_FORMATS, HTML, JSON_RESULTS, RESULT_FORMATS, Format, by_name, negotiate
 from kg.model.namespaces import DIP, base_iri, prefixes
 from kg.storage.pagecache import cached
-from kg.views.examples import list_examples
+from kg.views.examples import all_examples
 from kg.views.ontology_doc import terms as ontology_terms
 
 from .query_chart import chart as draw_chart
@@ -115,8 +115,9 @@ def description_or_page(requested: list[str]) -> Response:
 
 
 def examples() -> list[dict]:
-    """The competency questions (``queries/cq/``): name, title, question, SPARQL text."""
-    return [{"name": e.name, "title": e.title, "question": e.question, "sparql": e.sparql} for e in list_examples()]
+    """The competency questions (``queries/cq/``), then the worked examples
+    (``queries/examples/``): name, title, question, SPARQL text."""
+    return [{"name": e.name, "title": e.title, "question": e.question, "sparql": e.sparql} for e in all_examples()]
 
 
 def _compact(iri: str, table: dict[str, str]) -> str:

@@ -138,3 +138,8 @@ def test_long_lists_are_paged(store, monkeypatch):
     assert 'rel="next" href="/stances/person/marco-rubio?page=2"' in page and "Positions Marco Rubio holds (2)" in page
     assert client.get("/stances/person/marco-rubio?page=3").status_code == 404
     assert client.get("/stances?page=x").status_code == 400
+
+
+def test_the_query_page_offers_the_example(client):
+    page = client.get("/sparql", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Stances over time" in page and "Every position" in page  # the worked example after the competency questions
