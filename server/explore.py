@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -26,6 +27,7 @@ from kg.views.labels import Labels
 from kg.publish import feed as feed_mod
 
 from . import links, views
+from .pages import page_number  # the service's one rule for page numbers
 from .representation import JSON, by_suffix, choose, link_header
 from .state import current_state
 
@@ -35,6 +37,7 @@ links.register(bp)
 CSV = F.Format("csv", "text/csv", "csv", "CSV")
 ATOM = F.Format("atom", "application/atom+xml", "atom", "Atom feed")
 EVENTS_PER_PAGE = 200
+CLASS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,99}")  # a dip: class's local name
 FACET_OPTIONS = 100  # values a timeline filter offers (those with most events)
 STANCES_PER_PAGE = 100  # positions or changes on one page
 INDEX_CAP = 200  # holders and topics listed on the stances index
@@ -63,13 +66,6 @@ def respond(fmt: F.Format, body, alternates: list[tuple[str, F.Format]]) -> Resp
     resp.headers["Link"] = link_header(alternates)
     resp.headers["Vary"] = "Accept"
     return resp
-
-
-def page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError as exc:
-        raise BadRequest("page must be a whole number") from exc
 
 
 def _arg(name: str) -> str:
@@ -267,7 +263,7 @@ def class_page(name: str):
     if fmt is None:
         fmt = representation((F.HTML, JSON, CSV))
     iri = str(DIP) + stem
-    if not classes_mod.exists(store(), iri):
+    if not CLASS_NAME.fullmatch(stem) or not classes_mod.exists(store(), iri):
         raise NotFound(f"The ontology has no class dip:{stem}.", detail={"iri": iri})
     table = class_table(iri)
     q, prop, value = _arg("q"), _arg("property"), _arg("value")

@@ -111,3 +111,9 @@ def test_a_class_past_the_cap_keeps_its_first_instances_and_says_so(store, monke
     assert len(every) == data["total"] and {r["iri"] for r in data["rows"]} == set(every[:3])
     page = client.get("/class/Event").get_data(as_text=True)
     assert f"This class has {data['total']:,} instances; the table holds the first 3 by IRI" in page
+
+
+@pytest.mark.parametrize("url", ["/class/a%5Bb", "/class/%FF", "/class/a%20b.csv", "/class/a%3Eb", "/class/" + "x" * 300])
+def test_a_name_that_is_no_class_name_is_404_not_500(client, url):
+    resp = client.get(url, headers={"Accept": "application/json"})
+    assert resp.status_code == 404 and resp.get_json()["message"].startswith("The ontology has no class dip:")
