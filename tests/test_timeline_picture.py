@@ -159,3 +159,17 @@ def test_filters_offer_the_values_with_most_events_and_keep_the_chosen_one(clien
     select = re.search(r'<select name="article">(.*?)</select>', page, re.S).group(1)
     values = re.findall(r'<option value="([^"]*)"', select)
     assert values == ["", ID + "article/riyadh-talks-2025-02-19", article]  # most events first, then the chosen one
+
+
+def test_tick_labels_never_collide():
+    days = [dt.date(2022, 1, 1), dt.date(2025, 2, 18), dt.date(2025, 2, 19)]
+    place = timeline_axis.scale(days, 30, 930)
+    ticks = timeline_axis._ticks(days, place, set())
+    extents = []
+    for t in ticks:
+        if t.text:
+            w = len(t.text) * timeline_axis.TICK_CHAR_W
+            lo = t.x if t.anchor == "start" else (t.x - w if t.anchor == "end" else t.x - w / 2)
+            extents.append((lo, lo + w))
+    assert len(extents) >= 2 and all(a[1] <= b[0] for a, b in zip(extents, extents[1:]))
+    assert ticks[0].anchor == "start" and ticks[-1].anchor == "end"

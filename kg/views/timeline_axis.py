@@ -24,7 +24,7 @@ AXIS_Y = 40  # the axis line; lanes start below it
 LANE_H = 24
 CHAR_W = 6.6  # estimated width of a character at 12px
 LABEL_CHARS = 34
-TICK_LABEL_W = 78
+TICK_CHAR_W = 6.6  # generous width of a character of a tick label at 11px
 UNDATED_COLUMNS = 3
 OPEN_DAYS = 30  # length drawn for an open-ended ("before", "after") range
 
@@ -111,16 +111,20 @@ def scale(days: list[dt.date], left: float, right: float):
 
 
 def _ticks(anchors: list[dt.date], place, year_only: set[dt.date]) -> list[Tick]:
-    ticks, last = [], -math.inf
+    """A tick at each date; a label where it does not collide with the last
+    label shown (the first label starts at its tick, the last ends at it)."""
+    ticks, last_end = [], -math.inf
     days = sorted(set(anchors))
     for i, day in enumerate(days):
         x = round(place(day), 1)
         text = str(day.year) if day in year_only else f"{day.day} {day:%b} {day.year}"
-        show = x - last >= TICK_LABEL_W
-        anchor = "start" if i == 0 else ("end" if i == len(days) - 1 else "middle")
+        width = len(text) * TICK_CHAR_W
+        anchor = "start" if i == 0 else ("end" if i == len(days) - 1 and len(days) > 1 else "middle")
+        lo = x if anchor == "start" else (x - width if anchor == "end" else x - width / 2)
+        show = lo >= last_end + 8
         ticks.append(Tick(x, day, text if show else "", anchor))
         if show:
-            last = x
+            last_end = lo + width
     return ticks
 
 
