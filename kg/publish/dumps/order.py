@@ -64,17 +64,6 @@ def graph_scope(iri: str) -> Scope:
     return Scope("graph", iri)
 
 
-def _has_blank(quad: ox.Quad) -> bool:
-    return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode) or isinstance(quad.graph_name, ox.BlankNode)
-
-
-def _row(quad: ox.Quad, keep_graph: bool) -> Row:
-    g = quad.graph_name
-    graph = "" if not keep_graph or isinstance(g, ox.DefaultGraph) else str(g)
-    p = str(quad.predicate)
-    return SEP.join((graph, str(quad.subject), _TYPE_KEY if p == RDF_TYPE else p, str(quad.object)))
-
-
 def fields(row: Row) -> list[str]:
     """``[graph, subject, predicate, object]`` of a row (rdf:type restored)."""
     parts = row.split(SEP)
@@ -177,14 +166,17 @@ class OrderedRows:
     def _plain(self, blank: ox.Dataset) -> Iterator[Row]:
         keep = self.scope.keeps_graphs
         n = 0
+        default, blank_node = ox.DefaultGraph, ox.BlankNode
         for n, quad in enumerate(_source(self.store, self.scope), 1):
             if self.on_read and n % 10_000 == 0:
                 self.on_read(n)
-            if _has_blank(quad):
-                g = quad.graph_name if keep else ox.DefaultGraph()
-                blank.add(ox.Quad(quad.subject, quad.predicate, quad.object, g))
-            else:
-                yield _row(quad, keep)
+            # Each term written once (as ``_row`` does); a blank node's starts with "_".
+            s, o, g = str(quad.subject), str(quad.object), quad.graph_name
+            if s[0] == "_" or o[0] == "_" or isinstance(g, blank_node):
+                blank.add(ox.Quad(quad.subject, quad.predicate, quad.object, g if keep else ox.DefaultGraph()))
+                continue
+            p = str(quad.predicate)
+            yield SEP.join(("" if not keep or isinstance(g, default) else str(g), s, _TYPE_KEY if p == RDF_TYPE else p, o))
         if self.on_read:
             self.on_read(n)
 
