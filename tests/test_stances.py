@@ -143,3 +143,17 @@ def test_long_lists_are_paged(store, monkeypatch):
 def test_the_query_page_offers_the_example(client):
     page = client.get("/sparql", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "Stances over time" in page and "Every position" in page  # the worked example after the competency questions
+
+
+@pytest.mark.parametrize("path, link", [("/id/person/marco-rubio", "/stances/person/marco-rubio"),
+                                        ("/id/topic/us-russia-cooperation", "/stances/topic/us-russia-cooperation")])
+def test_party_and_topic_pages_link_to_their_stances(client, path, link):
+    page = client.get(path + ".html").get_data(as_text=True)
+    assert f'href="{link}"' in page
+    target = client.get(link + ".json")
+    assert target.status_code == 200 and target.get_json()
+
+
+def test_an_event_page_has_no_stances_link(client):
+    page = client.get("/id/event/riyadh-talks.html").get_data(as_text=True)
+    assert "/stances/" not in page
