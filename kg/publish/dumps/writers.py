@@ -15,7 +15,7 @@ from itertools import chain, groupby
 from typing import BinaryIO
 
 from kg.publish.dumps.nesting import Nesting
-from kg.publish.dumps.order import RDF_TYPE, Row, fields
+from kg.publish.dumps.order import RDF_TYPE, SEP, Row, fields
 from kg.publish.dumps.terms import RDF_LANGSTRING, Compactor, split_literal, unescape
 
 _FLUSH_AT = 1 << 16
@@ -43,12 +43,16 @@ class _Sink:
 
 def write_nquads(rows: Iterable[Row], out: BinaryIO, prefixes: dict | None = None) -> int:
     """N-Quads: one quad a line; default-graph quads carry no graph term."""
-    sink, n = _Sink(out), 0
-    for row in rows:
-        g, s, p, o = fields(row)
-        sink.write(f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n")
-        n += 1
-    sink.flush()
+    n, lines = 0, []
+    for row in rows:  # ``fields`` inlined: this loop runs once per quad of the dataset
+        g, s, p, o = row.split(SEP)
+        lines.append(f"{s} {p or RDF_TYPE} {o} {g} .\n" if g else f"{s} {p or RDF_TYPE} {o} .\n")
+        if len(lines) >= 4096:
+            n += len(lines)
+            out.write("".join(lines).encode("utf-8"))
+            lines.clear()
+    n += len(lines)
+    out.write("".join(lines).encode("utf-8"))
     return n
 
 
