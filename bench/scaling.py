@@ -30,7 +30,7 @@ from pathlib import Path
 from . import workload
 from .measure import PeakMemory, Request, run_cell, timed_run
 from .servers import oxigraph_executable
-from .services import REPO, kg_serve, oxigraph_serve
+from .services import REPO, has_gunicorn, kg_gunicorn, kg_serve, oxigraph_serve
 
 CHEAP = ("describe", "incoming", "person-talks")
 
@@ -171,6 +171,16 @@ def serve_size(work: Path, args, out: dict, checkpoint) -> dict:
         out["oxigraph_get_store"]["peak_rss_kb"] = memory.peak_kb
         checkpoint()
     shutil.rmtree(dumps_dir, ignore_errors=True)
+    if has_gunicorn():  # the same fresh pages, two service processes behind one port
+        try:
+            with kg_gunicorn(work / "store", 2, log=work / "gunicorn.log", env=env) as service:
+                warm = [Request("warm", "GET", workload._path(e) + ".html", headers={"Accept": "text/html"}) for e in first[:16]]
+                run_cell(service.url, warm, 4, duration=300, max_requests=len(warm), timeout=120)  # each process's first pages
+                out["fresh_pages_2proc"] = fresh_pages(service, paths)
+                log(f"fresh pages, 2 processes, c=4: p50 {out['fresh_pages_2proc']['p50_ms']} p95 {out['fresh_pages_2proc']['p95_ms']} ms")
+        except RuntimeError as exc:
+            out["fresh_pages_2proc"] = {"skipped": str(exc)[:300]}
+        checkpoint()
     target = work / "dump-oxigraph.nq"
     ran = timed_run([oxigraph_executable(), "dump", "--location", str(work / "oxigraph"), "--file", str(target)])
     out["oxigraph_dump"] = {"seconds": ran.seconds, "bytes": target.stat().st_size if target.exists() else 0,

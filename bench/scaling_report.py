@@ -49,6 +49,8 @@ FIGURES = [
     ("first page after start (whole-dataset figures)", "s", lambda r: r["first_page"]["seconds"], None),
     ("fresh entity page p95, concurrency 4", "ms", lambda r: r["fresh_pages"]["p95_ms"], (lambda v: v < 50, "< 50 ms")),
     ("fresh entity page p50, concurrency 4", "ms", lambda r: r["fresh_pages"]["p50_ms"], None),
+    ("fresh entity page p95, concurrency 4, two processes (gunicorn)", "ms", lambda r: r["fresh_pages_2proc"]["p95_ms"],
+     (lambda v: v < 50, "< 50 ms")),
     ("first search (index build)", "s", lambda r: r["search"]["first_s"], None),
     ("search p95, concurrency 4", "ms", lambda r: r["search"]["p95_ms"], (lambda v: v < 50, "< 50 ms")),
     ("SPARQL mix, ours, concurrency 4", "q/s", lambda r: r["mix"]["ours"]["throughput"], None),
@@ -205,6 +207,10 @@ def target_rows(results: dict) -> list[str]:
     rows.append(f"| (a) fresh entity page p95 < 50 ms at concurrency 4 | p95 {_f(fp['p95_ms'])} ms, p50 {_f(fp['p50_ms'])} ms "
                 f"({fp['ok']} pages, each once, {fp['errors']} errors) | (no pages) | "
                 f"{'met' if fp['p95_ms'] is not None and fp['p95_ms'] < 50 and not fp['errors'] else 'missed'} |")
+    fp2 = r.get("fresh_pages_2proc", {})
+    if fp2.get("p95_ms") is not None:
+        rows.append(f"| (a) the same pages, two service processes (gunicorn, one port) | p95 {_f(fp2['p95_ms'])} ms, p50 {_f(fp2['p50_ms'])} ms "
+                    f"({fp2['ok']} pages, {fp2['errors']} errors) | (no pages) | {'met' if fp2['p95_ms'] < 50 and not fp2['errors'] else 'missed'} |")
     lo = r["load"]
     rows.append(f"| (b) `kg load` >= 100,000 quads/s with the merge | {_f(lo['ours']['rate'], 0)} quads/s ({_f(lo['ours']['load_s'])} s) | "
                 f"`oxigraph load` {_f(lo['oxigraph']['rate'], 0)} quads/s ({_f(lo['oxigraph']['load_s'])} s; its merge {_f(lo['oxigraph']['merge_s'])} s more) | "
