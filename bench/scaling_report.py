@@ -276,7 +276,8 @@ def render(results: dict) -> str:
         "requested once by 4 keep-alive clients (after one first page, which builds the whole-dataset figures). Cheap "
         "queries: each of `describe`, `incoming`, `person-talks` on 60 sampled entities, one at a time, the servers "
         "alternating, median per query. Mix: the whole SPARQL mix once per server at concurrency 4. Download: the first "
-        "`/downloads/dataset.nq` of a fresh service (made while it is sent) against `oxigraph dump` of the same store.", "",
+        "`/downloads/dataset.nq` of a fresh service (made, with its gzip twin, before it is sent) against `oxigraph dump` of "
+        "Oxigraph's store, run before and after the serving phase (mean time); `kg dump` (CLI) right after.", "",
         "## The four targets (issue 14)", "", *safe_target_rows(results), "",
         "## How it grows", "",
         f"![log-log plot of the costs]({PLOT})", "",
