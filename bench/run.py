@@ -87,6 +87,15 @@ def load_both(work: Path, files: list[Path]) -> dict:
                          "merge_s": ox_merge.seconds}}
 
 
+def startup_ours(store: Path, runs: int = 3) -> float:
+    """Median seconds from launch to the first good answer of ``kg serve``."""
+    times = []
+    for _ in range(runs):
+        with kg_serve(store) as service:
+            times.append(service.startup_s)
+    return median(times)
+
+
 def startup(work: Path, runs: int = 3) -> dict:
     """Seconds from launch to the first good answer, on the existing stores."""
     ours, theirs = [], []
@@ -305,6 +314,10 @@ def main(argv=None) -> None:
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
                         help="measure how costs grow at these corpus sizes (e.g. 1000,10000,100000); see bench/scaling.py")
     parser.add_argument("--keep", action="store_true", help="with --sizes: keep the sizes measured earlier today in the results")
+    parser.add_argument("--load-record", default=None,
+                        help="with --sizes: our side only, on a store already loaded; the load's figures from this JSON (see bench/scaling.py)")
+    parser.add_argument("--quads", default=0, help="with --load-record: quads loaded")
+    parser.add_argument("--no-download", action="store_true", help="with --load-record: skip the first full download")
     parser.add_argument("--load-only", action="store_true",
                         help="with --sizes: only generate and load (a later run reuses the stores and their load figures)")
     args = parser.parse_args(argv)

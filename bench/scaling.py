@@ -132,9 +132,18 @@ def search_cell(service, sample, concurrency: int = 4, duration: float = 8) -> d
     return {"first_s": first_s, "first_status": first_status, **cell.summary()}
 
 
-def fetch(url: str) -> dict:
+def fetch(url: str, tries: int = 30) -> dict:
+    """The whole file; a 503 (the file is being made by another request) is
+    retried after its Retry-After, at most ``tries`` times."""
     from .run import fetch_rate
 
+    for _ in range(tries - 1):
+        try:
+            return fetch_rate(url)
+        except urllib.error.HTTPError as err:
+            if err.code != 503:
+                raise
+            time.sleep(min(int(err.headers.get("Retry-After") or 5), 30))
     return fetch_rate(url)
 
 
@@ -213,6 +222,51 @@ def serve_size(work: Path, args, out: dict, checkpoint) -> dict:
     return out
 
 
+def ours_only(root: Path, articles: int, args, result: dict, checkpoint) -> dict:
+    """A size whose Oxigraph side could not be measured in the time there
+    was: our store only (already loaded by ``kg load``, whose figures come
+    from ``--load-record``, a JSON of ``seconds``, ``cpu_s``, ``peak_rss_kb``
+    taken by watching that process): disk, start-up, fresh pages, search,
+    the hot page and, unless ``--no-download``, the first download."""
+    from .run import startup_ours
+
+    work = root / f"n{articles}"
+    rec = json.loads(Path(args.load_record).read_text())
+    quads = int(args.quads)
+    result.update({"articles": articles, "ours_only": True, "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                   "load_average_start": open("/proc/loadavg").read().split()[:3], "files": ["(see load record)"]})
+    result["load"] = {"quads": quads, "ours": {"load_s": rec["seconds"], "rate": quads / rec["seconds"], "cpu_s": rec.get("cpu_s"),
+                                               "peak_rss_kb": rec["peak_rss_kb"], "includes_compaction": True},
+                      "disk_bytes": {"ours": du_bytes(work / "store")}, "watched": rec}
+    checkpoint()
+    result["startup"] = {"ours_s": startup_ours(work / "store", runs=2)}
+    checkpoint()
+    dumps_dir = work / "dumps-cache"
+    shutil.rmtree(dumps_dir, ignore_errors=True)
+    with kg_serve(work / "store", log=work / "kg-serve.log", env={"KG_DUMPS_DIR": str(dumps_dir)}) as ours, PeakMemory(ours.pid) as mem:
+        sample = workload.sample(ours.url + "sparql")
+        first = [e for group in zip(sample.events, sample.people, sample.places) for e in group]
+        paths = fresh_urls(ours.url + "sparql", set(first) | set(sample.hot_people))
+        result["first_page"] = dict(zip(("status", "seconds"), get(ours.url + workload._path(first[0]).lstrip("/") + ".html")))
+        result["fresh_pages"] = fresh_pages(ours, paths)
+        log(f"{articles}: fresh pages p95 {result['fresh_pages']['p95_ms']} ms")
+        checkpoint()
+        result["search"] = search_cell(ours, sample, duration=args.duration)
+        hot = sample.hot_people[0]
+        status, seconds = get(ours.url + workload._path(hot).lstrip("/") + ".html", timeout=120)
+        result["hot_page"] = {"path": workload._path(hot) + ".html", "status": status, "seconds": seconds}
+        result["memory_serving"] = {"ours_peak_rss_kb": mem.peak_kb}
+        checkpoint()
+        if not args.no_download:
+            with PeakMemory(ours.pid) as memory:
+                result["download_cold"] = fetch(ours.url + "downloads/dataset.nq")
+            result["download_cold"]["peak_rss_kb"] = memory.peak_kb
+    shutil.rmtree(dumps_dir, ignore_errors=True)
+    result["load_average_end"] = open("/proc/loadavg").read().split()[:3]
+    result.pop("partial", None)
+    return result
+
+
 def measure_size(root: Path, articles: int, args, result: dict, checkpoint) -> dict:
     """Fill ``result`` phase by phase (``checkpoint()`` saves what is measured so far)."""
     from .run import prepare_data, startup
@@ -268,7 +322,8 @@ def run_sizes(sizes: list[int], args, machine: dict) -> Path:
         log(f"size {n}")
         result: dict = {"commit": machine["commit"], "partial": True}
         try:
-            measure_size(root, n, args, result, lambda n=n, result=result: save(n, result))
+            measure = ours_only if args.load_record else measure_size
+            measure(root, n, args, result, lambda n=n, result=result: save(n, result))
         except Exception as exc:  # a size that fails is reported, the others kept
             log(f"size {n} failed: {exc!r}")
             result["failed"] = repr(exc)[:500]

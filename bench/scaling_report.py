@@ -286,6 +286,11 @@ def render(results: dict) -> str:
         "1 is linear, 0 flat. The corpus grows linearly in quads with the articles.", "",
         "### Where it breaks first", "", *breaks_first(results), "",
     ]
+    partial = [(n, r) for n, r in sizes if r.get("ours_only")]
+    if partial:
+        lines += ["Measured on our side only (Oxigraph's load of the same data could not finish in the session; see "
+                  "`bench/analysis.md`): " + ", ".join(f"{n:,} articles" for n, _ in partial) + ". Their load figures are "
+                  "the `kg load` process watched from outside: wall time including the final compaction.", ""]
     if failed:
         lines += ["Sizes that did not finish (their figures above are those measured before it stopped): "
                   + "; ".join(f"{n:,}: {r.get('failed', 'still running or stopped part-way')}" for n, r in failed), ""]
