@@ -167,7 +167,7 @@ def svg_plot(results: dict) -> str:
         vals = [(n, v) for n, v in vals if v]
         if len(vals) >= 2:
             series.append((name, [(n, v / vals[0][1]) for n, v in vals], exponent(vals)))
-    w, h, left, right, top, bottom = 900, 520, 70, 360, 30, 50
+    w, h, left, right, top, bottom = 1040, 520, 70, 440, 30, 50
     ns = [n for n, _ in sizes] or [1000, 100000]
     xmin = math.log10(min(ns))
     xmax = math.log10(max(ns)) if max(ns) > min(ns) else xmin + 1
