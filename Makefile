@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STORE  ?= build/store
 
-.PHONY: run test test-fast lint build validate stats conformance bench browser nginx virtuoso haproxy clean install
+.PHONY: run test test-fast lint build validate stats conformance bench bench-sizes browser nginx virtuoso haproxy clean install
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,11 @@ conformance: $(BIN)/kg
 bench: $(BIN)/kg
 	$(BIN)/python -m pip install --quiet -e '.[test,deploy]'
 	$(BIN)/python -m bench.run
+
+# How the costs grow (docs/performance.md): 100,000 articles need ~30 GB of disk and hours on 2 cores.
+bench-sizes: $(BIN)/kg
+	$(BIN)/python -m pip install --quiet -e '.[test,deploy]'
+	$(BIN)/python -m bench.run --sizes $(or $(SIZES),1000,10000,100000)
 
 clean:
 	rm -rf build .pytest_cache test-artifacts
