@@ -81,9 +81,10 @@ bench: $(BIN)/kg
 	$(BIN)/python -m bench.run
 
 # How the costs grow (docs/performance.md): 100,000 articles need ~30 GB of disk and hours on 2 cores.
+SIZES ?= 1000,10000,100000
 bench-sizes: $(BIN)/kg
 	$(BIN)/python -m pip install --quiet -e '.[test,deploy]'
-	$(BIN)/python -m bench.run --sizes $(or $(SIZES),1000,10000,100000)
+	$(BIN)/python -m bench.run --sizes $(SIZES)
 
 clean:
 	rm -rf build .pytest_cache test-artifacts
