@@ -44,9 +44,10 @@ def _column(store: RemoteStore, sparql: str, var: str = "x") -> list[str]:
     return [row[var].value for row in store.query(PREFIXES + sparql)]
 
 
-def sample(query_url: str, seed: int = 7, size: int = 60) -> Sample:
-    """Draw the entities from the engine holding the benchmark data."""
-    store = RemoteStore(query_url, union_param=None, timeout=600)
+def sample(query_url, seed: int = 7, size: int = 60) -> Sample:
+    """Draw the entities from the engine holding the benchmark data (its
+    query URL, or a store object answering ``query(sparql)`` in process)."""
+    store = query_url if hasattr(query_url, "query") else RemoteStore(query_url, union_param=None, timeout=600)
     rng = random.Random(seed)
     fan_out = store.query(PREFIXES + "SELECT ?x (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?p dip:representedBy ?x } } "
                           "GROUP BY ?x ORDER BY DESC(?n) ?x")
