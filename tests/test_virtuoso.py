@@ -298,3 +298,28 @@ def test_kg_load_isql_refuses_an_engine_that_is_not_virtuoso(reference, article_
     done = subprocess.run([sys.executable, "-m", "kg", "load", "--store", reference.url + "sparql", "--isql",
                            "nonsense", str(article_nq)], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "HOST:PORT" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_kg_load_from_a_store_directory_and_again(tmp_path, article_nq):
+    """`--from DIR` (a store built here) into a fresh Virtuoso; loading the
+    same data again adds no quad but changes the version (the result cache
+    and the dumps key on it)."""
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    done = subprocess.run([sys.executable, "-m", "kg", "load", "--quiet", "--store", str(tmp_path / "store"), str(article_nq)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    server = VirtuosoServer(tmp_path / "virtuoso").start()
+    try:
+        command = [sys.executable, "-m", "kg", "load", "--store", server.query_url, "--isql", server.isql,
+                   "--from", str(tmp_path / "store")]
+        assert subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300).returncode == 0
+        first = RemoteStore(server.query_url)
+        count, version = len(first), first.version()
+        assert count == len(Store.open(str(tmp_path / "store"), read_only=True)) > 2000
+        assert subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300).returncode == 0
+        again = RemoteStore(server.query_url)
+        assert len(again) == count and again.version() != version
+    finally:
+        server.stop()
