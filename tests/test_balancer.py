@@ -21,6 +21,9 @@ from bench.servers import OxigraphServer, oxigraph_executable
 from conftest import REPO
 
 
+pytestmark = pytest.mark.live  # starts Virtuoso / HAProxy and `kg serve` processes
+
+
 def _missing() -> str | None:
     if haproxy_executable() is None:
         reason = "haproxy is not installed: `make haproxy` (root: apt-get install haproxy)"

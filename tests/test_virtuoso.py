@@ -29,6 +29,8 @@ from kg.storage.remote import RemoteStore
 from kg.storage.store import Store
 from kg.views.examples import list_examples
 
+pytestmark = pytest.mark.live  # starts Virtuoso / HAProxy and `kg serve` processes
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {XSD + t for t in ("integer", "nonNegativeInteger", "positiveInteger", "int", "long", "decimal")}
 # Where Virtuoso 7.2.5 answers differently from the SPARQL standard (and
