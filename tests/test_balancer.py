@@ -92,6 +92,17 @@ def _wait_both_up(balancer, fronts, seconds: float = 20.0) -> set[str]:
     return seen
 
 
+def test_a_client_address_stays_on_one_front_so_its_budget_is_whole(deployment):
+    """The per-client query-time budget is counted by each front; the
+    balancer hashes the client address, so one client's requests all reach
+    the same front (while it is up) and meet one budget."""
+    engine, fronts, balancer = deployment
+    assert _wait_both_up(balancer, fronts) == {"front1", "front2"}
+    for k in (3, 4, 5, 6):
+        served_by = {request(balancer.url + "healthz", source=f"127.0.0.{k}")[1].get("X-Front") for _ in range(15)}
+        assert len(served_by) == 1 and served_by <= {"front1", "front2"}
+
+
 def test_a_front_killed_mid_stream_loses_no_request_but_the_one_in_flight(deployment):
     engine, fronts, balancer = deployment
     assert _wait_both_up(balancer, fronts) == {"front1", "front2"}
