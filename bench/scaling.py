@@ -31,7 +31,7 @@ from pathlib import Path
 from . import workload
 from .measure import PeakMemory, Request, run_cell, timed_run
 from .servers import oxigraph_executable
-from .services import REPO, has_gunicorn, kg_gunicorn, kg_serve, oxigraph_serve
+from .services import ASK_READY, REPO, has_gunicorn, kg_gunicorn, kg_serve, oxigraph_serve
 
 CHEAP = ("describe", "incoming", "person-talks")
 
@@ -239,7 +239,7 @@ def ours_only(root: Path, articles: int, args, result: dict, checkpoint) -> dict
                                                "peak_rss_kb": rec["peak_rss_kb"], "includes_compaction": True},
                       "disk_bytes": {"ours": du_bytes(work / "store")}, "watched": rec}
     checkpoint()
-    result["startup"] = {"ours_s": startup_ours(work / "store", runs=2)}
+    result["startup"] = {"ours_s": startup_ours(work / "store", runs=2, ready_path=ASK_READY), "probe": "ASK {}"}
     checkpoint()
     dumps_dir = work / "dumps-cache"
     shutil.rmtree(dumps_dir, ignore_errors=True)
@@ -252,7 +252,12 @@ def ours_only(root: Path, articles: int, args, result: dict, checkpoint) -> dict
     paths = fresh_urls(local, set(first) | set(sample.hot_people))
     del local
     log(f"{articles}: sampled")
-    with kg_serve(work / "store", log=work / "kg-serve.log", env={"KG_DUMPS_DIR": str(dumps_dir)}) as ours, PeakMemory(ours.pid) as mem:
+    with kg_serve(work / "store", log=work / "kg-serve.log", env={"KG_DUMPS_DIR": str(dumps_dir)}, ready_path=ASK_READY) as ours, \
+            PeakMemory(ours.pid) as mem:
+        status, seconds = get(ours.url + "healthz", timeout=900)
+        result["healthz"] = {"status": status, "seconds": seconds}
+        log(f"{articles}: /healthz {status} in {seconds:.1f} s")
+        checkpoint()
         result["first_page"] = dict(zip(("status", "seconds"), get(ours.url + workload._path(first[0]).lstrip("/") + ".html")))
         result["fresh_pages"] = fresh_pages(ours, paths)
         log(f"{articles}: fresh pages p95 {result['fresh_pages']['p95_ms']} ms")

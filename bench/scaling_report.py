@@ -54,6 +54,7 @@ FIGURES = [
     ("store on disk, Oxigraph (same merged default graph)", "MB", lambda r: r["load"]["disk_bytes"]["oxigraph"] / 1e6, None),
     ("start-up on the existing store", "s", lambda r: r["startup"]["ours_s"], (lambda v: v < 2, "< 2 s")),
     ("first page after start (whole-dataset figures)", "s", lambda r: r["first_page"]["seconds"], None),
+    ("`/healthz` on a fresh service (it counts the store's quads)", "s", lambda r: r["healthz"]["seconds"], None),
     ("fresh entity page p95, concurrency 4", "ms", lambda r: r["fresh_pages"]["p95_ms"], (lambda v: v < 50, "< 50 ms")),
     ("fresh entity page p50, concurrency 4", "ms", lambda r: r["fresh_pages"]["p50_ms"], None),
     ("fresh entity page p95, concurrency 4, two processes (gunicorn)", "ms", lambda r: r["fresh_pages_2proc"]["p95_ms"],
