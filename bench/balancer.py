@@ -30,6 +30,7 @@ import urllib.parse
 from pathlib import Path
 
 from bench.servers import OxigraphServer, free_port, stop_process
+from bench.virtuoso import VirtuosoServer
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / "deploy" / "haproxy.cfg"
@@ -142,6 +143,7 @@ def workload(base: str, store_url: str) -> list[str]:
 
 def drive(base: str, paths: list[str], clients: int, seconds: float) -> dict:
     done, failed = [0] * clients, [0] * clients
+    codes: dict = {}
     stop = time.monotonic() + seconds
 
     def client(k: int) -> None:
@@ -152,8 +154,11 @@ def drive(base: str, paths: list[str], clients: int, seconds: float) -> dict:
                 status, _, _ = request(base + rnd.choice(paths), source=source)
                 done[k] += status == 200
                 failed[k] += status != 200
-            except OSError:
+            except (OSError, http.client.HTTPException):
+                status = 0
                 failed[k] += 1
+            if status != 200:
+                codes[status] = codes.get(status, 0) + 1
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
     started = time.monotonic()
@@ -162,7 +167,7 @@ def drive(base: str, paths: list[str], clients: int, seconds: float) -> dict:
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
-    return {"requests": sum(done), "failed": sum(failed), "per_second": sum(done) / elapsed}
+    return {"requests": sum(done), "failed": sum(failed), "per_second": sum(done) / elapsed, "codes": codes}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -170,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--engine", choices=("oxigraph", "virtuoso"), default="oxigraph")
     args = parser.parse_args(argv)
     from bench.generator import generate
     from kg.model.formats import NQUADS
@@ -180,12 +186,19 @@ def main(argv: list[str] | None = None) -> None:
         corpus = tmp / "synthetic.nq"
         with corpus.open("wb") as out:
             generate(args.articles, out, seed=7)
-        engine = OxigraphServer(tmp / "oxigraph", union_default_graph=True).start()
-        try:
+        engine: OxigraphServer | VirtuosoServer
+        if args.engine == "virtuoso":
+            from kg.storage.virtuoso import IsqlLoader
+
+            engine = VirtuosoServer(tmp / "virtuoso").start()
+            IsqlLoader(engine.isql).load([(corpus, None)])
+        else:
+            engine = OxigraphServer(tmp / "oxigraph", union_default_graph=True).start()
             RemoteStore(engine.query_url, gsp_url=engine.gsp_url).load(corpus, NQUADS)
+        try:
             paths = workload("", engine.query_url)
             print(f"# {platform.node()} {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-                  f"{args.articles} synthetic articles on Oxigraph server; {args.clients} clients, {args.seconds:g} s each")
+                  f"{args.articles} synthetic articles on {args.engine}; {args.clients} clients, {args.seconds:g} s each")
             for cached in (False, True):
                 for count in (1, 2):
                     env = {"KG_TRUSTED_PROXY": "127.0.0.1", "KG_QUERY_SECONDS_PER_MINUTE": "0",
@@ -200,7 +213,7 @@ def main(argv: list[str] | None = None) -> None:
                         for front in fronts:
                             front.stop()
                     print(f"fronts={count} cache={'shared' if cached else 'off'}: {result['per_second']:.1f} req/s "
-                          f"({result['requests']} ok, {result['failed']} failed)", flush=True)
+                          f"({result['requests']} ok, {result['failed']} failed{' ' + str(result['codes']) if result['codes'] else ''})", flush=True)
         finally:
             engine.stop()
 
