@@ -103,6 +103,7 @@ def test_remote_version_is_asked_of_the_engine_at_most_every_recheck(monkeypatch
 
     monkeypatch.setattr(remote, "query", query)
     monkeypatch.setattr(remote, "named_graphs", lambda: ["http://ex.org/g"])
+    monkeypatch.setattr(remote, "flavor", lambda: "sparql")  # a generic engine, not Virtuoso
     first = remote.version()
     state["count"] = 11
     assert remote.version() == first and state["asked"] == 1, "reused within the recheck time"
