@@ -123,3 +123,22 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("live") is None and any(s in src for src in _sources(item) for s in LIVE_SIGNS):
             item.add_marker(pytest.mark.live)
+
+
+# -- a real browser -------------------------------------------------------------
+# Debian's Chromium, driven by Playwright, for the tests marked ``browser``:
+# one per test module, started with the flags this machine's closed network needs.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert executable, "Debian's chromium is missing: run `make browser` (CI installs it)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.conftest import REPO
-from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,6 @@ import pytest
 
 from tests.conftest import LiveServer
 from tests.provenance_support import OTHER, build_two_articles
-from tests.test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,6 @@ import urllib.request
 import pytest
 
 from tests.explore_support import browser_page, live_three_articles, screenshot
-from tests.test_browser import browser  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 

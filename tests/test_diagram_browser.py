@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from tests.explore_support import browser_page, screenshot
-from tests.test_browser import browser  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,6 @@ leaves the file."""
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -15,20 +14,6 @@ from tests.conftest import REPO, SLUG, data_folder
 
 pytestmark = pytest.mark.browser
 REAL = REPO / "data" / "articles" / SLUG
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert executable, "Debian's chromium is missing: run `make browser` (CI installs it)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def review_page(tmp_path, text: str, *known) -> str:

@@ -9,7 +9,6 @@ import re
 import pytest
 
 from tests.explore_support import browser_page, live_three_articles, screenshot
-from tests.test_browser import browser  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 
