@@ -134,9 +134,11 @@ def test_an_unusable_base_iri_is_refused(base):
     assert "base IRI (--base or KG_BASE): " in result.output and "is not an absolute http(s) IRI" in result.output
 
 
-def test_a_base_with_port_and_path_is_fine():
-    result = run("validate", "--base", "https://kg.example.org:8443/data", *GRAPH)
-    assert result.exit_code == 0 and result.output.startswith("valid: 3 graphs")
+def test_a_base_with_port_and_path_is_fine(tmp_path):
+    data = _small_corpus(tmp_path)  # one article, whatever data/articles/ holds
+    result = run("validate", "--base", "https://kg.example.org:8443/data", "--data", str(data),
+                 "--ontology", str(REPO / "ontology"))
+    assert result.exit_code == 0 and result.output.startswith("valid: 3 graphs"), result.output
 
 
 FIXTURE = REPO / "tests" / "fixtures" / "articles" / "madeup-rubio-visit-2025-03-01"
