@@ -29,7 +29,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from bench.servers import OxigraphServer, free_port, stop_process
+from bench.servers import OxigraphServer, answers_ok, free_port, stop_process, wait_until_ready
 from bench.virtuoso import VirtuosoServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,19 +71,9 @@ class HAProxy:
         log = open(self.folder / "haproxy.log", "ab")
         self.proc = subprocess.Popen([exe, "-db", "-f", str(cfg)], stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"haproxy exited with {self.proc.returncode}; see {self.folder / 'haproxy.log'}")
-            try:
-                status, _, _ = request(self.url + "healthz")
-                if status == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"haproxy did not answer within {timeout:g} s")
+        wait_until_ready(self.proc, lambda: answers_ok(self.url + "healthz"), timeout,
+                         f"haproxy (see {self.folder / 'haproxy.log'})")
+        return self
 
     def stop(self) -> None:
         stop_process(self.proc)
@@ -112,17 +102,7 @@ class Front:
                                       "--store", store_url], cwd=REPO, env={**os.environ, **env}, stdout=out,
                                      stderr=subprocess.STDOUT)
         out.close()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"kg serve exited with {self.proc.returncode}; see {log}")
-            try:
-                if request(self.url + "healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("kg serve did not answer /healthz within 60 s")
+        wait_until_ready(self.proc, lambda: answers_ok(self.url + "healthz"), 60, f"kg serve (see {log})")
 
     def stop(self) -> None:
         stop_process(self.proc)

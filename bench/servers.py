@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -35,6 +36,31 @@ def stop_process(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def answers_ok(url: str, timeout: float = 2.0) -> bool:
+    """Does ``url`` answer 200 right now?"""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def wait_until_ready(proc: subprocess.Popen, ready: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``ready()`` until it is true; the process exiting first, or
+    ``timeout`` seconds passing, stops it and raises ``RuntimeError``
+    naming ``what`` (the one start-up wait of every server the tests,
+    benchmarks and conformance runner start)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        if ready():
+            return
+        time.sleep(0.1)
+    stop_process(proc)
+    raise RuntimeError(f"{what} did not answer within {timeout:g} s")
 
 
 def oxigraph_executable() -> str | None:
@@ -68,23 +94,11 @@ class OxigraphServer:
     def start(self, timeout: float = 30.0) -> "OxigraphServer":
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL
         self.proc = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"oxigraph exited with {self.proc.returncode}: {' '.join(self.command())}")
-            if self.answers():
-                return self
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"oxigraph did not answer within {timeout}s")
+        wait_until_ready(self.proc, self.answers, timeout, f"oxigraph ({' '.join(self.command())})")
+        return self
 
     def answers(self) -> bool:
-        url = self.query_url + "?query=ASK%7B%7D"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
+        return answers_ok(self.query_url + "?query=ASK%7B%7D")
 
     def stop(self) -> None:
         stop_process(self.proc)

@@ -20,12 +20,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from bench.servers import free_port, stop_process
+from bench.servers import answers_ok, free_port, stop_process, wait_until_ready
 
 INI = """[Database]
 DatabaseFile = {db}/virtuoso.db
@@ -126,23 +125,11 @@ class VirtuosoServer:
         self.proc = subprocess.Popen([exe, "+configfile", str(ini), "+foreground"], cwd=self.folder, stdout=out,
                                      stderr=subprocess.STDOUT, env=env)
         out.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"virtuoso-t exited with {self.proc.returncode}; see {self.folder / 'db' / 'virtuoso.log'}")
-            if self.answers():
-                return self
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"Virtuoso did not answer within {timeout:g} s")
+        wait_until_ready(self.proc, self.answers, timeout, f"virtuoso-t (see {self.folder / 'db' / 'virtuoso.log'})")
+        return self
 
     def answers(self) -> bool:
-        url = self.query_url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
+        return answers_ok(self.query_url + "?" + urllib.parse.urlencode({"query": "ASK {}"}))
 
     def stop(self) -> None:
         stop_process(self.proc, grace=30.0)

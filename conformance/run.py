@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bench.servers import OxigraphServer, free_port, oxigraph_executable, stop_process
+from bench.servers import OxigraphServer, answers_ok, free_port, oxigraph_executable, stop_process, wait_until_ready
 from kg.model.errors import KGError
 from kg.storage.guard import check_query
 
@@ -89,17 +89,11 @@ class Server:
                "--no-union-default-graph", "--workers", "1", "--timeout", "10"]
         self.log = log.open("wb")
         self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"kg serve exited with {self.proc.returncode}; see {log}")
-            try:
-                with urllib.request.urlopen(self.url + "healthz", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("kg serve did not start")
+        try:
+            wait_until_ready(self.proc, lambda: answers_ok(self.url + "healthz"), 60, f"kg serve (see {log})")
+        except RuntimeError:
+            self.log.close()
+            raise
 
     @property
     def endpoint(self) -> str:

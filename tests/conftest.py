@@ -8,13 +8,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from bench.servers import free_port, stop_process
+from bench.servers import answers_ok, free_port, stop_process, wait_until_ready
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -51,18 +49,7 @@ class LiveServer:
         cmd = [sys.executable, "-m", "kg", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
         self.log = open(REPO / "build" / f"server-{self.port}.log", "wb") if (REPO / "build").is_dir() else subprocess.DEVNULL
         self.proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **(env or {})}, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"kg serve exited with {self.proc.returncode}: {' '.join(cmd)}")
-            try:
-                with urllib.request.urlopen(self.url + "healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"kg serve did not answer /healthz within {timeout}s")
+        wait_until_ready(self.proc, lambda: answers_ok(self.url + "healthz"), timeout, f"kg serve ({' '.join(cmd)})")
 
     def stop(self) -> None:
         stop_process(self.proc)

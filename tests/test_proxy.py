@@ -20,7 +20,7 @@ import urllib.request
 import pytest
 
 from bench.connection_attack import attack, write_blob_data
-from bench.servers import free_port, stop_process
+from bench.servers import answers_ok, free_port, stop_process, wait_until_ready
 from conftest import REPO, LiveServer
 from server.headers import SECURITY_HEADERS
 
@@ -72,18 +72,8 @@ http {{
         self.folder = folder
         self.proc = subprocess.Popen([nginx_executable(), "-c", str(folder / "nginx.conf"), "-p", str(folder)],
                                      stdout=subprocess.DEVNULL, stderr=open(folder / "stderr.log", "wb"))
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"nginx exited: {(folder / 'stderr.log').read_text()} {(folder / 'error.log').read_text()}")
-            try:
-                with urllib.request.urlopen(self.url + "healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("nginx did not answer /healthz through to kg serve")
+        wait_until_ready(self.proc, lambda: answers_ok(self.url + "healthz"), 20,
+                         f"nginx in front of kg serve (see {folder / 'stderr.log'} and {folder / 'error.log'})")
 
     def stop(self) -> None:
         stop_process(self.proc)
