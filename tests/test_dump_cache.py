@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kg.publish.dumps.catalog import VERSION_STAMP
 from kg.publish.dumps import DumpCache, DumpInProgress, DumpsUnavailable, catalog, fingerprint, sweep
 from kg.storage.store import Store
 from kg.publish.dumps import writers
@@ -93,7 +94,8 @@ def test_concurrent_requests_make_one_file(tmp_path):
     assert not errors and len(results) == 6
     assert len({(r.sha256, r.modified) for r in results}) == 1, "made more than once"
     folder = next(p for p in tmp_path.iterdir() if p.is_dir())
-    leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")]
+    leftovers = [p.name for p in folder.iterdir()
+                     if p.name.startswith(".") and not p.name.endswith(".lock") and p.name != VERSION_STAMP]
     assert leftovers == []
 
 
@@ -113,7 +115,7 @@ def test_a_failed_dump_leaves_no_file_behind(tmp_path, monkeypatch):
     assert "No space left on device" in failed.value.message
     assert str(tmp_path) not in failed.value.message and "secret-path" not in failed.value.message
     folder = cache.directory()
-    assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock")) == []
+    assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock")) == [VERSION_STAMP]
     monkeypatch.undo()
     info = cache.ensure(file)
     assert open(info.path, "rb").read().startswith(b"@prefix dip:")
@@ -229,3 +231,14 @@ def test_leftovers_of_a_killed_maker_are_swept_unless_it_is_still_making(tmp_pat
         fcntl.flock(busy, fcntl.LOCK_EX)  # someone is making union.ttl right now
         sweep(tmp_path)
     assert sorted(p.name for p in (folder / ".tmp").iterdir()) == ["union.ttl"]
+
+
+def test_a_version_is_first_seen_no_later_than_its_oldest_file(tmp_path):
+    """The description's ``dcterms:created`` falls back to when the version
+    was first seen; stamped only when the description was first asked for
+    (after the downloads), it came out later than the files it describes."""
+    cache = DumpCache(load_store(), tmp_path)
+    infos = cache.ensure_all()
+    folder = cache.directory()
+    assert cache.version_time(folder) <= min(info.modified for info in infos)
+    assert DumpCache(load_store(), tmp_path).version_time(folder) == cache.version_time(folder)

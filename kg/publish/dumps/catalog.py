@@ -308,6 +308,9 @@ class DumpCache:
                     self._touched = now
                 return path
             path.mkdir(parents=True, exist_ok=True)
+            # the version is first seen now: stamped with the folder's own
+            # clock, so no file made in it can look older than the version
+            self.version_time(path, when=path.stat().st_mtime)
             stamp = _store_stamp(self.store)
             if stamp:
                 (path / STORE_STAMP).write_text(stamp)
@@ -375,9 +378,10 @@ class DumpCache:
             self._known.clear()
         self._known[str(record)] = info
 
-    def version_time(self, folder: Path | None = None) -> float:
+    def version_time(self, folder: Path | None = None, when: float | None = None) -> float:
         """When this store version was first seen (POSIX time), the same for
-        every request and process: stamped once in its folder."""
+        every request and process: stamped once in its folder (with ``when``,
+        default now, by whoever stamps first)."""
         folder = folder or self.directory()
         stamp = folder / VERSION_STAMP
         try:
@@ -388,7 +392,7 @@ class DumpCache:
             raise _unavailable(exc) from exc
         tmp = folder / f"{VERSION_STAMP}.{os.getpid()}.tmp"
         try:
-            tmp.write_text(repr(time.time()))
+            tmp.write_text(repr(time.time() if when is None else when))
             try:
                 os.link(tmp, stamp)  # atomic, and the first stamp wins
             except FileExistsError:
