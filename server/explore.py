@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 import re
+import threading
+import time
+import weakref
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -17,6 +21,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from kg.model import formats as F
 from kg.model.errors import BadRequest, NotFound
 from kg.model.namespaces import DIP
+from kg.storage import pagecache
 from kg.storage.pagecache import cached, remembered
 from kg.views import classes as classes_mod
 from kg.views import stances as stances_mod
@@ -31,6 +36,7 @@ from .pages import page_number  # the service's one rule for page numbers
 from .representation import JSON, by_suffix, choose, link_header
 from .state import current_state
 
+log = logging.getLogger(__name__)
 bp = Blueprint("explore", __name__)
 links.register(bp)
 
@@ -46,6 +52,64 @@ STANCES_EXAMPLE = "stances-over-time"  # queries/examples/stances-over-time.rq
 
 def store():
     return current_state().store
+
+
+# --------------------------------------------------------------------------
+# Whole-dataset figures: computed once per store version, at most one
+# computation of each at a time, and read ahead at start-up
+# --------------------------------------------------------------------------
+
+_computing: dict[str, threading.Lock] = {}
+_computing_lock = threading.Lock()
+_warmed: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store -> names of figures read ahead
+
+
+def once(st, key, compute):
+    """``cached(st, key, compute)``, with one computation of ``key`` at a
+    time: a request arriving while the start-up warm-up (or another
+    request) computes it waits for that result instead of computing it
+    again beside it."""
+    with _computing_lock:
+        lock = _computing.setdefault(repr(key), threading.Lock())
+    with lock:
+        return cached(st, key, compute)
+
+
+def warmed_events(st):
+    """Every timeline event, when the warm-up has read them for this store
+    (a store that cannot change), else None: then pages come one at a time
+    from the engine."""
+    if "timeline" in _warmed.get(st, ()) and pagecache.frozen(st):
+        return views.timeline_events(st)
+    return None
+
+
+def warm(st) -> None:
+    """Read ahead what the overview pages show of the whole dataset: the
+    timeline's filters and events, the stances, the feed. Run in the
+    background by a serving process; every step is one the pages would
+    otherwise take on their first request."""
+    steps = (("timeline-facets", lambda: timeline_facets(st)), ("timeline", lambda: views.timeline_events(st)),
+             ("stances", lambda: all_stances(st)), ("feed", lambda: feed_entries(st)))
+    for name, step in steps:
+        started = time.monotonic()
+        try:
+            step()
+        except Exception:  # a background read-ahead: the page computes it again on its request, and says why
+            log.exception("Reading ahead the %s failed", name)
+            continue
+        _warmed.setdefault(st, set()).add(name)
+        log.info("Read ahead the %s in %.1f s", name, time.monotonic() - started)
+
+
+@bp.record_once
+def warm_overviews(setup) -> None:
+    """A serving process (``kg serve``: ``START_ENGINE``) reads ahead the
+    overview pages' figures in a background thread while it starts;
+    /healthz does not wait for it."""
+    if setup.app.config.get("START_ENGINE"):
+        st = setup.app.extensions["kg"].store
+        threading.Thread(target=warm, args=(st,), name="overview-warm-up", daemon=True).start()
 
 
 def representation(offered=(F.HTML, JSON)) -> F.Format:
@@ -89,60 +153,85 @@ def timeline():
     """The events the graph knows on a time axis, then as a list; filters
     ``kind`` (class IRI), ``actor`` and ``article`` (IRIs)."""
     fmt = representation()
-    everything = views.timeline_events(store())
+    st = store()
     chosen = {name: _arg(name) for name in ("kind", "actor", "article")}
-    events = timeline_mod.filtered(everything, **chosen)
     alts = twins("/timeline")
     page_no = page_number()
-    pages = max(1, math.ceil(len(events) / EVENTS_PER_PAGE))
+    key = (request.full_path, EVENTS_PER_PAGE)
+    if fmt is JSON:
+        return respond(JSON, remembered(st, ("timeline.json", *key), lambda: _timeline_json(st, chosen, page_no)), alts)
+    return respond(F.HTML, remembered(st, ("timeline", *key), lambda: _timeline_html(st, chosen, page_no, alts)), alts)
+
+
+def timeline_page(st, chosen: dict, page_no: int) -> tuple[list, int]:
+    """The events of page ``page_no`` and how many match ``chosen``: from
+    every event when a start-up warm-up has read them all, else one page
+    from the engine (``ORDER BY`` and ``LIMIT``; no pass over every event)."""
+    everything = warmed_events(st)
+    if everything is not None:
+        matching = timeline_mod.filtered(everything, **chosen)
+        total, shown = len(matching), one_page(matching, page_no, EVENTS_PER_PAGE)
+    else:
+        total = timeline_mod.count(st, **chosen)
+        shown = timeline_mod.page(st, (page_no - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE, **chosen) if total else []
+    pages = pages_of(total, size=EVENTS_PER_PAGE)
     if page_no > pages:
         raise NotFound(f"The timeline has {pages} page(s).")
-    if fmt is JSON:
-        shown = events[(page_no - 1) * EVENTS_PER_PAGE: page_no * EVENTS_PER_PAGE]
-        return respond(JSON, remembered(store(), ("timeline.json", request.full_path, EVENTS_PER_PAGE), lambda: {
-            "filters": chosen, "count": len(events), "total": len(events), "page_no": page_no, "pages": pages,
-            "events": [event_json(e) for e in shown]}), alts)
-    body = remembered(store(), ("timeline", request.full_path, EVENTS_PER_PAGE), lambda: _timeline_html(everything, events, chosen, page_no, pages, alts))
-    return respond(F.HTML, body, alts)
+    return shown, total
 
 
-def _timeline_html(everything, events, chosen, page_no, pages, alts) -> str:
-    shown = events[(page_no - 1) * EVENTS_PER_PAGE: page_no * EVENTS_PER_PAGE]
-    every_facet = cached(store(), "timeline-facets", lambda: _facets(everything))
-    facets = {name: _options(rows, chosen[name]) for name, rows in every_facet.items()}
+def _timeline_json(st, chosen: dict, page_no: int) -> dict:
+    shown, total = timeline_page(st, chosen, page_no)
+    return {"filters": chosen, "count": total, "total": total, "page_no": page_no,
+            "pages": pages_of(total, size=EVENTS_PER_PAGE), "events": [event_json(e) for e in shown]}
+
+
+def _timeline_html(st, chosen: dict, page_no: int, alts) -> str:
+    shown, total = timeline_page(st, chosen, page_no)
+    every_facet = timeline_facets(st)
+    facets = {name: _options(st, name, rows, chosen[name]) for name, rows in every_facet["facets"].items()}
     query = urlencode({k: v for k, v in chosen.items() if v})
-    return render_template("timeline.html", alternates=alts, periods=timeline_mod.by_period(shown), events=shown, total=len(events),
-                           everything=len(everything), page_no=page_no, pages=pages, picture=timeline_axis.layout(shown),
-                           facets=facets, chosen=chosen, query=query, alts=alts)
+    return render_template("timeline.html", alternates=alts, periods=timeline_mod.by_period(shown), events=shown, total=total,
+                           everything=every_facet["everything"], page_no=page_no, pages=pages_of(total, size=EVENTS_PER_PAGE),
+                           picture=timeline_axis.layout(shown), facets=facets, chosen=chosen, query=query, alts=alts)
 
 
-def _options(rows: list, chosen: str) -> list:
-    """The ``FACET_OPTIONS`` values with most events, and the chosen one."""
+def _options(st, name: str, rows: list, chosen: str) -> list:
+    """The ``FACET_OPTIONS`` values with most events, and the chosen one
+    (counted on its own when it is not among them)."""
     shown = rows[:FACET_OPTIONS]
     if chosen and all(iri != chosen for iri, _, _ in shown):
-        shown = shown + [row for row in rows if row[0] == chosen]
+        n = timeline_mod.count(st, **{name: chosen})
+        shown = shown + ([(chosen, Labels.load(st, [chosen]).label(chosen), n)] if n else [])
     return shown
 
 
-def _facets(everything) -> dict:
-    found = timeline_mod.facets(everything)
-    labels = Labels.load(store(), {iri for pairs in found.values() for iri, _ in pairs})
-    return {name: [(iri, labels.label(iri), n) for iri, n in pairs] for name, pairs in found.items()}
+def timeline_facets(st) -> dict:
+    """The filters' values with their labels and number of events, and the
+    number of events (aggregate queries, once per store version)."""
+    def compute():
+        found = timeline_mod.facet_counts(st, FACET_OPTIONS)
+        labels = Labels.load(st, {iri for pairs in found.values() for iri, _ in pairs})
+        return {"everything": timeline_mod.count(st),
+                "facets": {name: [(iri, labels.label(iri), n) for iri, n in pairs] for name, pairs in found.items()}}
+    return once(st, "timeline-facets", compute)
 
 
 # --------------------------------------------------------------------------
 # Stances over time
 # --------------------------------------------------------------------------
 
-def all_stances() -> dict:
+def all_stances(st=None) -> dict:
     """Positions, changes, the index and the positions per subject
     (computed once per store version)."""
+    st = st or store()
+
     def compute():
-        found = stances_mod.load(store())
+        found = stances_mod.load(st)
         changes = stances_mod.changes(found)
         return {"positions": found, "changes": changes, "index": stances_mod.index(found),
                 "by_subject": stances_mod.by_subject(found, changes)}
-    return cached(store(), "stances", compute)
+    return once(st, "stances", compute)
 
 
 def change_json(change) -> dict:
@@ -236,7 +325,8 @@ def stances_of(rest: str):
 # --------------------------------------------------------------------------
 
 def class_table(iri: str):
-    return cached(store(), ("class-table", iri, classes_mod.MAX_KEPT), lambda: classes_mod.load(store(), iri))
+    st = store()
+    return once(st, ("class-table", iri, classes_mod.MAX_KEPT), lambda: classes_mod.load(st, iri))
 
 
 def _page_size() -> int:
@@ -320,6 +410,11 @@ def feed():
         return absolute(f"/article/{slug}") if slug else absolute(links.href(iri))
 
     body = remembered(store(), ("feed", root), lambda: feed_mod.atom(
-        cached(store(), "feed-entries", lambda: feed_mod.entries(store(), lambda iris: Labels.load(store(), iris))),
+        feed_entries(store()),
         feed_url=absolute("/feed.atom"), site_url=root, page_of=lambda iri: absolute(links.href(iri)), article_url=article_url))
     return respond(ATOM, body, [("/feed.atom", ATOM)])
+
+
+def feed_entries(st) -> list:
+    """The feed's entries (once per store version)."""
+    return once(st, "feed-entries", lambda: feed_mod.entries(st, lambda iris: Labels.load(st, iris)))

@@ -1,0 +1,176 @@
+"""The timeline's first page costs the same whatever the size of the
+corpus: the engine orders and cuts (``ORDER BY`` + ``LIMIT``), counts the
+filters' values (aggregates), and only the shown events' fields come back.
+Paging still reaches every event, in the order of the whole list, with
+and without filters, and a served store that read every event ahead at
+start-up answers the same pages.
+
+Two synthetic corpora (``bench.generator``) of different sizes are served
+through a store wrapper that counts the queries and the rows they return.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from bench.generator import generate
+from kg.model import formats as F
+from kg.model.namespaces import DIP
+from kg.storage import pagecache
+from kg.storage.store import Store
+from kg.views import timeline
+from server import create_app
+from server import explore
+
+REPO = Path(__file__).resolve().parent.parent
+PER_PAGE = 7
+OPTIONS = 3  # actor and article values the filters offer: both corpora have more
+
+
+class CountingStore:
+    """A store that counts the queries asked and the rows returned."""
+
+    def __init__(self, inner):
+        self.inner, self.queries, self.rows = inner, 0, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def __len__(self):
+        return len(self.inner)
+
+    def query(self, sparql, **kw):
+        self.queries += 1
+        result = self.inner.query(sparql, **kw)
+        if isinstance(result, bool):
+            return result
+        rows = list(result)
+        self.rows += len(rows)
+        return rows
+
+
+def corpus_store(folder: Path, articles: int) -> Path:
+    """A store on disk with ``articles`` synthetic articles and the ontology."""
+    data = io.BytesIO()
+    generate(articles, data, seed=5)
+    store = Store.open(folder, read_only=False)
+    store.load(data.getvalue(), F.NQUADS)
+    store.load((REPO / "ontology" / "diplomacy.ttl").read_bytes(), F.TURTLE, graph="https://kg.example.org/graph/ontology")
+    store.materialize_union()
+    del store
+    return folder
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpora")
+    return {n: corpus_store(root / f"n{n}", n) for n in (12, 40)}
+
+
+@pytest.fixture(autouse=True)
+def small_pages(monkeypatch):
+    monkeypatch.setattr(explore, "EVENTS_PER_PAGE", PER_PAGE)
+    monkeypatch.setattr(explore, "FACET_OPTIONS", OPTIONS)
+    monkeypatch.setattr(pagecache, "PAGES_KEPT", 0)
+
+
+def client_of(store):
+    return create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+
+
+def first_page_cost(folder: Path, url: str) -> tuple[int, int, int]:
+    """(queries, rows, events in the store) of the first request of ``url``."""
+    store = CountingStore(Store.open(folder))
+    resp = client_of(store).get(url)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    events = len(timeline.events(Store.open(folder)))
+    return store.queries, store.rows, events
+
+
+@pytest.mark.parametrize("url", ["/timeline", "/timeline.json"])
+def test_first_page_fetches_the_same_rows_whatever_the_corpus_size(corpora, url):
+    small_q, small_rows, small_events = first_page_cost(corpora[12], url)
+    big_q, big_rows, big_events = first_page_cost(corpora[40], url)
+    assert big_events > 3 * small_events > 3 * PER_PAGE  # the corpora differ, and both fill more than a page
+    assert big_q == small_q
+    # The rows are those of one page of events and of the filters' first
+    # values: a few rows more or fewer as the shown events have more or
+    # fewer actors, far from the three times more rows of reading every event.
+    assert big_rows <= small_rows + 2 * PER_PAGE, (small_rows, big_rows)
+    old = CountingStore(Store.open(corpora[40]))
+    timeline.events(old)
+    assert old.rows > 2 * big_rows  # reading every event would have cost this
+
+
+def all_pages(client, query: str = "") -> list[dict]:
+    """Every event of the JSON twin's pages, first to last."""
+    first = client.get(f"/timeline.json?{query}").get_json()
+    found = list(first["events"])
+    for n in range(2, first["pages"] + 1):
+        found += client.get(f"/timeline.json?{query}&page={n}").get_json()["events"]
+    assert len(found) == first["total"]
+    return found
+
+
+def test_paging_reaches_every_event_in_order(corpora):
+    folder = corpora[40]
+    every = timeline.events(Store.open(folder))
+    client = client_of(Store.open(folder))
+    found = all_pages(client)
+    assert [e["iri"] for e in found] == [e.iri for e in every]
+    assert [(e["label"], e["date"], e["precision"], e["type"]) for e in found] == [
+        (e.label, e.date.isoformat() if e.date else None, e.precision, e.type_label) for e in every]
+    assert client.get(f"/timeline.json?page={len(every) // PER_PAGE + 2}").status_code == 404
+
+
+def test_filters_page_through_the_same_events_as_the_whole_list(corpora):
+    folder = corpora[40]
+    every = timeline.events(Store.open(folder))
+    facets = timeline.facets(every)
+    client = client_of(Store.open(folder))
+    chosen = [{"kind": str(DIP.Strike)}, {"actor": facets["actor"][0][0]}, {"actor": facets["actor"][-1][0]},
+              {"article": facets["article"][0][0]}, {"kind": str(DIP.Talks), "actor": facets["actor"][1][0]}]
+    for filters in chosen:
+        query = "&".join(f"{k}={v}" for k, v in filters.items())
+        expected = [e.iri for e in timeline.filtered(every, **filters)]
+        assert expected, filters
+        assert [e["iri"] for e in all_pages(client, query)] == expected, filters
+
+
+def test_facet_counts_are_those_of_every_event(corpora):
+    store = Store.open(corpora[40])
+    whole = timeline.facets(timeline.events(store))
+    counted = timeline.facet_counts(store, limit=5)
+    assert counted["kind"] == whole["kind"]
+    assert counted["actor"] == whole["actor"][:5] and counted["article"] == whole["article"][:5]
+    page = client_of(store).get("/timeline").get_data(as_text=True)
+    offered = re.search(rf'<option value="{re.escape(str(DIP.Strike))}">[^<]*\((\d+)\)</option>', page)
+    assert offered and int(offered[1]) == dict(whole["kind"])[str(DIP.Strike)]
+
+
+def test_a_chosen_value_beyond_the_offered_ones_is_offered_with_its_count(corpora):
+    store = Store.open(corpora[40])
+    whole = timeline.facets(timeline.events(store))
+    rare, n = whole["article"][-1]
+    page = client_of(store).get(f"/timeline?article={rare}").get_data(as_text=True)
+    assert f'<option value="{rare}" selected>' in page and f"({n})</option>" in page
+    assert f"{n:,} of {len(timeline.events(store)):,} events match" in page
+
+
+def test_a_store_read_ahead_at_start_up_answers_the_same_pages(corpora):
+    folder = corpora[40]
+    ahead = Store.open(folder)
+    explore.warm(ahead)
+    assert explore.warmed_events(ahead) is not None
+    cold = CountingStore(Store.open(folder))
+    warm_client, cold_client = client_of(ahead), client_of(cold)
+    facets = timeline.facets(timeline.events(ahead))
+    for query in ("", "page=2", "kind=" + str(DIP.Strike), "actor=" + facets["actor"][0][0] + "&page=2"):
+        assert warm_client.get("/timeline.json?" + query).get_json() == cold_client.get("/timeline.json?" + query).get_json()
+        warm_html = warm_client.get("/timeline?" + query).get_data(as_text=True)
+        assert warm_html == cold_client.get("/timeline?" + query).get_data(as_text=True)
+    assert cold.queries > 0
