@@ -1,19 +1,35 @@
-"""The cost of one SPARQL round trip, per HTTP client, against Oxigraph server.
+"""The cost of one SPARQL round trip: per HTTP client, and ours against Oxigraph.
 
 ``python -m bench.roundtrip --query-url URL`` times the same small SELECT
 (and ``ASK {}``) sent sequentially with: ``http.client`` over one keep-alive
 connection (what ``kg.storage.remote.RemoteStore`` uses), ``urllib`` (a connection per
 request), SPARQLWrapper, and rdflib's ``SPARQLStore``. Each answer is parsed
 into Python terms, as a page would. Prints median and p95 per client in ms.
+
+``python -m bench.roundtrip --work build/bench/n1000`` starts ``kg serve`` on
+``WORK/store`` and Oxigraph server on ``WORK/oxigraph`` side by side (with
+``--baseline DIR``, also ``kg serve`` from another checkout of the code, such
+as ``git worktree add DIR HEAD~1``: before and after in the same minutes)
+and sends each the cheap page-shaped queries of ``bench.workload`` and
+``ASK {}`` over one keep-alive connection each, one request at a time, the
+servers taking turns request by request. Every query text is sent once per
+server per pass (``--passes``); with a result cache (``--result-cache``)
+the first pass measures misses and the later ones hits, reported apart.
+Prints the median per query and server, its ratio to Oxigraph's, and the
+load average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import os
 import statistics
 import time
 import urllib.parse
 import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -84,11 +100,123 @@ def measure(query_url: str, n: int = 200) -> list[dict]:
     return out
 
 
+# -- ours against Oxigraph, the same queries in turn -----------------------------
+CHEAP = ("describe", "incoming", "person-talks")
+
+
+def _post(conn: http.client.HTTPConnection, path: str, query: str) -> tuple[int, float, dict]:
+    body = urllib.parse.urlencode({"query": query}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}
+    started = time.perf_counter()
+    conn.request("POST", path, body=body, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    elapsed = (time.perf_counter() - started) * 1000
+    return response.status, elapsed, dict(response.getheaders())
+
+
+def side_by_side(targets: dict[str, str], queries: list[tuple[str, str]], passes: int = 2) -> dict:
+    """Median ms per (target, pass kind, query name): ``targets`` maps a name
+    to a base URL (``.../sparql`` or ``.../query``); the targets take turns
+    request by request, the first one changing each time. Pass 1 is
+    labelled "miss" (each text is new to a result cache), later passes "hit"."""
+    conns = {name: http.client.HTTPConnection(urllib.parse.urlsplit(url).netloc, timeout=60) for name, url in targets.items()}
+    paths = {name: urllib.parse.urlsplit(url).path for name, url in targets.items()}
+    times: dict[tuple[str, str, str], list[float]] = {}
+    statuses: dict[str, dict[int, int]] = {name: {} for name in targets}
+    order = list(targets)
+    turn = 0
+    for number in range(passes):
+        kind = "miss" if number == 0 else "hit"
+        for label, query in queries:
+            turn += 1
+            for name in order[turn % len(order):] + order[:turn % len(order)]:
+                status, ms, _ = _post(conns[name], paths[name], query)
+                statuses[name][status] = statuses[name].get(status, 0) + 1
+                if status == 200:
+                    times.setdefault((name, kind, label), []).append(ms)
+    for conn in conns.values():
+        conn.close()
+    return {"medians": {key: statistics.median(v) for key, v in times.items()},
+            "counts": {key: len(v) for key, v in times.items()}, "statuses": statuses}
+
+
+def cheap_queries(query_url: str, size: int) -> list[tuple[str, str]]:
+    """The benchmark's cheap page-shaped queries on ``size`` sampled entities, and ASK {}."""
+    from . import workload
+
+    mix = workload.scale_queries(workload.sample(query_url, size=size))
+    return [(n, q) for n, q in mix if n in CHEAP] + [("ASK {}", ASK)] * size
+
+
+def compare(work: Path, *, baseline: str | None, size: int, passes: int, result_cache: bool) -> None:
+    from .services import kg_serve, oxigraph_serve
+
+    loads = [open("/proc/loadavg").read().split()[:3]]
+    with ExitStack() as stack:
+        theirs = stack.enter_context(oxigraph_serve(work / "oxigraph"))
+        env = {"KG_RESULT_CACHE": str(work / "roundtrip-cache.sqlite")} if result_cache else {}
+        ours = stack.enter_context(kg_serve(work / "store", env=env, ready_path="sparql?query=ASK%7B%7D"))
+        targets = {"ours": ours.url + "sparql"}
+        if baseline:
+            before = kg_serve(work / "store", env={**env, "PYTHONPATH": baseline}, ready_path="sparql?query=ASK%7B%7D")
+            targets["baseline"] = stack.enter_context(_in_dir(before, baseline)).url + "sparql"
+        targets["oxigraph"] = theirs.url + "query"
+        queries = cheap_queries(theirs.url + "query", size)
+        for url in targets.values():  # warm up: first use of each code path
+            side_by_side({"w": url}, queries[:10], passes=1)
+        result = side_by_side(targets, queries, passes)
+    loads.append(open("/proc/loadavg").read().split()[:3])
+    med = result["medians"]
+    print(f"load average before {' '.join(loads[0])}, after {' '.join(loads[1])}; statuses {result['statuses']}")
+    for kind in ("miss", "hit")[:passes]:
+        for label in (*CHEAP, "ASK {}"):
+            ref = med.get(("oxigraph", kind, label))
+            cells = []
+            for name in targets:
+                value = med.get((name, kind, label))
+                ratio = f" ({value / ref:.2f}x)" if value and ref and name != "oxigraph" else ""
+                cells.append(f"{name} {value:.3f}{ratio}" if value else f"{name} n/a")
+            n = result["counts"].get(("oxigraph", kind, label), 0)
+            print(f"{kind:4} {label:13} n={n:<4} " + "  ".join(cells))
+
+
+class _in_dir:
+    """Start a service with another checkout as its working directory."""
+
+    def __init__(self, service, directory: str):
+        self.service, self.directory = service, directory
+
+    def __enter__(self):
+        import subprocess
+
+        svc = self.service
+        svc.proc = subprocess.Popen(svc.cmd, cwd=self.directory, env=svc.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        from .servers import answers_ok, wait_until_ready
+
+        wait_until_ready(svc.proc, lambda: answers_ok(svc.url + svc.ready_path), 300, "the baseline kg serve")
+        return svc
+
+    def __exit__(self, *exc):
+        self.service.stop()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--query-url", required=True)
+    parser.add_argument("--query-url", help="time the HTTP clients against this query URL")
+    parser.add_argument("--work", help="a benchmark folder with store/ and oxigraph/: ours against Oxigraph")
+    parser.add_argument("--baseline", help="with --work: also kg serve from this checkout of the code")
+    parser.add_argument("--size", type=int, default=70, help="with --work: sampled entities (requests per query and pass)")
+    parser.add_argument("--passes", type=int, default=1, help="with --work: passes over the queries (later ones: cache hits)")
+    parser.add_argument("--result-cache", action="store_true", help="with --work: give kg serve a result cache file")
     parser.add_argument("-n", type=int, default=200)
     args = parser.parse_args(argv)
+    if args.work:
+        compare(Path(args.work).resolve(), baseline=args.baseline and os.path.abspath(args.baseline), size=args.size,
+                passes=args.passes, result_cache=args.result_cache)
+        return
+    if not args.query_url:
+        parser.error("give --query-url URL or --work DIR")
     for row in measure(args.query_url, args.n):
         print(f"{row['client']:40} {row['query']:7} median {row['median_ms']:.2f} ms  p95 {row['p95_ms']:.2f} ms")
 

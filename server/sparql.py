@@ -47,6 +47,9 @@ GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 GRAPH_FORMAT_ALIASES = {"xml": "rdf", "json": "jsonld", "n3": "ttl"}
 HTML_MAX_ROWS = 5000
 GZIP_MIN_BYTES = 1024
+# The environ key under which the lean path (``server.sparql_lean``) hands
+# the view an error raised once the query was on its way.
+LEAN_ERROR = "kg.sparql.lean_error"
 
 
 @dataclass
@@ -207,14 +210,23 @@ def budget(timeout: str | None, limit: float) -> float:
     return min(asked, limit)
 
 
-def _etag(p: ProtocolRequest, fmt: Format) -> str:
-    key = "\x00".join([current_state().fingerprint(), p.query or "", fmt.name, *p.default_graphs, "|", *p.named_graphs])
+def etag(fingerprint: str, query: str, fmt: Format, default_graphs: list[str], named_graphs: list[str]) -> str:
+    """The entity tag of a query's answer: the data's version, the query, the format, the dataset."""
+    key = "\x00".join([fingerprint, query, fmt.name, *default_graphs, "|", *named_graphs])
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _accepts_gzip() -> bool:
-    """Does Accept-Encoding allow gzip (by name or ``*``) with q > 0?"""
-    for part in request.headers.get("Accept-Encoding", "").split(","):
+def _etag(p: ProtocolRequest, fmt: Format) -> str:
+    return etag(current_state().fingerprint(), p.query or "", fmt, p.default_graphs, p.named_graphs)
+
+
+def accepts_gzip(header: str) -> bool:
+    """Does this Accept-Encoding allow gzip (by name or ``*``) with q > 0?
+
+    >>> accepts_gzip("gzip;q=0.5, br"), accepts_gzip("gzip;q=0"), accepts_gzip("")
+    (True, False, False)
+    """
+    for part in header.split(","):
         name, *params = [x.strip() for x in part.split(";")]
         if name.lower() not in ("gzip", "*"):
             continue
@@ -243,7 +255,7 @@ def gzip_chunks(chunks):
 def stream_response(answer, fmt: Format) -> Response:
     """A response streaming the finished result, gzipped when the client accepts it."""
     small = answer.inline is not None and len(answer.inline) < GZIP_MIN_BYTES
-    if _accepts_gzip() and not small:
+    if accepts_gzip(request.headers.get("Accept-Encoding", "")) and not small:
         resp = Response(gzip_chunks(answer.chunks()), content_type=fmt.content_type(), direct_passthrough=True)
         resp.headers["Content-Encoding"] = "gzip"
     else:
@@ -294,16 +306,17 @@ class ClientSlots:
                     self._running[client] = left
 
 
-def client_slots() -> ClientSlots:
+def client_slots(app=None) -> ClientSlots:
     """The app's per-client counter, made on first use from the settings."""
-    slots = current_app.extensions.get("kg_client_slots")
+    app = app or current_app
+    slots = app.extensions.get("kg_client_slots")
     if slots is None:
-        cfg = current_app.config
+        cfg = app.config
         cap = cfg.get("QUERIES_PER_CLIENT", -1)
         if cap == -1:
             cap = max(1, cfg["WORKERS"] - 1)
         uncapped = frozenset(str(cfg.get("UNCAPPED_CLIENTS") or "").split())
-        slots = current_app.extensions.setdefault("kg_client_slots", ClientSlots(cap, uncapped))
+        slots = app.extensions.setdefault("kg_client_slots", ClientSlots(cap, uncapped))
     return slots
 
 
@@ -337,6 +350,19 @@ def _default_graphs(p: ProtocolRequest) -> list[str]:
     return p.default_graphs
 
 
+def job_for(query: str, fmt: Format, info, default_graphs: list[str], named_graphs: list[str], cfg, prefix_map: dict) -> dict:
+    """What a worker is sent for one query (``kg.storage.engine``)."""
+    return {
+        "query": query, "format": "table" if fmt is HTML else fmt.name,
+        "default_graphs": default_graphs, "named_graphs": named_graphs,
+        # A FROM / FROM NAMED clause defines the dataset; the union default is only a default.
+        "union": False if info.default_graphs or info.named_graphs else None,
+        "max_rows": min(cfg["MAX_ROWS"], HTML_MAX_ROWS) if fmt is HTML else cfg["MAX_ROWS"],
+        # Only graphs are written with prefixes: a SELECT or ASK is sent without them.
+        "prefixes": None if info.form in ("SELECT", "ASK") else prefix_map,
+    }
+
+
 def run_query(p: ProtocolRequest) -> Response:
     """Check, run and answer one query."""
     cfg = current_app.config
@@ -354,14 +380,7 @@ def run_query(p: ProtocolRequest) -> Response:
     etag = _etag(p, fmt)
     if request.method == "GET" and request.if_none_match.contains_weak(etag):
         return _cacheable(Response(status=304), etag)
-    job = {
-        "query": p.query, "format": "table" if fmt is HTML else fmt.name,
-        "default_graphs": default_graphs, "named_graphs": p.named_graphs,
-        # A FROM / FROM NAMED clause defines the dataset; the union default is only a default.
-        "union": False if info.default_graphs or info.named_graphs else None,
-        "max_rows": min(cfg["MAX_ROWS"], HTML_MAX_ROWS) if fmt is HTML else cfg["MAX_ROWS"],
-        "prefixes": prefixes(cfg.get("BASE") or None),
-    }
+    job = job_for(p.query, fmt, info, default_graphs, p.named_graphs, cfg, prefixes(cfg.get("BASE") or None))
     # The result cache shared by the fronts (``result_cache``): a hit costs no query time.
     cache, cache_key = shared_cache(cfg.get("RESULT_CACHE")), None
     if cache is not None and fmt is not HTML:
@@ -395,6 +414,8 @@ def _cacheable(resp: Response, etag: str) -> Response:
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def sparql():
     """The endpoint: a query, a service description, or the query page."""
+    if (lean_error := request.environ.get(LEAN_ERROR)) is not None:
+        raise lean_error  # the lean path's query failed: answered by the one error path
     if request.method == "OPTIONS":
         return Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
     p = read_protocol(current_app.config["MAX_BODY_BYTES"])
@@ -405,6 +426,13 @@ def sparql():
     if sparql_page.wants_page(p.formats):  # the page keeps the query and shows any error in it
         return sparql_page.answer_page(p, run_query)
     return run_query(p)
+
+
+@bp.record_once
+def _install_lean_path(setup) -> None:
+    from .sparql_lean import install
+
+    install(setup.app)
 
 
 @bp.route("/update", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

@@ -13,7 +13,11 @@ killed at its deadline or crashed while busy; ``health()`` says "degraded",
 and why, while the pool is below strength. A worker acknowledges each
 request before running it, so a query handed to a worker that was already
 dead is retried once on another; a query that a worker crashed *while
-running* is answered 503 (running it again could crash the next one).
+running* is answered 503 (running it again could crash the next one). The
+acknowledgement is a counter in a page of memory the two processes share
+(``Acks``), not a message: a message would wake the parent while the
+worker starts the query, which measured as half of a cheap query's round
+trip on a busy machine.
 
 Workers go to waiting queries by fair shares (``kg.storage.engine.fair``):
 the query of the client with the least query time in the last minute goes
@@ -32,7 +36,9 @@ belong to a short-lived request thread.
 from __future__ import annotations
 
 import logging
+import math
 import os
+import select
 import signal
 import shutil
 import subprocess
@@ -46,6 +52,7 @@ from multiprocessing.connection import Connection
 
 from kg.model import errors
 from kg.model.errors import EngineUnavailable, KGError, QueryTimeout
+from kg.storage.engine.acks import Acks
 from kg.storage.engine.fair import Usage
 
 log = logging.getLogger(__name__)
@@ -90,23 +97,38 @@ class Answer:
 
 
 class Worker:
-    """One worker process and the two pipe ends the parent holds."""
+    """One worker process, the two pipe ends the parent holds, and its ``Acks``."""
 
     def __init__(self, store_path: str, spool_dir: str, union: bool, memory_mb: int = 0):
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
+        self.acks = Acks()
+        self.sent = 0  # requests written to the worker
         cmd = [sys.executable, "-m", "kg.storage.engine.worker", store_path, str(os.getpid()),
-               str(to_child_r), str(from_child_w), spool_dir, "1" if union else "0", str(memory_mb)]
-        self.proc = subprocess.Popen(cmd, pass_fds=(to_child_r, from_child_w), close_fds=True)
+               str(to_child_r), str(from_child_w), spool_dir, "1" if union else "0", str(memory_mb), str(self.acks.fd)]
+        self.proc = subprocess.Popen(cmd, pass_fds=(to_child_r, from_child_w, self.acks.fd), close_fds=True)
         os.close(to_child_r)
         os.close(from_child_w)
+        os.close(self.acks.fd)
         self.outbox = Connection(to_child_w, readable=False)
         self.inbox = Connection(from_child_r, writable=False)
         self.spool_dir = spool_dir
+        # One poll object for the worker's life: ``Connection.poll`` builds a
+        # selector on every call, a measurable part of a cheap query.
+        self._replies = select.poll()
+        self._replies.register(from_child_r, select.POLLIN)
 
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+    def took_last(self) -> bool:
+        """Did the worker read the last request sent to it (it was running it)?"""
+        return self.acks.read() >= self.sent
+
+    def wait_reply(self, timeout: float) -> bool:
+        """Is a reply (or the end of the pipe) there within ``timeout`` seconds?"""
+        return bool(self._replies.poll(max(math.ceil(timeout * 1000), 0)))
 
     def wait_ready(self, timeout: float) -> bool:
         try:
@@ -121,6 +143,7 @@ class Worker:
         self.proc.wait()
         for conn in (self.outbox, self.inbox):
             conn.close()
+        self.acks.close()
         try:
             for name in os.listdir(self.spool_dir):
                 if name.startswith(f"{self.pid}-"):
@@ -232,12 +255,14 @@ class QueryEngine:
         return len(self._idle) > 1 or self.size < 2 or self._used(waiter.client, now) < HEAVY
 
     def _dispatch(self) -> None:
-        """Hand idle workers to waiting queries, lightest client first."""
+        """Hand idle workers to waiting queries, lightest client first.
+
+        It does not ask the system whether each idle worker is alive (a
+        ``waitpid`` per worker per query): the supervisor looks every tick,
+        and a query handed to a worker that died meanwhile finds its pipe
+        closed before the worker acknowledged it, and is retried
+        (``_cull_dead_idle`` then clears every dead idle worker at once)."""
         now = time.monotonic()
-        for worker in [w for w in self._idle if w.proc.poll() is not None]:  # never hand out a dead one
-            self._idle.remove(worker)
-            self._note_loss(worker, f"died while idle ({describe_exit(worker.proc.returncode)})")
-            self._dead.append(worker)
         while self._idle and self._waiters:
             order = sorted(self._waiters, key=lambda w: (self._used(w.client, now), w.arrived))
             chosen = next((w for w in order if self._may_take(w, now)), None)
@@ -247,6 +272,14 @@ class QueryEngine:
             self._busy[chosen.worker] = Job(chosen.client, now)
             self._waiters.remove(chosen)
         self._cond.notify_all()
+
+    def _cull_dead_idle(self) -> None:
+        """Move idle workers that died (any signal, the out-of-memory killer)
+        to the dead list, which the supervisor reaps and replaces."""
+        for worker in [w for w in self._idle if w.proc.poll() is not None]:
+            self._idle.remove(worker)
+            self._note_loss(worker, f"died while idle ({describe_exit(worker.proc.returncode)})")
+            self._dead.append(worker)
 
     def _note_loss(self, worker: Worker, why: str) -> None:
         self._lost = f"query worker {worker.pid} {why}; a replacement is starting"
@@ -260,10 +293,7 @@ class QueryEngine:
                 if self._closed:
                     return
                 now = time.monotonic()
-                for worker in [w for w in self._idle if w.proc.poll() is not None]:
-                    self._idle.remove(worker)
-                    self._note_loss(worker, f"died while idle ({describe_exit(worker.proc.returncode)})")
-                    gone.append(worker)
+                self._cull_dead_idle()
                 gone += self._dead
                 self._dead = []
                 gone += self._check_starting(now)
@@ -400,6 +430,9 @@ class QueryEngine:
                     raise unavailable(f"Two query workers stopped before they could run this query ({exc}); try again shortly.",
                                       {"exit_status": worker.proc.returncode}, retry_after=1) from None
                 log.warning("retrying a query on another worker: %s", exc)
+                with self._cond:  # whatever killed it may have killed the other idle ones too
+                    self._cull_dead_idle()
+                    self._cond.notify_all()
         raise AssertionError("unreachable")
 
     def _acquire(self, client: str | None, deadline: float, budget: float) -> Worker:
@@ -432,26 +465,21 @@ class QueryEngine:
 
     def _run_on(self, worker: Worker, request: dict, deadline: float, budget: float) -> Answer:
         job = self._busy.get(worker)
-        started = False
         try:
-            if worker.proc.poll() is not None:
-                raise EOFError
+            worker.sent += 1
             worker.outbox.send(request)
-            while True:
-                if not worker.inbox.poll(max(deadline - time.monotonic(), 0)):
-                    self._finish(worker, self._lose(worker, ""))
-                    raise QueryTimeout(
-                        f"The query ran past its time budget of {budget:g} s and was stopped. "
-                        "Make it more selective, add a LIMIT, or ask for a larger budget if the service allows it.",
-                        detail={"budget": budget},
-                    )
-                reply = worker.inbox.recv()
-                if reply[0] != "started":
-                    break
-                started = True
+            if not worker.wait_reply(deadline - time.monotonic()):
+                self._finish(worker, self._lose(worker, ""))
+                raise QueryTimeout(
+                    f"The query ran past its time budget of {budget:g} s and was stopped. "
+                    "Make it more selective, add a LIMIT, or ask for a larger budget if the service allows it.",
+                    detail={"budget": budget},
+                )
+            reply = worker.inbox.recv()
         except (EOFError, OSError):
             worker.proc.wait()
             code = worker.proc.returncode
+            started = worker.took_last()
             if job is not None and job.preempted:
                 self._finish(worker, self._lose(worker, "was stopped for another client"))
                 raise unavailable(job.preempted, {"stopped": "fair share"}, retry_after=5) from None

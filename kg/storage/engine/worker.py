@@ -26,6 +26,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph as ox
 
 from kg.model.errors import BadQuery, Forbidden, KGError
+from kg.storage.engine.acks import Acks
 from kg.storage.results import write_boolean, write_solutions, write_triples, table
 from kg.storage.store import Store
 
@@ -170,7 +171,10 @@ def error_reply(exc: BaseException) -> tuple:
     return ("error", "EngineError", f"{type(exc).__name__}: {exc}", {})
 
 
-def serve(store: Store, inbox: Connection, outbox: Connection, spool_dir: str) -> None:
+def serve(store: Store, inbox: Connection, outbox: Connection, spool_dir: str, acks=None) -> None:
+    """Answer requests until the parent closes the pipe. Each request is
+    counted in ``acks`` (``kg.storage.engine.pool.Acks``) before it runs: the
+    parent retries a request the worker never took, and only that one."""
     outbox.send(("ready", os.getpid()))
     number = 0
     while True:
@@ -178,8 +182,9 @@ def serve(store: Store, inbox: Connection, outbox: Connection, spool_dir: str) -
             request = inbox.recv()
         except EOFError:
             return
-        outbox.send(("started",))  # the parent retries a request never acknowledged
         number += 1
+        if acks is not None:
+            acks.write(number)
         spool = Spool(spool_dir, f"{os.getpid()}-{number}.out")
         try:
             outbox.send(("ok", run(store, request, spool)))
@@ -233,7 +238,7 @@ def limit_memory(megabytes: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    store_path, parent_pid, fd_in, fd_out, spool_dir, union, memory_mb = argv
+    store_path, parent_pid, fd_in, fd_out, spool_dir, union, memory_mb, acks_fd = argv
     die_with_parent(int(parent_pid))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_memory(int(memory_mb))
@@ -241,8 +246,9 @@ def main(argv: list[str]) -> None:
         print("kg query worker: libseccomp unavailable, network not sandboxed (the query guard still applies)", file=sys.stderr)
     inbox = Connection(int(fd_in), writable=False)
     outbox = Connection(int(fd_out), readable=False)
+    acks = Acks(int(acks_fd))
     store = Store.open(store_path, read_only=True, union_default_graph=union == "1")
-    serve(store, inbox, outbox, spool_dir)
+    serve(store, inbox, outbox, spool_dir, acks)
 
 
 if __name__ == "__main__":
