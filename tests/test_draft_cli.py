@@ -1,6 +1,6 @@
 """`kg draft` as a curator runs it: files written (and never overwritten),
 the draft refused by `kg validate` until reviewed, `--accept-all` output
-that builds on both articles, `--score`, and bad input (exit 2, a clear
+that builds on every article, `--score`, and bad input (exit 2, a clear
 message, nothing written)."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from tests.conftest import FIXTURES, ONTOLOGY, REPO, SLUG, data_folder
 REAL = REPO / "data" / "articles" / SLUG
 SECOND = FIXTURES / "draft" / "madeup-istanbul-shipping-talks-2025-03-14"
 THIRD = FIXTURES / "draft" / "madeup-eu-china-call-2025-04-09"
+FOURTH = FIXTURES / "draft" / "madeup-geneva-ceasefire-talks-2025-05-22"
 
 
 def run(*args):
@@ -52,7 +53,9 @@ def test_draft_copies_verbatim_and_marks_every_proposal(tmp_path):
 
 
 @pytest.mark.parametrize("article, day, others", [(REAL, "2025-02-19", [SECOND]), (SECOND, "2025-03-14", [REAL]),
-                                                  (THIRD, "2025-04-09", [REAL, SECOND])], ids=["real", "second", "third"])
+                                                  (THIRD, "2025-04-09", [REAL, SECOND]),
+                                                  (FOURTH, "2025-05-22", [REAL, SECOND, THIRD])],
+                         ids=["real", "second", "third", "fourth"])
 def test_accept_all_builds_without_edits(tmp_path, article, day, others):
     data = data_folder(tmp_path / "data", *others)
     result = run("draft", article / "article.txt", "--date", day, "--slug", "drafted", "--data", data, "--accept-all")

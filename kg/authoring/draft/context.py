@@ -32,6 +32,7 @@ class Context:
     nested: list = field(default_factory=list)  # mentions inside a longer one ("European Union" in "European Union leaders")
     aliases: dict[str, str] = field(default_factory=dict)  # id asked for -> id given (taken elsewhere)
     event_mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, event id)
+    genders: dict[str, str] = field(default_factory=dict)  # person id -> "m"/"f", from the pronouns read so far
 
     def __post_init__(self):
         self.sentences = sentences(self.text)

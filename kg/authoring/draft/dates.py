@@ -3,9 +3,17 @@ and relative ("Thursday", "March 10", "overnight", "last week", "in
 April") resolved against the article date, the relative ones marked
 inferred with how they were read; "recently" stays a phrase.
 
-Each time expression goes to the nearest event named in its sentence
-(``date``/``year``/``earliestBegin``+``latestEnd``), or as a
-``timePhrase`` to a position of that sentence.
+Whether a weekday or a month without a year lies ahead is read from its
+own clause ("agreed on Wednesday to a ceasefire, to take effect on
+Saturday": Wednesday past, Saturday ahead), not from the whole sentence.
+"since March" gives a beginning only; "within two weeks" the span from the
+article date.
+
+Each time expression goes to the nearest event named in its sentence that
+has no time yet and whose status agrees with it (a planned event is not
+given a past date, a held one a future date) (``date``/``year``/
+``earliestBegin``+``latestEnd``), or as a ``timePhrase`` to a position of
+that sentence.
 """
 
 from __future__ import annotations
@@ -33,10 +41,16 @@ PATTERNS = [
     ("today", r"\b(?:[Tt]oday|[Tt]his morning|[Tt]onight)\b"),
     ("week", r"\b(?P<rel>[Ll]ast|[Tt]his|[Nn]ext)\s+week\b"),
     ("month-rel", r"\b(?P<rel>[Ll]ast|[Tt]his|[Nn]ext)\s+month\b"),
+    ("within", r"\b[Ww]ithin\s+(?:the\s+next\s+)?(?P<n>\d{1,3}|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+               r"(?P<unit>days?|weeks?|months?)\b"),
     ("vague", r"\b(?:[Rr]ecently|[Ee]arlier this (?:week|month|year)|[Ll]ater this (?:week|month|year))\b"),
 ]
 _COMPILED = [(rule, re.compile(pattern)) for rule, pattern in PATTERNS]
-_FUTURE = re.compile(r"\b(?:will|would|could|shall|next|scheduled|rescheduling|rescheduled|planned|expected|to be held)\b")
+_FUTURE = re.compile(r"\b(?:will|would|could|shall|next|scheduled|rescheduling|rescheduled|planned|expected|to be held|"
+                     r"(?:to|will|would) (?:take effect|begin|start|come into force))\b")
+_CLAUSE_END = re.compile(r"[,;:]\s")
+_NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10}
 
 
 @dataclass
@@ -59,13 +73,38 @@ def find(ctx: Context) -> list[TimeExpr]:
             continue
         if ctx.dateline_span and ctx.dateline_span[0] - 20 <= start < ctx.dateline_span[0]:
             continue  # the dateline's own date is the publication date
-        sentence = ctx.text[slice(*ctx.sentence_at(start))]
-        props = _resolve(rule, match, ctx.published, bool(_FUTURE.search(sentence)))
+        props = _resolve(rule, match, ctx.published, bool(_FUTURE.search(clause(ctx, start, -neg_end))))
         if props is None:
             continue
         last_end = -neg_end
         found.append(TimeExpr(start, -neg_end, match.group(), props, rule))
     return found
+
+
+def clause(ctx: Context, start: int, end: int) -> str:
+    """The words that tell whether the time at ``[start, end)`` lies ahead:
+    its clause (from the last comma, semicolon or colon before it in its
+    sentence) up to the time itself; for a time that opens its clause
+    ("On Friday, ...") the clause after it.
+
+    >>> from datetime import date
+    >>> from kg.authoring.draft.gazetteer import Gazetteer
+    >>> text = "They met on Monday and said they would meet again, to take effect on Saturday."
+    >>> ctx = Context(text, date(2025, 5, 22), "x", Gazetteer())
+    >>> clause(ctx, text.index("on Monday"), text.index("on Monday") + 9)
+    'They met on Monday'
+    >>> clause(ctx, text.index("on Saturday"), text.index("on Saturday") + 11)
+    'to take effect on Saturday'
+    """
+    s_start, s_end = ctx.sentence_at(start)
+    before = [m.end() for m in _CLAUSE_END.finditer(ctx.text, s_start, start)]
+    lo = before[-1] if before else s_start
+    if not ctx.text[lo:start].strip():
+        after = _CLAUSE_END.search(ctx.text, end, s_end)
+        if after:
+            following = _CLAUSE_END.search(ctx.text, after.end(), s_end)
+            return ctx.text[lo:following.start() if following else s_end].strip()
+    return ctx.text[lo:end].strip()
 
 
 def _resolve(rule: str, m: re.Match, pub: date, future: bool) -> dict | None:
@@ -93,6 +132,19 @@ def _resolve(rule: str, m: re.Match, pub: date, future: bool) -> dict | None:
         best = min(candidates, key=lambda d: (abs((d - pub).days), d < pub if future else d > pub))
         return _inferred({"date": best}, f'"{m.group()}" has no year; resolved to {best.year}, the nearest {m["month"]} '
                                          f"{day} to the publication date ({pub.isoformat()}).")
+    if rule == "month" and m.group().startswith("since") and not m["year"]:
+        month = MONTHS.index(m["month"]) + 1
+        year = pub.year if month <= pub.month else pub.year - 1
+        return _inferred({"earliestBegin": date(year, month, 1)}, f'"{m.group()}" {said}: from {m["month"]} {year} on.')
+    if rule == "within":
+        n = int(m["n"]) if m["n"].isdigit() else _NUMBER_WORDS[m["n"].lower()]
+        unit = m["unit"].rstrip("s")
+        if unit == "month":
+            year, month = divmod(pub.year * 12 + pub.month - 1 + n, 12)
+            last = date(year, month + 1, min(pub.day, calendar.monthrange(year, month + 1)[1]))
+        else:
+            last = pub + timedelta(days=n * (7 if unit == "week" else 1))
+        return _inferred({"earliestBegin": pub, "latestEnd": last}, f'"{m.group()}" {said}: by {last.isoformat()}.')
     if rule == "month":
         month = MONTHS.index(m["month"]) + 1
         year = int(m["year"]) if m["year"] else (pub.year if month >= pub.month or not future else pub.year + 1)
@@ -135,6 +187,20 @@ def _resolve(rule: str, m: re.Match, pub: date, future: bool) -> dict | None:
     return {}  # a vague phrase: kept as timePhrase only
 
 
+def _timed(node) -> bool:
+    return any(k in node.props for k in ("date", "year", "earliestBegin", "latestEnd", "timePhrase"))
+
+
+def _disagrees(node, expr: TimeExpr, published: date) -> bool:
+    """A planned event and a past time, or a held event and a future one."""
+    when = expr.props.get("date") or expr.props.get("earliestBegin")
+    if not isinstance(when, date):
+        return False
+    status = set(node.props.get("status") or [])
+    ahead = {"dip:Planned", "dip:Scheduled", "dip:Proposed", "dip:Rescheduled"}
+    return bool(status & ahead and when < published) or ("dip:Held" in status and when > published)
+
+
 def _inferred(props: dict, how: str) -> dict:
     return {**props, "timeInferred": True, "timeResolution": how}
 
@@ -148,10 +214,11 @@ def propose(ctx: Context, positions: list[str]) -> list[TimeExpr]:
             by_sentence.setdefault(ctx.nodes[ident].spans[0], []).append(ident)
     for expr in found:
         sentence = ctx.sentence_at(expr.start)
-        events = [(s > expr.start, abs(s - expr.start), ident) for s, e, ident in ctx.events_in(*sentence)]  # the nearest event named before it, else after it
-        if events:
-            node = ctx.nodes[min(events)[2]]
-            if not any(k in node.props for k in ("date", "year", "earliestBegin", "latestEnd", "timePhrase")):
+        events = [(_timed(ctx.nodes[ident]), s > expr.start, abs(s - expr.start), ident)
+                  for s, e, ident in ctx.events_in(*sentence) if not _disagrees(ctx.nodes[ident], expr, ctx.published)]
+        if events:  # the nearest event named before it, else after it; untimed first
+            node = ctx.nodes[min(events)[-1]]
+            if not _timed(node):
                 node.props["timePhrase"] = expr.phrase
                 node.props.update(expr.props)
                 if not any(s <= expr.start < e for s, e in node.spans):

@@ -1,6 +1,11 @@
-"""Events from trigger words: talks, meetings, visits, strikes, wars,
-invasions, killings, prisoner exchanges, sanctions; with a place, parties
-and CAMEO/PLOVER codes where the trigger supports them.
+"""Events from trigger words: talks, meetings, visits, calls, strikes and
+shelling, wars and fighting, invasions, killings, prisoner exchanges and
+releases, ceasefires, sanctions; with a place, parties and CAMEO/PLOVER
+codes where the trigger supports them.
+
+A meeting announced for later ("would meet again in June") is an event of
+its own, not the talks of its sentence; "killing two civilians" in the
+sentence of a strike is what the strike did, not a killing of its own.
 
 A definite mention ("the talks", "the meeting", "the war") is the first
 event of its family in the article; an indefinite one is a new event.
@@ -11,19 +16,25 @@ from __future__ import annotations
 import re
 
 from kg.authoring.draft.context import Context
+from kg.authoring.draft import quotes
 from kg.authoring.draft.quotes import last_person_before
 
 #: (pattern, family, class, CAMEO, PLOVER)
 TRIGGERS = [
     (r"(?:round of |peace )?talks|negotiations|discussions|(?:second|third|fourth|next|new) round", "talks", "Talks", "046", "CONSULT"),
+    (r"(?:will|would|to|could|shall|may) meet(?: again)?|meet again", "next-meeting", "Meeting", "046", "CONSULT"),
     (r"(?:emergency )?meeting|summit|met", "talks", "Meeting", "040", "CONSULT"),
     (r"visit(?:ed)?", "visit", "Visit", "042", "CONSULT"),
-    (r"spoke by (?:tele)?phone|(?:phone|telephone|video) call|call", "call", "Meeting", "040", "CONSULT"),
-    (r"(?:drone |missile |air ?)?(?:strikes?|attacks?)|struck|(?:drone|missile) hit", "strike", "Strike", "195", "ASSAULT"),
-    (r"war|conflict", "war", "ArmedConflict", None, None),
+    (r"(?:spoke|spoken|talked|speaking) (?:by|over the|on the) (?:tele)?phone|(?:phone|telephone|video) call|call",
+     "call", "Meeting", "040", "CONSULT"),
+    (r"(?:drone |missile |air ?)?(?:strikes?|attacks?)|struck|(?:drone|missile) hit|shell(?:ed|ing)|bombard(?:ed|ment)",
+     "strike", "Strike", "195", "ASSAULT"),
+    (r"war|conflict|fighting", "war", "ArmedConflict", None, None),
     (r"invasion", "invasion", "Invasion", "192", "ASSAULT"),
     (r"killing|assassination|murder", "killing", "Killing", "186", None),
-    (r"(?:prisoner exchanges?|exchanges? of prisoners)", "exchange", "Event", "0841", "RETREAT"),
+    (r"(?:prisoner exchanges?|exchanges? of prisoners)|releas(?:e|ed|ing)(?=[ \t]+(?:of[ \t]+)?(?:[\w-]+[ \t]+){0,2}"
+     r"(?:prisoners|soldiers|hostages|detainees|captives|servicemen))", "exchange", "Event", "0841", "RETREAT"),
+    (r"ceasefire|cease-fire|truce", "ceasefire", "Event", "0871", "RETREAT"),
     (r"sanctions", "sanctions", "PolicyAction", "163", "COERCE"),
 ]
 _TRIGGER = re.compile(r"\b(?:" + "|".join(f"(?P<t{i}>{p})" for i, (p, *_r) in enumerate(TRIGGERS)) + r")\b")
@@ -31,7 +42,7 @@ _DEFINITE = re.compile(r"\b(?:the|The|this|This|that|its|their|his|her)\s+(?:[A-
 _STATUS = [(r"\b(?:could|may|might) be held\b|\bproposed\b", "dip:Proposed"),
            (r"\b(?:will be held|plans? to hold|is expected to|are expected to)\b", "dip:Planned"),
            (r"\bpostponed\b", "dip:Postponed"), (r"\brescheduling\b|\brescheduled\b", "dip:Rescheduled"),
-           (r"\bscheduled\b", "dip:Scheduled"), (r"\bcalled\b", "dip:Called"),
+           (r"\bscheduled\b|\b(?:to|will) take effect\b", "dip:Scheduled"), (r"\bcalled\b", "dip:Called"),
            (r"\b(?<!be )(?:held|hosted|met|took place)\b", "dip:Held")]
 
 
@@ -39,7 +50,10 @@ def propose(ctx: Context) -> list[str]:
     """Add event nodes; return their ids in order of first mention."""
     firsts: dict[str, str] = {}
     made: list[str] = []
+    quoted = [m.inner for m in quotes.quote_marks(ctx.text)]
     for match in _TRIGGER.finditer(ctx.text):
+        if any(s <= match.start() < e for s, e in quoted):
+            continue  # a speaker's words ("another winter of shelling"), not the report of an event
         i = next(k for k in range(len(TRIGGERS)) if match.group(f"t{k}"))
         _, family, cls, cameo, plover = TRIGGERS[i]
         start, end = match.start(), match.end()
@@ -48,6 +62,11 @@ def propose(ctx: Context) -> list[str]:
             continue  # "call" the verb
         if family == "strike" and re.search(r"\b(?:to|could|would|may|might|will|can|did)\s+$", ctx.text[max(0, start - 7):start]):
             continue  # "managed to strike": a verb, not an event of its own
+        strikes = [ident for _, _, ident in ctx.events_in(*sentence) if ctx.nodes[ident].a == "Strike"]
+        if family == "killing" and strikes and re.match(r"[ \t]+(?:\d|an?\b|one|two|three|four|five|six|seven|eight|nine|ten|"
+                                                        r"dozens|several|at least)", ctx.text[end:end + 12]):
+            ctx.event_mentions.append((start, end, strikes[-1]))
+            continue  # "shelled the town, killing two civilians": what the strike did
         if ctx.in_heading(start):
             if family in firsts:
                 ctx.nodes[firsts[family]].add_span(*sentence)
@@ -73,6 +92,25 @@ def propose(ctx: Context) -> list[str]:
     return made
 
 
+_CLAUSE_MARK = re.compile(r"[,;:]\s")
+
+
+def _status_window(ctx: Context, sentence, start: int, end: int) -> str:
+    """The words that give a trigger its status: up to 60 characters of
+    its clause before it and its clause after it, with the next clause when
+    that one says when the event is due ("a ceasefire along the border, to
+    take effect on Saturday")."""
+    text = ctx.text
+    marks_before = [m.end() for m in _CLAUSE_MARK.finditer(text, max(sentence[0], start - 60), start)]
+    lo = marks_before[-1] if marks_before else max(sentence[0], start - 60)
+    first = _CLAUSE_MARK.search(text, end, sentence[1])
+    hi = first.start() if first else sentence[1]
+    if first and re.match(r"(?:to|due|scheduled|set|expected|planned)\b", text[first.end():]):
+        second = _CLAUSE_MARK.search(text, first.end(), sentence[1])
+        hi = second.start() if second else sentence[1]
+    return text[lo:hi]
+
+
 def _clause(ctx: Context, sentence, start: int, end: int) -> tuple[int, int]:
     """The sentence, without its final mark (the span a curator would keep)."""
     s, e = sentence
@@ -91,6 +129,8 @@ def _new_event(ctx: Context, match, family, cls, cameo, plover, sentence) -> str
     persons = ctx.mentions_in(*sentence, ("person",))
     place = (_after_in(ctx, places, end, sentence) or _after_in(ctx, states, end, sentence)
              if family in ("war", "visit", "strike", "invasion") else None) or _nearest(places, start)
+    if family == "next-meeting":  # "would meet again in Ankara": a place after it, if any
+        place = _after_in(ctx, places, end, sentence)
     if family == "visit" and place is None:  # "will visit Washington"
         direct = [m for m in ctx.mentions_in(end, sentence[1], ("place", "state")) if not ctx.text[end:m.start].strip()]
         place = direct[0].ids[0] if direct else None
@@ -123,8 +163,10 @@ def _new_event(ctx: Context, match, family, cls, cameo, plover, sentence) -> str
         noun = {"Talks": "talks", "Meeting": "meeting"}.get(cls, re.sub(r"^(?:emergency |round of )", "", trigger.lower()))
         ident_base = (f"{place.split('/')[1]}-" if place else "") + noun
     ident = ctx.new_id("event", ident_base)
-    window = text[max(sentence[0], start - 60):min(sentence[1], end + 40)]
-    for pattern, status in _STATUS:
+    window = _status_window(ctx, sentence, start, end)
+    if family == "next-meeting":  # the trigger says it lies ahead
+        props["status"] = ["dip:Planned"]
+    for pattern, status in _STATUS if family != "next-meeting" else []:
         if re.search(pattern, window):
             props.setdefault("status", [])
             props["status"].append(status)

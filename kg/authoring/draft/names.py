@@ -20,7 +20,8 @@ TITLES = sorted([
     "Treasury Secretary", "Foreign Secretary", "National Security Adviser", "National Security Advisor",
     "Vice President", "President", "Chancellor", "Crown Prince", "Prince", "King", "Queen", "Emir", "Sheikh",
     "Ambassador", "Special Envoy", "Envoy", "Spokesperson", "Spokesman", "Spokeswoman", "Senator", "Governor",
-    "Mayor", "Commander", "General", "Premier", "Speaker", "Pope", "Chief of Staff",
+    "Mayor", "Commander", "General", "Premier", "Speaker", "Pope", "Chief of Staff", "Foreign Policy Chief",
+    "High Representative",
 ], key=len, reverse=True)
 OCCUPATIONS = ("journalist", "spokesperson", "spokesman", "spokeswoman", "envoy", "analyst", "lawmaker", "activist")
 _QUAL_WORDS = ["U.S.", "US", "U.K.", "UK", "EU", "UN", "NATO", "White House", "Kremlin"] + list(DEMONYMS)
@@ -48,6 +49,21 @@ _OFFICE = re.compile(
     r"\b(?P<office>(?P<qual>(?:(?:" + "|".join(re.escape(q) for q in _QUAL_WORDS) + r"|[A-Z][a-z]+)[ \t]+)*?)"
     r"(?P<title>" + "|".join(re.escape(t) for t in TITLES) + r"))[ \t]+(?P<name>" + _NAME + r")"
 )
+_TITLE_CI = "|".join(re.escape(t) for t in TITLES)
+_QUAL_CI = "|".join(re.escape(q) for q in _QUAL_WORDS)
+#: "Rashad Guliyev, the Azerbaijani foreign minister": the title after the name, in any case
+_APPOSED_AFTER = re.compile(r"\b(?P<name>" + _NAME + r"),[ \t]+(?P<office>(?:the|a|an)[ \t]+(?P<qual>(?:" + _QUAL_CI
+                            + r")[ \t]+)?(?i:(?P<title>" + _TITLE_CI + r")))\b")
+#: "Its foreign policy chief, Maria Lindqvist,": the title before the name, set off by commas
+_APPOSED_BEFORE = re.compile(r"(?P<office>\b(?:(?P<owner>[Ii]ts|[Tt]heir)[ \t]+|(?:[Tt]he[ \t]+)?(?P<qual>(?:" + _QUAL_CI
+                             + r")[ \t]+))(?i:(?P<title>" + _TITLE_CI + r"))),[ \t]+(?P<name>" + _NAME + r")(?=[,.])")
+#: a capital standing for its state ("Baku said"), where it is not a place ("in Baku")
+CAPITALS = {"Moscow": "Russia", "Kyiv": "Ukraine", "Beijing": "China", "Baku": "Azerbaijan", "Yerevan": "Armenia",
+            "Tehran": "Iran", "Ankara": "Turkey", "Berlin": "Germany", "Paris": "France", "London": "United Kingdom",
+            "Tokyo": "Japan", "Warsaw": "Poland", "Budapest": "Hungary", "Minsk": "Belarus", "Damascus": "Syria",
+            "Cairo": "Egypt", "Doha": "Qatar", "Ottawa": "Canada", "Tbilisi": "Georgia", "Bern": "Switzerland",
+            "Seoul": "South Korea", "Rome": "Italy", "Madrid": "Spain"}
+_PLACE_BEFORE = re.compile(r"\b(?:[Ii]n|[Aa]t|to|from|near|via|visit(?:ed|s|ing)?|of)[ \t]+$")
 _OCCUPATION = re.compile(r"\b(?P<occ>" + "|".join(OCCUPATIONS) + r")[ \t]+(?P<name>" + _NAME + r")")
 _DATELINE = re.compile(r"\bdate (\d{4}-\d{2}-\d{2}) (?P<city>[A-Z][^,\n]{1,40}?), (?P<country>[A-Z][\w .]{0,30}?) [-–—] ")
 _LOCAL_ORG = re.compile(r"\b(?:[Tt]he[ \t]+)?(?P<org>(?P<where>(?!The\b)[A-Z][\w’'-]+(?:[ \t]+[A-Z][\w’'-]+)?)[ \t]+"
@@ -73,6 +89,7 @@ def propose(ctx: Context) -> None:
         if known is not None and abbreviation not in known.forms:
             ctx.gazetteer.add(Known(known.id, known.a, known.label, {abbreviation}))
     _dateline(ctx)
+    _country_names(ctx)
     for name, (kind, cls, state) in FIXED.items():
         not_longer = r"(?![ \t]+[A-Z])" if name == "the West" else ""  # not "the West Bank"
         for match in re.finditer(rf"\b{re.escape(name)}\b{not_longer}", text):
@@ -112,6 +129,12 @@ def propose(ctx: Context) -> None:
             continue
         rule, conf = ("port-of", 0.7) if re.match(r"(?:[Pp]ort|city|town|village) of", match.group()) else ("preposition-place", 0.45)
         _new_entity(ctx, "place", "Settlement", word, match.start("place"), match.end("place"), rule, conf)
+    for match in _APPOSED_AFTER.finditer(text):
+        if not ctx.in_heading(match.start()):
+            _apposed_person(ctx, match)
+    for match in _APPOSED_BEFORE.finditer(text):
+        if not ctx.in_heading(match.start()):
+            _apposed_person(ctx, match)
     _find_mentions(ctx)
 
 
@@ -228,6 +251,55 @@ def _titled_person(ctx: Context, match: re.Match) -> None:
     holding.add_span(office_start, match.end())
 
 
+def _country_names(ctx: Context) -> None:
+    """A state named by its own name ("Azerbaijan") is a candidate even
+    when the graph does not know it yet (the states of ``DEMONYMS``)."""
+    for label in sorted(set(DEMONYMS.values())):
+        if ctx.gazetteer.by_label(label, kinds=("state",)) is None and re.search(rf"\b{re.escape(label)}\b", ctx.text):
+            ctx.gazetteer.add(Known(f"state/{slugify(label)}", "State", label, {label}))
+            ctx.new_rules.setdefault(f"state/{slugify(label)}", ("country-name", 0.8))
+
+
+def _apposed_person(ctx: Context, match: re.Match) -> None:
+    """A name with its title in apposition: "Rashad Guliyev, the Azerbaijani
+    foreign minister" or "Its foreign policy chief, Maria Lindqvist": the
+    person, the office of the state the qualifier names (or of the party
+    "its" points back to) and the holding."""
+    name = _no_possessive(match.group("name"))
+    if name.split()[0] in MONTHS | WEEKDAYS | set(DEMONYMS) or _known_form(ctx, name.split()[0], ("state", "org", "place")):
+        return
+    title = next(t for t in TITLES if t.lower() == match.group("title").lower())
+    qual = (match.group("qual") or "").strip()
+    if qual:
+        owner = _state_of(ctx, qual) or _org_of(ctx, qual)
+    elif match.groupdict().get("owner"):
+        s_start, _ = ctx.sentence_at(match.start())
+        before = ctx.gazetteer.mentions(ctx.text[max(0, s_start - 400):s_start], kinds=("org", "state"))
+        owner = ctx.gazetteer.known[before[-1].ids[0]] if before else None
+    else:
+        owner = _state_in_sentence(ctx, match.end())
+    person = _person(ctx, name, match.start("name"), match.start("name") + len(name), "apposition", 0.8)
+    if person is None or owner is None:
+        return
+    office_text = ctx.text[match.start("office"):match.end("office")]
+    known_office = _known_form(ctx, office_text, ("office",)) or _known_form(ctx, f"{qual} {title}".strip(), ("office",))
+    if known_office is not None:
+        office = ctx.node(known_office.id, known_office.a, known_office.label, "gazetteer", 0.85)
+    else:
+        short = "us" if owner.label == "United States" else slugify(qual or owner.label)
+        the = "the " if owner.label.startswith("United") or owner.id.startswith("org/") else ""
+        label = f"{title} of {the}{owner.label}"
+        found = ctx.gazetteer.by_label(label, ("office",))
+        ident = found.id if found else f"office/{short}-{slugify(title)}"
+        office = ctx.node(ident, "Office", found.label if found else label, "apposition", 0.6, officeOf=owner.id)
+    office.add_span(match.start("office"), match.end("office"))
+    start, end = min(match.start("office"), match.start("name")), max(match.end("office"), match.end("name"))
+    holding = ctx.node(f"holding/{person.id.split('/')[1]}-{office.id.split('/')[1]}", "OfficeHolding",
+                       f"{person.label}, {office_text}", "apposition", 0.65,
+                       officeHolder=person.id, office=office.id, isCurrent=True)
+    holding.add_span(start, end)
+
+
 def _no_possessive(name: str) -> str:
     return re.sub(r"[’']s$", "", name)
 
@@ -311,6 +383,25 @@ def _find_mentions(ctx: Context) -> None:
         for match in re.finditer(rf"\b{re.escape(word)}\b", text):
             if not any(s < match.end() and match.start() < e for s, e in taken):
                 mentions.append(Mention(match.start(), match.end(), word, [known.id], rule="demonym"))
+    for capital, label in CAPITALS.items():
+        if _known_form(ctx, capital) is not None and _known_form(ctx, capital, ("place",)) is None:
+            continue  # a form of a state, an organisation or a person already
+        for match in re.finditer(rf"\b{re.escape(capital)}\b", text):
+            if _PLACE_BEFORE.search(text[max(0, match.start() - 12):match.start()]):
+                continue  # "in Baku": the city
+            at = [m for m in mentions if m.start < match.end() and match.start() < m.end]
+            if at and not (len(at) == 1 and (at[0].start, at[0].end) == match.span()
+                           and at[0].ids[0].startswith("place/") and at[0].ids[0] not in ctx.gazetteer_before):
+                continue  # part of a longer name, or a place the graph knows
+            known = ctx.gazetteer.by_label(label, kinds=("state",))
+            if known is None:
+                known = Known(f"state/{slugify(label)}", "State", label, {label})
+                ctx.gazetteer.add(known)
+                ctx.new_rules.setdefault(known.id, ("capital-for-state", 0.6))
+            ctx.gazetteer.add(Known(known.id, known.a, known.label, {capital}))
+            if at:
+                mentions.remove(at[0])
+            mentions.append(Mention(match.start(), match.end(), capital, [known.id], rule="capital"))
     mentions.sort(key=lambda m: m.start)
     dateline = getattr(ctx, "dateline_span", None)
     for mention in mentions:
@@ -358,6 +449,8 @@ def _rule_for(ctx: Context, mention: Mention, known: Known) -> tuple[str, float]
         return ctx.new_rules[known.id]
     if mention.rule == "demonym":
         return "demonym", 0.5
+    if mention.rule == "capital" and known.id not in ctx.gazetteer_before:
+        return "capital-for-state", 0.6
     if known.id in ctx.gazetteer_before:
         return "gazetteer", 0.95 if mention.form == known.label else 0.85
     return "titled-name", 0.85

@@ -2,7 +2,9 @@
 modality and the clause it governs as content.
 
 The holder is the nearest person named before the verb in its sentence,
-else the nearest party, else the person "he"/"she" refers to; "according
+else the nearest party, else the person "he"/"she" refers to (the subject
+of the nearest sentence before that names a person), else the party named
+right after the verb ("..., said Rashad Guliyev, the ..."); "according
 to X" makes X the holder; "described as", "is being seen as" and a clause
 with no party before the verb are unattributed (the writer's own view).
 """
@@ -13,7 +15,7 @@ import re
 
 from kg.authoring.draft.context import Context
 from kg.authoring.draft.proposals import slugify
-from kg.authoring.draft.quotes import PARTY_KINDS, last_person_before
+from kg.authoring.draft.quotes import PARTY_KINDS, last_person_before, pronoun_referent
 
 #: verb pattern -> stance
 VERBS = [
@@ -33,7 +35,7 @@ _VERB = re.compile(r"\b(?:" + "|".join(f"(?P<v{i}>{p})" for i, (p, _) in enumera
 _UNATTRIBUTED = re.compile(r"described as|seen as")
 _ACCORDING = re.compile(r"\b[Aa]ccording to\b")
 _HEDGE = re.compile(r"\b(?:may|might|could|would|possibly|perhaps|likely|if)\b")
-_PRONOUN_BEFORE = re.compile(r"\b(?:he|she|He|She)\s+(?:\w+\s+)?$")
+_PRONOUN_BEFORE = re.compile(r"\b(?P<pronoun>he|she|He|She)\s+(?:\w+\s+)?$")
 
 
 def holder_before(ctx: Context, sent_start: int, pos: int):
@@ -68,8 +70,9 @@ def holder_before(ctx: Context, sent_start: int, pos: int):
     found = [m for m in ctx.mentions_in(sent_start, pos, PARTY_KINDS)
              if not re.search(r"\bincluding\s*$", ctx.text[max(sent_start, m.start - 12):m.start])]
     persons = [m for m in found if m.ids[0].startswith("person/")]
-    if _PRONOUN_BEFORE.search(ctx.text[sent_start:pos]) and not persons:
-        person = last_person_before(ctx, pos)
+    pronoun = _PRONOUN_BEFORE.search(ctx.text[sent_start:pos])
+    if pronoun and not persons:
+        person = pronoun_referent(ctx, sent_start + pronoun.start(), pronoun.group("pronoun")) or last_person_before(ctx, pos)
         if person:
             return person, "pronoun"
     if persons:
@@ -101,6 +104,8 @@ def propose(ctx: Context, quotes: list) -> list[str]:
                 holder, how = (after[0].ids[0], "according-to") if after else (None, "none")
             else:
                 holder, how = holder_before(ctx, s_start, verb_start)
+                if holder is None:
+                    holder, how = _named_after(ctx, verb_end, s_end) or (None, how)
             key = (s_start, str(holder), stance)
             if key in seen:
                 continue
@@ -139,6 +144,14 @@ def _noun_positions(ctx: Context, sentence, seen: set) -> list[str]:
     return made
 
 
+def _named_after(ctx: Context, pos: int, end: int) -> tuple[str, str] | None:
+    """ "..., said Rashad Guliyev, the ...": the party right after the verb."""
+    after = ctx.mentions_in(pos, end, PARTY_KINDS)
+    if after and re.fullmatch(r"[ \t]+", ctx.text[pos:after[0].start]):
+        return after[0].ids[0], "name-after"
+    return None
+
+
 def _inside_quote(ctx: Context, pos: int, quotes) -> bool:
     return any(q.start <= pos < q.end for q, _ in quotes)
 
@@ -158,10 +171,12 @@ def _position(ctx: Context, sentence, verb: str, verb_span, holder, how, stance,
     c_end = sentence[1]
     while c_end > c_start and text[c_end - 1] in ".,;:”\" ":
         c_end -= 1
-    if c_end - c_start < 3:  # "..., he said." : the content is before the verb
+    if c_end - c_start < 3 or how == "name-after":  # "..., he said." : the content is before the verb
         c_start, c_end = sentence[0], verb_span[0]
         while c_end > c_start and text[c_end - 1] in ",“”\" ":
             c_end -= 1
+        while c_start < c_end and text[c_start] in "“\" ":
+            c_start += 1
     content = text[c_start:c_end]
     holders = holder if isinstance(holder, list) else [holder] if holder else []
     who = " and ".join(ctx.nodes[h].label for h in holders if h in ctx.nodes) or "Unattributed"
@@ -179,7 +194,7 @@ def _position(ctx: Context, sentence, verb: str, verb_span, holder, how, stance,
     ident = ctx.new_id("position", f"{tag}-{slugify(' '.join(words[:5]), 40)}")
     confidence = {"person-before": 0.7, "according-to": 0.75, "unattributed": 0.6, "pronoun": 0.6,
                   "party-before": 0.55, "none": 0.35, "both-sides": 0.45, "relative-clause": 0.55,
-                  "possessive-noun": 0.5, "spokesperson": 0.65}[how]
+                  "possessive-noun": 0.5, "spokesperson": 0.65, "name-after": 0.7}[how]
     node = ctx.node(ident, "Position", f"{who} {verb}: {short}", f"position-{how}", confidence, **props)
     node.add_span(*sentence)
     return ident
