@@ -37,15 +37,20 @@ class Acks:
     def __init__(self, fd: int | None = None):
         self.fd = fd if fd is not None else _shared_fd(SIZE)
         self.map = mmap.mmap(self.fd, SIZE)
+        self._final: int | None = None  # the count when the map was closed
 
     def read(self) -> int:
+        if self._final is not None:
+            return self._final
         return struct.unpack_from("<Q", self.map)[0]
 
     def write(self, count: int) -> None:
         struct.pack_into("<Q", self.map, 0, count)
 
     def close(self) -> None:
-        self.map.close()
+        if self._final is None:
+            self._final = self.read()
+            self.map.close()
 
 
 def _shared_fd(size: int) -> int:
