@@ -324,9 +324,14 @@ def stances_of(rest: str):
 # Class tables
 # --------------------------------------------------------------------------
 
-def class_table(iri: str):
+def class_table(iri: str, whole: bool = True):
+    """The table of class ``iri``, once per store version: ``whole``, every
+    row with its values; else its outline (rows with labels, no values),
+    which is all the unfiltered pages and the name filter need."""
     st = store()
-    return once(st, ("class-table", iri, classes_mod.MAX_KEPT), lambda: classes_mod.load(st, iri))
+    if whole:
+        return once(st, ("class-table", iri, classes_mod.MAX_KEPT), lambda: classes_mod.load(st, iri))
+    return once(st, ("class-outline", iri, classes_mod.MAX_KEPT), lambda: classes_mod.outline(st, iri))
 
 
 def _page_size() -> int:
@@ -355,8 +360,9 @@ def class_page(name: str):
     iri = str(DIP) + stem
     if not CLASS_NAME.fullmatch(stem) or not classes_mod.exists(store(), iri):
         raise NotFound(f"The ontology has no class dip:{stem}.", detail={"iri": iri})
-    table = class_table(iri)
     q, prop, value = _arg("q"), _arg("property"), _arg("value")
+    whole = bool(prop) or fmt is CSV  # filters by value, their counts and the CSV need every row's values
+    table = class_table(iri, whole)
     if prop and prop not in {p for p, _, _ in table.columns}:
         raise BadRequest("property must be one of the table's columns: " + ", ".join(p for p, _, _ in table.columns))
     rows = table.filtered(q, prop, value)
@@ -365,6 +371,8 @@ def class_page(name: str):
     if page_no > pages:
         raise NotFound(f"This table has {pages} page(s).")
     shown = rows[(page_no - 1) * size: page_no * size]
+    if not whole:  # an outline: the values of the rows shown are read now
+        shown = classes_mod.fill(store(), table, shown)
     kept = urlencode([(k, v) for k, v in request.args.items(multi=True) if k not in ("format", "page")])
     alts = twins(f"/class/{stem}", (F.HTML, JSON, CSV))
     if fmt is CSV:

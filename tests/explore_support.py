@@ -4,10 +4,18 @@ rejects the U.S.-Russia cooperation he supported (a change of stance)."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
+
+import pyoxigraph as ox
+
+from bench.generator import generate
+from kg.model import formats as F
+from kg.model.namespaces import ontology_graph
+from kg.storage.store import Store
 
 from kg.authoring.build import build_store
 from kg.storage.store import open_store
@@ -77,3 +85,38 @@ def screenshot(page, name: str, artifacts: Path, selector: str | None = None) ->
             page.locator(selector).first.screenshot(path=str(target))
         else:
             page.screenshot(path=str(target), full_page=True)
+
+
+class CountingStore:
+    """A store that counts the queries asked and the rows returned."""
+
+    def __init__(self, inner):
+        self.inner, self.queries, self.rows = inner, 0, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def __len__(self):
+        return len(self.inner)
+
+    def query(self, sparql, **kw):
+        self.queries += 1
+        result = self.inner.query(sparql, **kw)
+        if not isinstance(result, ox.QuerySolutions):
+            return result
+        rows = list(result)
+        self.rows += len(rows)
+        return rows
+
+
+def corpus_store(folder: Path, articles: int) -> Path:
+    """A store on disk (``folder``) with ``articles`` synthetic articles
+    (``bench.generator``) and the ontology."""
+    data = io.BytesIO()
+    generate(articles, data, seed=5)
+    store = Store.open(folder, read_only=False)
+    store.load(data.getvalue(), F.NQUADS)
+    store.load((REPO / "ontology" / "diplomacy.ttl").read_bytes(), F.TURTLE, graph=str(ontology_graph()))
+    store.materialize_union()
+    del store
+    return folder

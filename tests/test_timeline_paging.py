@@ -11,58 +11,21 @@ through a store wrapper that counts the queries and the rows they return.
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pytest
 
-from bench.generator import generate
-from kg.model import formats as F
 from kg.model.namespaces import DIP
 from kg.storage import pagecache
 from kg.storage.store import Store
 from kg.views import timeline
 from server import create_app
 from server import explore
+from tests.explore_support import CountingStore, corpus_store
 
-REPO = Path(__file__).resolve().parent.parent
 PER_PAGE = 7
 OPTIONS = 3  # actor and article values the filters offer: both corpora have more
-
-
-class CountingStore:
-    """A store that counts the queries asked and the rows returned."""
-
-    def __init__(self, inner):
-        self.inner, self.queries, self.rows = inner, 0, 0
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-    def __len__(self):
-        return len(self.inner)
-
-    def query(self, sparql, **kw):
-        self.queries += 1
-        result = self.inner.query(sparql, **kw)
-        if isinstance(result, bool):
-            return result
-        rows = list(result)
-        self.rows += len(rows)
-        return rows
-
-
-def corpus_store(folder: Path, articles: int) -> Path:
-    """A store on disk with ``articles`` synthetic articles and the ontology."""
-    data = io.BytesIO()
-    generate(articles, data, seed=5)
-    store = Store.open(folder, read_only=False)
-    store.load(data.getvalue(), F.NQUADS)
-    store.load((REPO / "ontology" / "diplomacy.ttl").read_bytes(), F.TURTLE, graph="https://kg.example.org/graph/ontology")
-    store.materialize_union()
-    del store
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,14 @@
 included), one row each, with the properties most used on them as columns,
 counts, filters and paging; the same table as CSV and JSON.
 
-The whole table of a class is read once per store version (a query per column)
-and kept; filtering, sorting and paging are done on the kept table. A class
-with more than ``MAX_KEPT`` instances keeps its first ``MAX_KEPT`` by IRI,
-and its page says so.
+A table is read in two steps: ``outline`` reads the columns (the
+properties most used), the number of instances and every instance with its
+label (aggregates and one query), enough to sort, filter by name and page;
+``fill`` then reads the values of the rows shown (a query per column over
+those rows alone). ``load`` reads the whole table (every row filled), for
+the filters by value, their counts and the CSV. A class with more than
+``MAX_KEPT`` instances keeps its first ``MAX_KEPT`` by IRI, and its page
+says so.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ import pyoxigraph as ox
 from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.model.namespaces import DIP
-from kg.model.terms import sparql_iri
-from kg.views.labels import Labels
+from kg.model.terms import sparql_iri, values_clause
+from kg.views.labels import LABEL_PROPERTIES, Labels, best_labels
 
 MAX_COLUMNS = 6
 SKIPPED = {str(RDF.type), str(RDFS.label), str(DIP.evidence)}
@@ -77,10 +81,15 @@ def exists(store, iri: str) -> bool:
                             union_default_graph=True))
 
 
-def load(store, iri: str) -> Table:
-    """The table of class ``iri`` (instances sorted by label)."""
+def _members(c: str) -> str:
+    return f"?s a ?t . ?t <{RDFS.subClassOf}>* {c} . FILTER(isIRI(?s))"
+
+
+def outline(store, iri: str) -> Table:
+    """The table of class ``iri``: its columns, its number of instances and
+    every instance kept with its label (sorted by label), no values yet."""
     c = sparql_iri(iri)
-    members = f"?s a ?t . ?t <{RDFS.subClassOf}>* {c} . FILTER(isIRI(?s))"
+    members = _members(c)
     usage = [(row["p"].value, int(row["n"].value)) for row in store.query(
         f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {members} ?s ?p ?o }} GROUP BY ?p ORDER BY DESC(?n) ?p",
         union_default_graph=True)]
@@ -88,23 +97,46 @@ def load(store, iri: str) -> Table:
     total = int(next(iter(store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {members} }}",
                                       union_default_graph=True)))["n"].value)
     cap = f" ORDER BY ?s LIMIT {MAX_KEPT}" if total > MAX_KEPT else ""
-    rows: dict[str, dict[str, list]] = {}
-    for row in store.query(f"SELECT DISTINCT ?s WHERE {{ {members} }}{cap}", union_default_graph=True):
-        rows[row["s"].value] = {}
-    for p, _ in props:  # one query per column: far faster than one over VALUES of subjects and properties
-        for row in store.query(f"SELECT DISTINCT ?s ?o WHERE {{ {members} ?s <{p}> ?o }}", union_default_graph=True):
-            values = rows.get(row["s"].value)
-            if values is not None:
-                values.setdefault(p, []).append(row["o"])
-    iris = set(rows) | {iri} | {p for p, _ in props} | {
-        o.value for values in rows.values() for objs in values.values() for o in objs if _is_iri(o)}
-    labels = Labels.load(store, iris)
+    branches = " UNION ".join(f"{{ ?s <{p}> ?l BIND(<{p}> AS ?p) }}" for p in LABEL_PROPERTIES)
+    subjects: dict[str, None] = {}
+    label_rows = []
+    for row in store.query(f"SELECT DISTINCT ?s ?p ?l WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ {members} }}{cap} }} "
+                           f"OPTIONAL {{ {branches} }} }}", union_default_graph=True):
+        subjects[row["s"].value] = None
+        if row["l"] is not None:
+            label_rows.append((row["s"].value, row["p"].value, row["l"]))
+    names = Labels(best_labels(sorted(label_rows, key=lambda r: (r[0], r[1], r[2].value, getattr(r[2], "language", None) or ""))))
+    labels = Labels.load(store, {iri} | {p for p, _ in props})
     table = Table(iri, labels.label(iri), [(p, labels.label(p), n) for p, n in props], total=total)
-    for s, values in rows.items():
+    table.rows = sorted(((s, names.label(s), {}) for s in subjects), key=lambda r: (r[1].casefold(), r[0]))
+    return table
+
+
+def fill(store, table: Table, rows: list | None = None) -> list:
+    """``rows`` of ``table`` (every row when None) with their values, one
+    query per column (over those rows alone when given)."""
+    rows = table.rows if rows is None else rows
+    scope = values_clause("s", [s for s, _, _ in rows]) if rows is not table.rows else _members(sparql_iri(table.iri))
+    values: dict[str, dict[str, list]] = {s: {} for s, _, _ in rows}
+    for p, _, _ in table.columns:  # one query per column: far faster than one over VALUES of subjects and properties
+        for row in store.query(f"SELECT DISTINCT ?s ?o WHERE {{ {scope} ?s <{p}> ?o }}", union_default_graph=True):
+            found = values.get(row["s"].value)
+            if found is not None:
+                found.setdefault(p, []).append(row["o"])
+    labels = Labels.load(store, {o.value for found in values.values() for objs in found.values() for o in objs if _is_iri(o)})
+    filled = []
+    for s, label, _ in rows:
         cells = {p: sorted((Cell(o.value, labels.label(o.value) if _is_iri(o) else o.value, _is_iri(o)) for o in objs),
-                           key=lambda cell: cell.label.casefold()) for p, objs in values.items()}
-        table.rows.append((s, labels.label(s), cells))
-    table.rows.sort(key=lambda r: (r[1].casefold(), r[0]))
+                           key=lambda cell: cell.label.casefold()) for p, objs in values[s].items()}
+        filled.append((s, label, cells))
+    return filled
+
+
+def load(store, iri: str) -> Table:
+    """The whole table of class ``iri`` (instances sorted by label, every
+    row with its values)."""
+    table = outline(store, iri)
+    table.rows = fill(store, table)
     return table
 
 
