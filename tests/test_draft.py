@@ -486,3 +486,17 @@ def test_shelling_calls_later_meetings_and_words_inside_quotes():
     (strike,) = by_class(nodes, "Strike")  # the mayor's "more shelling" is no event; "killing" is the strike's
     assert strike.props["place"] == "place/lori" and len(strike.spans) == 1
     assert not by_class(nodes, "Killing")
+
+
+def test_venues_by_their_first_word_and_places_after_in(gazetteer):
+    text = "The envoys met at the Palais des Nations. In Washington, officials said Washington would wait."
+    _, nodes = draft(text, gazetteer, day=date(2025, 5, 22))
+    assert nodes["place/palais-des-nations"].a == "Venue"
+    first = text.index("Washington")
+    assert (first, first + 10) in nodes["place/washington"].spans  # "In Washington": the city
+    assert (text.rindex("Washington"), text.rindex("Washington") + 10) in nodes["state/united-states"].spans
+
+
+def test_a_deadline_is_a_time_not_a_count():
+    _, nodes = draft("Russia will release 11 detained soldiers within two weeks.", day=date(2025, 5, 22))
+    assert {n.props["quantityPhrase"] for n in by_class(nodes, "Quantity")} == {"11 detained soldiers"}

@@ -44,7 +44,9 @@ ABBREVIATIONS = {"U.S.": "United States", "U.K.": "United Kingdom", "EU": "Europ
 MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"}
 WEEKDAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
-_CAPRUN = re.compile(r"[A-Z][\w’'.-]*(?: (?:(?:of|for|and|the) )*[A-Z][\w’'.-]*)*")
+_CAPRUN = re.compile(r"[A-Z][\w’'.-]*(?: (?:(?:of|for|and|the|des|de|du|di|del|della|la|le) )*[A-Z][\w’'.-]*)*")
+#: a first word that makes a name a venue ("Palais des Nations", "Hotel Metropol")
+VENUE_FIRST = {"Palais", "Palace", "Hotel", "Château", "Chateau", "Villa", "Palazzo", "Schloss"}
 _OFFICE = re.compile(
     r"\b(?P<office>(?P<qual>(?:(?:" + "|".join(re.escape(q) for q in _QUAL_WORDS) + r"|[A-Z][a-z]+)[ \t]+)*?)"
     r"(?P<title>" + "|".join(re.escape(t) for t in TITLES) + r"))[ \t]+(?P<name>" + _NAME + r")"
@@ -355,11 +357,17 @@ def _state_id(ctx: Context, label: str | None) -> str | None:
 def _capitalised_run(ctx: Context, match: re.Match) -> None:
     run = re.sub(r"^(?:The|A|An)[ \t]+", "", match.group())
     start = match.end() - len(run)
+    stop = re.search(r"(?<!\b[A-Z])\.(?= )", run)
+    if stop:  # "Palais des Nations. In Washington": a sentence ends inside the run
+        run = run[:stop.start()]
     if run.endswith(".") and not re.search(r"\b(?:[A-Z]\.)+$", run):
         run = run[:-1]  # the sentence's full stop, not an abbreviation's
     if _known_form(ctx, run) or " " not in run.strip() and run not in ("Kremlin",):
         return
     words = run.split()
+    if words[0] in VENUE_FIRST:
+        _new_entity(ctx, "place", "Venue", run, start, start + len(run), "place-name", 0.7)
+        return
     for head, cls in ORG_HEADS.items():
         if head in words[-2:] or run.endswith(head):
             _new_entity(ctx, "org", cls, run, start, start + len(run), "organisation-name", 0.7)
@@ -438,7 +446,7 @@ def _choose(ctx: Context, mention: Mention, dateline) -> str:
     if len(ids) == 1:
         return ids[0]
     in_dateline = dateline and dateline[0] <= mention.start < dateline[1]
-    visited = re.search(r"\b(?:visit|visits|visited|visiting|arrived in|flew to|travel(?:led)? to)[ \t]+$",
+    visited = re.search(r"\b(?:visit|visits|visited|visiting|arrived in|flew to|travel(?:led)? to|[Ii]n|at)[ \t]+$",
                         ctx.text[max(0, mention.start - 20):mention.start])
     order = ("place",) if in_dateline or visited else ("state", "org", "person", "group", "place")
     return sorted(ids, key=lambda i: order.index(i.split("/")[0]) if i.split("/")[0] in order else 9)[0]

@@ -117,6 +117,9 @@ def _is_date_part(text: str, match) -> bool:
         return True
     if re.search(_MONTH + r"\s+$", text[max(0, start - 10):start]) or re.match(r"\s+" + _MONTH, text[end:end + 12]):
         return True
+    if re.search(r"\b(?:[Ww]ithin|[Ii]n|[Ff]or|[Aa]fter)\s+(?:the\s+next\s+)?$", text[max(0, start - 16):start]) \
+            and re.match(r"\s+(?:days?|weeks?|months?|years?)\b", text[end:end + 8]):
+        return True  # "within two weeks", "in three days": when, not how many
     return bool(re.match(r"[-/:]\d", text[end:end + 2]) or re.search(r"\d[-/:]$", text[max(0, start - 2):start]))
 
 
