@@ -383,8 +383,10 @@ def test_a_name_whose_first_word_is_used_alone():
 # -- rules added for the misses of the fourth made-up article -----------------
 # (each on sentences of its own, not the fixture's text)
 def test_a_state_named_by_its_name_and_by_its_capital():
-    text = "Talks between Armenia and Azerbaijan resumed. Baku said it was ready. Envoys then flew to Baku."
+    text = ("Talks between Armenia and Azerbaijan resumed in Geneva. Baku said it was ready. Envoys then flew to Baku. "
+            "The Paris Agreement and Jack London were not mentioned.")
     _, nodes = draft(text, day=date(2025, 5, 22))
+    assert "state/france" not in nodes and "state/united-kingdom" not in nodes
     state = nodes["state/azerbaijan"]
     assert (text.index("Azerbaijan"), text.index("Azerbaijan") + 10) in state.spans
     first = text.index("Baku said")

@@ -397,6 +397,9 @@ def _find_mentions(ctx: Context) -> None:
         for match in re.finditer(rf"\b{re.escape(capital)}\b", text):
             if _PLACE_BEFORE.search(text[max(0, match.start() - 12):match.start()]):
                 continue  # "in Baku": the city
+            if re.match(r"[ \t]+[A-Z]", text[match.end():match.end() + 2]) \
+                    or re.search(r"(?:\b[Tt]he|[A-Z][\w’'-]*)[ \t]+$", text[max(0, match.start() - 20):match.start()]):
+                continue  # "the Paris Agreement", "Jack London": part of another name
             at = [m for m in mentions if m.start < match.end() and match.start() < m.end]
             if at and not (len(at) == 1 and (at[0].start, at[0].end) == match.span()
                            and at[0].ids[0].startswith("place/") and at[0].ids[0] not in ctx.gazetteer_before):
