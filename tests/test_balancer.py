@@ -78,6 +78,24 @@ def test_the_shipped_config_is_valid_and_checks_healthz(tmp_path):
     assert "retry-on conn-failure empty-response" in CONFIG.read_text()
 
 
+def test_the_balancer_leaves_each_front_threads_for_its_health_check():
+    """A front gets fewer requests at once than it has HTTP threads (the
+    rest wait in HAProxy's queue), and a check may take longer than its
+    1 s interval: a front busy with slow pages still answers /healthz and
+    is not taken out (tests/test_virtuoso_deployment.py shows it live)."""
+    import re
+
+    from server.config import SETTINGS
+
+    text = CONFIG.read_text()
+    maxconn = int(re.search(r"default-server .*\bmaxconn (\d+)", text).group(1))
+    assert 1 <= maxconn < SETTINGS["THREADS"][0]
+    assert re.search(r"timeout check (\d+)s", text) and int(re.search(r"timeout check (\d+)s", text).group(1)) > 1
+    assert re.search(r"timeout queue \d+s", text)
+    servers = haproxy_config(18080, [15001, 15002])
+    assert servers.count("maxconn 6") == 1 and "timeout check 5s" in servers
+
+
 def _wait_both_up(balancer, fronts, seconds: float = 20.0) -> set[str]:
     """Both fronts answer through the balancer (each client address is
     hashed to one front: try several)."""
