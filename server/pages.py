@@ -26,6 +26,7 @@ from kg.model.namespaces import DIP, VOID
 from kg.model.terms import sparql_iri
 from kg.storage.pagecache import remembered
 from kg.views import assemble, citation
+from kg.views import search as search_index
 from kg.views.describe import RDF_INCOMING_CAP, describe, serialize, to_graph
 
 from . import diagram, links, spans
@@ -37,6 +38,14 @@ links.register(bp)
 spans.register(bp)  # /span?iri=...: an evidence span's page
 LINKS_PER_PAGE = 100
 MAX_PAGE = 10**9  # page numbers past this are refused (400), not computed
+
+
+@bp.record_once
+def warm_search(setup) -> None:
+    """A serving process (``kg serve``: ``START_ENGINE``) builds the search
+    index in the background while it starts; /healthz does not wait for it."""
+    if setup.app.config.get("START_ENGINE"):
+        search_index.warm(setup.app.extensions["kg"].store)
 
 
 def page_number() -> int:
@@ -198,7 +207,7 @@ def search():
     suffix = JSON if request.path.endswith(".json") else None
     fmt = choose(PAGE_ONLY, suffix)
     ctx = assemble.search(store(), request.args.get("q", ""))
-    ctx["sources"] = citation.mentioned_in(store(), [h.iri for h in ctx["results"]])  # hit IRI -> articles
+    ctx["sources"] = search_index.sources(store(), ctx["results"])  # hit IRI -> articles
     alts = by_suffix("/search", PAGE_ONLY)
     return response(render(fmt, ctx, "search.html", alts), fmt, alts, negotiated(suffix))
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from rdflib import Graph
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDFS
 
 from kg.model.errors import BadRequest, NotFound
 from kg.model.namespaces import DIP, NIF, SDO, prefixes
@@ -130,10 +130,7 @@ def search(store, q: str) -> dict:
     """Hits for ``q`` in labels and alternative names (400 when too long)."""
     if len(q) > search_mod.MAX_QUERY:
         raise BadRequest(f"A search is at most {search_mod.MAX_QUERY} characters.")
-    hits = search_mod.search(store, q) if q.strip() else []
-    labels = Labels.load(store, {t for h in hits for t in h.types})
-    for hit in hits:
-        hit.type_labels = [labels.label(t) for t in hit.types if t != str(RDF.type)]  # type: ignore[attr-defined]
+    hits = search_mod.search(store, q) if q.strip() else []  # each with its type_labels
     return {"query": q, "count": len(hits), "results": hits}
 
 

@@ -13,20 +13,33 @@ already sorted and a search stops once it has enough entities. A fuzzy
 match compares each query word with the distinct words of the index using
 rapidfuzz (normalized Levenshtein similarity, in C); it is looked at only
 when the exact kinds have not filled the page.
+
+Names are compared transliterated (``anyascii``): "Песков" finds Peskov,
+"Київ" and "Kiev" find Kyiv through its alternative names. A serving
+process builds the index in the background at start-up (:func:`warm`);
+every search waits for that one build instead of starting its own. A
+search page's other look-ups are kept with the index: the labels of the
+hits' classes (computed with it) and the articles a hit is cited in
+(:func:`sources`, remembered per hit until the store changes).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from anyascii import anyascii
 from rapidfuzz import fuzz, process
-from rdflib.namespace import RDFS, SKOS
+from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg.model.namespaces import DIP, SDO
 from kg.storage.pagecache import cached
+from kg.views import citation
+from kg.views.labels import Labels
 
 NAME_PROPERTIES = {str(RDFS.label): "label", str(SKOS.prefLabel): "label", str(SDO.name): "label",
                    str(SKOS.altLabel): "alias", str(SDO.alternateName): "alias"}
@@ -42,19 +55,32 @@ FACT_PENALTY = 40
 UNTYPED_PENALTY = 30  # a name with no class here: a Wikidata item's label snapshot, not a thing of the graph
 FUZZY_CUTOFF = 80  # per word: "lavrof"/"lavrov" 83, "sergei"/"sergey" 83, "zelenskiy"/"zelenskyy" 89
 FUZZY_MIN_LENGTH = 4  # shorter words only match exactly or as a prefix
+RDF_TYPE = str(RDF.type)
 FACT_CLASSES = {str(DIP[c]) for c in ("Participation", "OfficeHolding", "Position", "Quotation", "Quantity", "TextSpan", "Sentence")}
 
 
 def normalize(text: str) -> str:
-    """Lower-case, accents and punctuation removed, spaces collapsed.
+    """Transliterated to Latin letters, lower-case, accents and punctuation
+    removed, spaces collapsed.
 
     >>> normalize("  Zelens'kyj, Volodýmyr ")
     'zelenskyj volodymyr'
+    >>> normalize("Дмитрий Песков"), normalize("Зеленський")
+    ('dmitriy peskov', 'zelenskiy')
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    text = text.casefold()
+    if not text.isascii():
+        text = anyascii(unicodedata.normalize("NFC", text)).casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     plain = re.sub(r"['\u2019\u02B9\u02BC]", "", plain)
     return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+
+
+@lru_cache(maxsize=65536)
+def normalize_word(word: str) -> str:
+    """:func:`normalize` of one word, remembered (names repeat their words)."""
+    return normalize(word)
 
 
 @dataclass
@@ -66,6 +92,7 @@ class Hit:
     score: int
     types: list = field(default_factory=list)
     words: list = field(default_factory=list)  # the words of ``matched`` the query matched
+    type_labels: list = field(default_factory=list)  # labels of ``types`` (rdf:type itself left out)
 
 
 def match_kind(query: str, name: str) -> str | None:
@@ -113,9 +140,10 @@ class NameIndex:
     distinct normalized word to the set of row numbers whose name has it.
     """
 
-    def __init__(self, rows, labels: dict | None = None, types: dict | None = None):
+    def __init__(self, rows, labels: dict | None = None, types: dict | None = None, type_labels: Labels | None = None):
         self.labels: dict[str, str] = labels or {}
         self.types: dict[str, set] = types or {}
+        self.type_labels = type_labels if type_labels is not None else Labels()
         self.names = sorted(set(rows), key=lambda r: (len(r[1]), self.labels.get(r[0], r[1]).lower(), r[0], r[1], r[3]))
         self.words: dict[str, set] = {}
         self.whole: dict[str, set] = {}
@@ -131,9 +159,10 @@ class NameIndex:
 
     @classmethod
     def load(cls, store) -> "NameIndex":
-        """Two queries: every name of every IRI, then the types of named IRIs."""
+        """Two queries: every name of every IRI, then the types of named IRIs
+        (no DISTINCT: the sets below drop repeats, at a third of its cost)."""
         props = " ".join(f"<{p}>" for p in NAME_PROPERTIES)
-        names = f"SELECT DISTINCT ?s ?p ?n WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?n FILTER(isIRI(?s)) }}"
+        names = f"SELECT ?s ?p ?n WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?n FILTER(isIRI(?s)) }}"
         rows, labels, folded = set(), {}, {}
         for row in store.query(names, union_default_graph=True):
             s, p, name = row["s"].value, row["p"].value, row["n"].value
@@ -144,13 +173,14 @@ class NameIndex:
             rows.add((s, name, norm, alias))
             if not alias and (s not in labels or getattr(row["n"], "language", None) in ("en", None)):
                 labels[s] = name
-        typed = (f"SELECT DISTINCT ?s ?t WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?n "
+        typed = (f"SELECT ?s ?t WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?n "
                  f"FILTER(isIRI(?s)) }} }} ?s a ?t }}")
         types: dict[str, set] = {}
         for row in store.query(typed, union_default_graph=True):
             if row["s"].value in labels:
                 types.setdefault(row["s"].value, set()).add(row["t"].value)
-        return cls(rows, labels, types)
+        classes = {t for ts in types.values() for t in ts}
+        return cls(rows, labels, types, Labels.load(store, classes))
 
     # -- matching ------------------------------------------------------------
     def _rows_of(self, words) -> set:
@@ -212,7 +242,7 @@ class NameIndex:
         """
         qwords, shown = query.split(), []
         for raw in name.split():
-            word = normalize(raw)
+            word = normalize_word(raw)
             if word and any(word.startswith(q) or q in word or (len(q) >= FUZZY_MIN_LENGTH and fuzz.ratio(q, word) >= FUZZY_CUTOFF)
                             for q in qwords):
                 shown.append(raw.strip(",.;:()“”\"'"))
@@ -269,13 +299,47 @@ class NameIndex:
                 iri, name, _, _ = self.names[n]
                 if iri not in taken:
                     taken.add(iri)
-                    hits.append(Hit(iri, self.labels.get(iri, name), name, rows[n], score, sorted(self.types.get(iri, ())),
-                                    self.matched_words(query, name)))
+                    types = sorted(self.types.get(iri, ()))
+                    hits.append(Hit(iri, self.labels.get(iri, name), name, rows[n], score, types, self.matched_words(query, name),
+                                    [self.type_labels.label(t) for t in types if t != RDF_TYPE]))
                     if len(hits) >= limit:
                         return hits
         return hits
 
 
+_building = threading.Lock()  # one index build at a time: a search arriving meanwhile waits for it
+SOURCES_KEPT = 20000  # hits whose articles are remembered per store version (then forgotten all at once)
+SOURCE_HITS = 10  # the hits of a page whose articles are named
+
+
+def name_index(store) -> NameIndex:
+    """The store's index, built once per store version (by one caller)."""
+    with _building:
+        return cached(store, "names", lambda: NameIndex.load(store))
+
+
+def warm(store) -> threading.Thread:
+    """Build the index in a background thread (a serving process at start-up:
+    the first search then waits for this build, or finds it done)."""
+    thread = threading.Thread(target=name_index, args=(store,), name="search-index", daemon=True)
+    thread.start()
+    return thread
+
+
 def search(store, q: str, limit: int = MAX_RESULTS) -> list[Hit]:
     """Search ``store``; the index is rebuilt when the store's version changes."""
-    return cached(store, "names", lambda: NameIndex.load(store)).search(q, limit)
+    return name_index(store).search(q, limit)
+
+
+def sources(store, hits: list[Hit], nodes: int = SOURCE_HITS) -> dict[str, list]:
+    """Hit IRI -> the articles it is cited in (:func:`citation.mentioned_in`)
+    for the first ``nodes`` hits; asked once per hit and store version."""
+    known = cached(store, "search-sources", dict)
+    iris = list(dict.fromkeys(h.iri for h in hits))[:nodes]
+    missing = [i for i in iris if i not in known]
+    if missing:
+        found = citation.mentioned_in(store, missing, nodes=len(missing))
+        if len(known) + len(missing) > SOURCES_KEPT:
+            known.clear()
+        known.update({i: found.get(i, []) for i in missing})
+    return {i: known[i] for i in iris if known.get(i)}
