@@ -21,20 +21,33 @@ SLUG = "riyadh-talks-2025-02-19"
 
 
 @pytest.fixture(scope="module")
-def article_store() -> Store:
-    """The article's own graph and the background (no other article)."""
-    from kg.model.namespaces import article_graph, background_graph
+def dataset():
+    return build_dataset(REPO / "data", REPO / "ontology")
 
-    dataset = build_dataset(REPO / "data", REPO / "ontology")
+
+def store_of(dataset, *names) -> Store:
     store = Store.in_memory()
-    for name in (article_graph(SLUG), background_graph()):
+    for name in names:
         store.load(dataset.graph(name).serialize(format="nt", encoding="utf-8"), NTRIPLES)
     return store
 
 
 @pytest.fixture(scope="module")
-def client(article_store):
-    return create_app({"STORE_OBJECT": article_store, "TESTING": True}).test_client()
+def article_store(dataset) -> Store:
+    """The article's own graph and the background (no other article)."""
+    from kg.model.namespaces import article_graph, background_graph
+
+    return store_of(dataset, article_graph(SLUG), background_graph())
+
+
+@pytest.fixture(scope="module")
+def client(dataset):
+    """The article's own graph alone: the background's alternative names
+    ("Sergei Lavrov", "Зеленский") would find these spellings without any
+    typo tolerance (tests/test_search_variants.py)."""
+    from kg.model.namespaces import article_graph
+
+    return create_app({"STORE_OBJECT": store_of(dataset, article_graph(SLUG)), "TESTING": True}).test_client()
 
 
 @pytest.mark.parametrize("query, iri, words", [
