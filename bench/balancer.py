@@ -12,7 +12,10 @@ the corpus file, so both engines get the same requests) for ``seconds``.
 It prints, for each set-up without and with the shared result cache,
 requests per second, the median and 95th percentile latency, the failed
 requests by status and the load average (the machine may be shared). The
-first cell of each engine runs right after its load.
+first cell of each engine runs right after its load. With ``--direct`` it
+then sends the engine queries of 12 entity pages, recorded from an
+in-process front, straight to each engine (1 and 8 threads): queries per
+page, their latency, and the engine's CPU time per query.
 
 ``HAProxy`` here is reused by tests/test_balancer.py.
 """
@@ -201,6 +204,72 @@ def start_engine(name: str, folder: Path, corpus: Path):
     return oxigraph
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _replay(target: urllib.parse.SplitResult, recorded: list, first: int, step: int, latencies: list[float]) -> None:
+    """Send every ``step``-th recorded query from ``first`` on (each twice)
+    on one keep-alive connection; append each latency (list.append is atomic)."""
+    conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+    try:
+        for i in range(first, 2 * len(recorded), step):
+            method, body, headers = recorded[i % len(recorded)]
+            started = time.monotonic()
+            conn.request(method, target.path, body=body, headers=headers)
+            conn.getresponse().read()
+            latencies.append(time.monotonic() - started)
+    finally:
+        conn.close()
+
+
+def engine_direct(name: str, engine, paths: list[str], threads: tuple[int, ...] = (1, 8)) -> None:
+    """The queries a front sends the engine for the entity pages of
+    ``paths``, recorded in-process, then sent again straight to the engine
+    (no front) by 1 and 8 threads: queries per page, the engine's CPU per
+    query, and the latency of each query."""
+    from kg.storage import remote
+    from server import create_app
+
+    recorded: list[tuple[str, bytes, dict]] = []
+    real = remote.HttpClient.request
+
+    def recording(self, method, url, *, body=None, headers=None, timeout=None):
+        if isinstance(body, bytes):
+            recorded.append((method, body, dict(headers or {})))
+        return real(self, method, url, body=body, headers=headers, timeout=timeout)
+
+    remote.HttpClient.request = recording
+    try:
+        app = create_app({"STORE": engine.query_url, "RESULT_CACHE": "", "QUERY_SECONDS_PER_MINUTE": 0})
+        client = app.test_client()
+        pages = [p for p in paths if p.endswith(".html")][:13]
+        client.get("/" + pages[0])  # the first page also reads the dataset's figures
+        recorded.clear()
+        for page in pages[1:]:
+            assert client.get("/" + page).status_code == 200, page
+        app.extensions["kg"].close()
+    finally:
+        remote.HttpClient.request = real
+    target = urllib.parse.urlsplit(engine.query_url)
+    pid = engine.proc.pid
+    for count in threads:
+        latencies: list[float] = []
+        cpu, started = _cpu_seconds(pid), time.monotonic()
+        workers = [threading.Thread(target=_replay, args=(target, recorded, k, count, latencies)) for k in range(count)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        elapsed, cpu = time.monotonic() - started, _cpu_seconds(pid) - cpu
+        print(f"| {name} | {len(recorded) / (len(pages) - 1):.1f} | {count} | "
+              f"{len(latencies) / elapsed:.0f} | {1000 * _percentile(latencies, 0.5):.1f} | "
+              f"{1000 * _percentile(latencies, 0.95):.1f} | {1000 * cpu / len(latencies):.2f} | "
+              f"{os.getloadavg()[0]:.1f} |", flush=True)
+
+
 def measure(engine_name: str, engine, paths: list[str], tmp: Path, clients: int, seconds: float) -> None:
     for cached in (False, True):
         for count in (1, 2):
@@ -230,6 +299,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--engines", default="oxigraph,virtuoso",
                         help="comma-separated, measured in this order: oxigraph, virtuoso")
+    parser.add_argument("--direct", action="store_true",
+                        help="also replay the engine queries of 12 entity pages straight to each engine")
     parser.add_argument("--keep", type=Path, default=None,
                         help="work in this folder and keep it (engines, fronts' and HAProxy's logs)")
     args = parser.parse_args(argv)
@@ -250,11 +321,20 @@ def main(argv: list[str] | None = None) -> None:
               f"{args.articles} synthetic articles; {args.clients} clients, {args.seconds:g} s per cell")
         print("| engine | fronts | result cache | requests/s | p50 ms | p95 ms | failed | load avg before / after |")
         print("|---|---|---|---|---|---|---|---|", flush=True)
-        for name in engines:
-            engine = start_engine(name, tmp / name, corpus)
-            try:
-                measure(name, engine, paths, tmp, args.clients, args.seconds)
-            finally:
+        running = {}
+        try:
+            for name in engines:
+                running[name] = start_engine(name, tmp / name, corpus)
+                measure(name, running[name], paths, tmp, args.clients, args.seconds)
+                if not args.direct:
+                    running.pop(name).stop()
+            if args.direct:
+                print("\n| engine | queries per page | threads | queries/s | p50 ms | p95 ms | engine CPU ms per query | load avg |")
+                print("|---|---|---|---|---|---|---|---|", flush=True)
+                for name in engines:
+                    engine_direct(name, running[name], paths)
+        finally:
+            for engine in running.values():
                 engine.stop()
 
 
