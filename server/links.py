@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 
@@ -66,11 +67,18 @@ def article_slug(article_iri: str) -> str | None:
 
 def href(iri: str) -> str:
     """The local URL that shows ``iri`` to a browser."""
+    return _href(data_base(), iri)
+
+
+@functools.lru_cache(maxsize=65536)
+def _href(base: str, iri: str) -> str:
+    """``href`` for the data base IRI ``base`` (kept: a page asks for
+    the URLs of the same properties, types and places again and again)."""
     doc, _, fragment = iri.partition("#")
     span = parse_span(iri)
-    if span and article_slug(span[0]) is not None:
-        return f"/article/{quote(article_slug(span[0]), safe=PATH_SAFE)}?span={span[1]},{span[2]}#{fragment}"
-    base = data_base()
+    articles = base + "id/article/"
+    if span and span[0].startswith(articles):
+        return f"/article/{quote(span[0][len(articles):], safe=PATH_SAFE)}?span={span[1]},{span[2]}#{fragment}"
     prefix = base + "id/"
     if doc.startswith(prefix) and len(doc) > len(prefix):
         path = "/id/" + quote(doc[len(prefix):], safe=PATH_SAFE)

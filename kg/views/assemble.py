@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import math
 
+import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.namespace import RDFS
+from rdflib.namespace import RDF, RDFS
 
 from kg.model.errors import BadRequest, NotFound
 from kg.model.namespaces import DIP, NIF, SDO, prefixes
@@ -33,9 +34,10 @@ from kg.storage.pagecache import cached
 from kg.views import article_view, ontology_doc, profiles
 from kg.views import search as search_mod
 from kg.views import timeline as timeline_mod
-from kg.views.describe import PAGE_OUTGOING_CAP, describe, incoming_page
-from kg.views.entity_page import EntityPage, build_page, drop_rows, make_value, neighbours
-from kg.views.labels import Labels
+from kg.views.describe import PAGE_OUTGOING_CAP, describe, incoming_page, linked_iris
+from kg.views.entity_page import EntityPage, PageSpans, attach_evidence, build_page, drop_rows, linked_nodes, make_value, neighbours
+from kg.views.evidence_view import EVIDENCE, evidence_for
+from kg.views.labels import Labels, best_labels, label_rows
 
 MAX_ARTICLES = 50  # listed on the home page; the class index links to all
 HOME_EVENTS = 8  # timeline events on the home page
@@ -78,15 +80,36 @@ def _count_articles(store) -> int:
 
 def entity(store, iri: str, graph_base: str | None = None) -> dict:
     """An entity's page. ``graph_base``: IRIs under it are named graphs
-    (their page also counts their statements)."""
+    (their page also counts their statements).
+
+    The queries are made section by section of the data, not of the page:
+    the description (three queries, and one per level of blank nodes), the
+    profile's sections (at most four), the evidence of everything the page
+    links to (three), then every label the page shows (one)."""
     is_graph = graph_base is not None and iri.startswith(graph_base)
     try:
-        page = build_page(describe(store, iri, outgoing_cap=PAGE_OUTGOING_CAP), store)
+        desc = describe(store, iri, outgoing_cap=PAGE_OUTGOING_CAP, labels=False)
     except NotFound:
         if not is_graph or not graph_size(store, iri):
             raise
         page = EntityPage(iri, humanize(iri), [])  # a graph nothing is said about: its size
-    extra = profiles.profile(store, page)
+        extra = profiles.profile(store, page)
+        return {"page": page, "extra": extra, "neighbours": [], "graph_size": graph_size(store, iri)}
+    subject = ox.NamedNode(iri)
+    types = list(dict.fromkeys(t.object.value for t in desc.outgoing if t.subject == subject
+                               and t.predicate.value == str(RDF.type) and isinstance(t.object, ox.NamedNode)))
+    planned = profiles.plan(store, iri, types, {p: desc.incoming_counts[p] for p in desc.incoming})
+    linked, linking = linked_nodes(desc)
+    spans = PageSpans.load(store, iri, linked | linking | planned.nodes(), linking | planned.nodes(joint=False))
+    # When the entity's own evidence is shown, its list of spans is not: their labels are not needed.
+    shown_apart = evidence_for(store, [iri], spans=spans.spans, texts=spans.texts, totals=spans.totals).get(iri)
+    skip = {(subject, EVIDENCE)} if shown_apart else set()
+    desc.label_rows = label_rows(store, linked_iris(desc.outgoing, desc.incoming, {iri}, skip) | planned.iris())
+    desc.labels = labels = Labels(best_labels(desc.label_rows))
+    page = build_page(desc)
+    page.spans = spans
+    attach_evidence(page, store)
+    extra = profiles.profile(store, page, planned, labels)
     near = neighbours(page)
     drop_rows(page, extra.get("covered", ()))
     size = graph_size(store, iri) if is_graph else None

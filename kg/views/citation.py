@@ -29,9 +29,11 @@ from rdflib.namespace import PROV, RDFS, SKOS
 
 from kg.model.namespaces import DIP, NIF, SDO
 from kg.model.terms import humanize, sparql_iri, values_clause
+from kg.storage.pagecache import cached, frozen
 
 QUOTE_MAX = 200  # a longer quote is cut in the middle in a citation line
 MAX_SOURCES = 20  # articles listed as an entity's sources (the first in IRI order)
+ARTICLES_KEPT = 5000  # articles whose text and Source a frozen store keeps
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,45 @@ class Citation:
 def sources(store, articles) -> dict[str, Source]:
     """Article IRI -> its :class:`Source`, in one query (articles the store
     knows nothing about are left out)."""
-    return texts_and_sources(store, articles)[1]
+    articles = sorted({a for a in articles if a})
+    kept = _kept(store, "article-sources")
+    missing = [a for a in articles if kept is None or a not in kept]
+    found = _sources(store, values_clause("a", missing))[1] if missing else {}
+    if kept is None:
+        return found
+    _keep(kept, {a: found.get(a) for a in missing})
+    return {a: src for a in articles if (src := kept.get(a)) is not None}
 
 
 def texts_and_sources(store, articles) -> tuple[dict[str, str], dict[str, Source]]:
-    """(article IRI -> full text, article IRI -> Source), in one query."""
+    """(article IRI -> full text, article IRI -> Source), in one query.
+
+    A store that cannot change keeps both for the last ``ARTICLES_KEPT``
+    articles asked for (pages quote the same articles again and again)."""
     articles = sorted({a for a in articles if a})
     if not articles:
         return {}, {}
-    return _sources(store, values_clause("a", articles), with_text=True)
+    texts, known = _kept(store, "article-texts"), _kept(store, "article-sources")
+    if texts is None or known is None:
+        return _sources(store, values_clause("a", articles), with_text=True)
+    missing = [a for a in articles if a not in texts]
+    if missing:
+        found_texts, found = _sources(store, values_clause("a", missing), with_text=True)
+        _keep(texts, {a: found_texts.get(a) for a in missing})
+        _keep(known, {a: found.get(a) for a in missing})
+    return ({a: t for a in articles if (t := texts.get(a)) is not None},
+            {a: src for a in articles if (src := known.get(a)) is not None})
+
+
+def _kept(store, name: str) -> dict | None:
+    """The dict a frozen store keeps ``name`` in (None for a store that can change)."""
+    return cached(store, name, dict) if frozen(store) else None
+
+
+def _keep(kept: dict, found: dict) -> None:
+    if len(kept) + len(found) > ARTICLES_KEPT:
+        kept.clear()
+    kept.update(found)
 
 
 def _sources(store, pattern: str, with_text: bool = False) -> tuple[dict[str, str], dict[str, Source]]:
@@ -94,15 +126,18 @@ def _sources(store, pattern: str, with_text: bool = False) -> tuple[dict[str, st
                    for iri, v in found.items()}
 
 
-def cited_sources(store, iri: str, limit: int = MAX_SOURCES, also=()) -> "SourceList":
+def cited_sources(store, iri: str, limit: int = MAX_SOURCES, also=(), known: dict | None = None) -> "SourceList":
     """The articles whose words are evidence for ``iri`` (a span IRI names
     its article; at most ``limit``), in date order, in two queries (the
-    second also fetches the Sources of the articles ``also``, in ``known``)."""
+    second also fetches the Sources of the articles ``also``, in ``known``;
+    none for the Sources given in ``known``)."""
     query = (f"SELECT DISTINCT ?a WHERE {{ {sparql_iri(iri)} <{DIP.evidence}> ?s "
              f'BIND(STRBEFORE(STR(?s), "#char=") AS ?a) }} LIMIT {int(limit) + 1}')
     articles = sorted({row["a"].value for row in store.query(query, union_default_graph=True)} - {""})
-    wanted = sorted({*articles[:limit], *also})
-    known = _sources(store, values_clause("a", wanted))[1] if wanted else {}
+    wanted = {*articles[:limit], *also}
+    known = {a: src for a in wanted if (src := (known or {}).get(a)) is not None}
+    if wanted - set(known):
+        known.update(sources(store, wanted - set(known)))
     found = SourceList(sorted((known[a] for a in articles[:limit] if a in known), key=lambda s: (s.date, s.iri)),
                        more=len(articles) > limit)
     found.known = known
@@ -238,10 +273,15 @@ def per_article(store, iri: str, known: dict | None = None) -> list[ArticleNotes
     return _group_notes(store, _note_rows(store, iri), known)
 
 
-def _note_rows(store, iri: str) -> dict[tuple, list]:
+def _note_rows(store, iri: str, props=None) -> dict[tuple, list]:
     """(graph, article) -> [(property, value, shown)], in one query (an IRI
-    value is shown by its English label when it has one)."""
-    query = (f"SELECT ?g ?a ?p ?o (SAMPLE(?l) AS ?ol) WHERE {{ {values_clause('p', sorted(PER_ARTICLE))} "
+    value is shown by its English label when it has one); ``props``: the
+    properties ``iri`` has anywhere (None: not known), none asked about when
+    it has none of ``PER_ARTICLE``."""
+    wanted = sorted(PER_ARTICLE if props is None else set(PER_ARTICLE) & set(props))
+    if not wanted:
+        return {}
+    query = (f"SELECT ?g ?a ?p ?o (SAMPLE(?l) AS ?ol) WHERE {{ {values_clause('p', wanted)} "
              f"GRAPH ?g {{ {sparql_iri(iri)} ?p ?o . ?g <{PROV.wasDerivedFrom}> ?a }} "
              f'OPTIONAL {{ ?o <{RDFS.label}> ?l FILTER(isIRI(?o) && LANGMATCHES(LANG(?l), "en")) }} }} GROUP BY ?g ?a ?p ?o')
     rows: dict[tuple, list] = defaultdict(list)
@@ -280,8 +320,8 @@ def provenance(store, page) -> dict:
     each with its citation) and ``per_article`` (its notes, flags and
     statuses grouped by article, when several articles speak of it). When
     ``per_article`` is shown, its properties leave the page's groups."""
-    rows = _note_rows(store, page.iri)
-    found = cited_sources(store, page.iri, also={a for _, a in rows})
+    rows = _note_rows(store, page.iri, page.props)
+    found = cited_sources(store, page.iri, also={a for _, a in rows}, known=page.spans.texts.sources if page.spans else None)
     if not found and any(t.text == str(DIP.Article) for t in page.types):  # an article cites itself
         found = SourceList(sources(store, [page.iri]).values())
     notes = _group_notes(store, rows, found.known)

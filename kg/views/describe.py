@@ -128,13 +128,15 @@ def incoming_page(store, iri: str, prop: str, offset: int, limit: int) -> list:
     return [row["s"] for row in store.query(query, union_default_graph=True)]
 
 
-def linked_iris(triples, incoming: dict, extra=()) -> set[str]:
-    """Every IRI a description mentions (for labelling)."""
+def linked_iris(triples, incoming: dict, extra=(), skip=frozenset()) -> set[str]:
+    """Every IRI a description mentions (for labelling), but the objects of
+    the ``(subject term, property IRI)`` pairs in ``skip`` (a row the page
+    does not show) unless mentioned elsewhere."""
     iris = set(extra)
     for t in triples:
-        for term in (t.predicate, t.object):
-            if isinstance(term, ox.NamedNode):
-                iris.add(term.value)
+        iris.add(t.predicate.value)
+        if isinstance(t.object, ox.NamedNode) and (not skip or (t.subject, t.predicate.value) not in skip):
+            iris.add(t.object.value)
     for prop, subjects in incoming.items():
         iris.add(prop)
         iris.update(s.value for s in subjects if isinstance(s, ox.NamedNode))
@@ -151,13 +153,15 @@ def _hash_resources(store, iri: str) -> list:
 
 
 def describe(store, iri: str, *, incoming_cap: int = PAGE_INCOMING_CAP, extra_labels=(), hash_resources: bool = False,
-             outgoing_cap: int | None = None) -> Description:
+             outgoing_cap: int | None = None, labels: bool = True) -> Description:
     """Describe ``iri``; raises NotFound when the graph never mentions it.
 
     With ``hash_resources``, the triples of ``{iri}#...`` resources linking
     to ``iri`` are included (hash IRIs are described by their document).
     With ``outgoing_cap``, at most that many values per property are kept
-    and ``outgoing_counts`` has the totals of those cut.
+    and ``outgoing_counts`` has the totals of those cut. Without
+    ``labels``, the caller fetches them (with those of the rest of its page:
+    ``linked_iris`` says which) and fills ``labels`` and ``label_rows``.
     """
     out_counts, in_counts = _counts(store, iri)
     outgoing, capped = _outgoing(store, iri, outgoing_cap, out_counts)
@@ -167,6 +171,8 @@ def describe(store, iri: str, *, incoming_cap: int = PAGE_INCOMING_CAP, extra_la
     desc = Description(iri, outgoing, incoming, counts, capped)
     if desc.empty:
         raise NotFound(f"The graph says nothing about <{iri}>.", detail={"iri": iri})
+    if not labels:
+        return desc
     desc.label_rows = label_rows(store, linked_iris(outgoing, incoming, {iri, *extra_labels}))
     desc.labels = Labels(best_labels(desc.label_rows))
     return desc

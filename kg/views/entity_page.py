@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.views.describe import Description
-from kg.views.evidence_view import EVIDENCE, SpanList, article_texts, capped_spans, evidence_for, joint, parse_span, sample_spans
+from kg.views.evidence_view import EVIDENCE, PER_NODE, SpanList, article_texts, capped_spans, evidence_for, joint, parse_span
 from kg.views.labels import Labels
 from kg.model.namespaces import GAF, SDO, WD
 from kg.model.terms import humanize, literal_value
@@ -28,6 +28,8 @@ NUMBER_TYPES = {str(XSD[t]) for t in ("integer", "int", "long", "decimal", "doub
 
 MAX_NEIGHBOURS = 12  # linked things a page draws around the entity
 JOINT_SPANS = 50  # spans of the entity searched for sentences shared with a link
+# Properties shown in a page's head (name, types, description, aliases), not in its groups.
+HEAD_PROPS = frozenset({str(RDF.type), *NAME_PROPS, DESCRIPTION_PROPS[0], *ALIAS_PROPS})
 GROUP_ORDER = ("When", "Where", "Connections", "Figures", "Details", "Evidence and provenance", "Elsewhere on the web")
 
 
@@ -86,17 +88,25 @@ class PageSpans:
     that each node's spans are asked for once (see ``capped_spans``)."""
 
     mine: list  # the entity's first JOINT_SPANS spans, in text order
-    texts: dict  # article IRI -> text, for the articles of ``mine``
+    texts: dict  # article IRI -> text (``Texts``), for the articles the page quotes
     spans: dict  # node -> spans fetched (capped)
     totals: dict  # node -> how many spans it has
     asked: set = field(default_factory=set)
 
     @classmethod
-    def load(cls, store, iri: str) -> "PageSpans":
-        """The entity's own spans (a sample when it has very many), the texts of their articles."""
-        own, total = sample_spans(store, iri)
-        mine = sorted(own)[:JOINT_SPANS]
-        return cls(mine, article_texts(store, {doc for doc, *_ in mine}), {iri: own}, {iri: total}, {iri})
+    def load(cls, store, iri: str, nodes=(), quoted=()) -> "PageSpans":
+        """The entity's own spans (a sample when it has very many) and those
+        of ``nodes`` (the things its page links to), and the texts of the
+        articles the page will quote (those of the entity's first spans and
+        of the first ``PER_NODE`` spans of each of ``quoted``): three queries
+        in all. Spans or texts not fetched here are fetched when asked for
+        (``of``, ``evidence_for``)."""
+        asked = {iri, *(n for n in nodes if n)}
+        spans, totals = capped_spans(store, asked)
+        mine = sorted(spans.get(iri, []))[:JOINT_SPANS]
+        docs = {doc for doc, *_ in mine}
+        docs |= {doc for node in {iri, *quoted} for doc, *_ in sorted(spans.get(node, []))[:PER_NODE]}
+        return cls(mine, article_texts(store, docs), {iri: [], **spans}, {iri: 0, **totals}, asked)
 
     def of(self, store, nodes) -> dict:
         """Node -> spans, fetching (in two queries) those not asked for yet."""
@@ -123,6 +133,7 @@ class EntityPage:
     evidence: list = field(default_factory=list)  # the entity's own spans
     wikidata: list = field(default_factory=list)
     spans: PageSpans | None = field(default=None, metadata={"json": False})  # a cache while assembling
+    props: frozenset | None = field(default=None, metadata={"json": False})  # the entity's properties (None: not known)
 
 
 def make_value(term, labels: Labels) -> Value:
@@ -188,13 +199,13 @@ def build_page(desc: Description, store=None) -> EntityPage:
         row.total = desc.outgoing_counts.get(row.prop, 0)
     types = next((r.values for r in rows if r.prop == str(RDF.type)), [])
     page = EntityPage(desc.iri, desc.labels.get(desc.iri) or humanize(desc.iri), types)
+    page.props = frozenset(r.prop for r in rows)
     page.description = _first(rows, DESCRIPTION_PROPS)
     page.aliases = [v for r in rows if r.prop in ALIAS_PROPS for v in r.values]
     page.more_aliases = sum(r.more for r in rows if r.prop in ALIAS_PROPS)
-    shown = {str(RDF.type), *NAME_PROPS, *DESCRIPTION_PROPS[:1], *ALIAS_PROPS}
     grouped: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
-        if row.prop not in shown:
+        if row.prop not in HEAD_PROPS:
             grouped[_group_of(row.prop, row.values)].append(row)
     page.groups = [Group(title, grouped[title]) for title in GROUP_ORDER if grouped.get(title)]
     page.matches = [v for r in rows if r.prop in MATCH_PROPS for v in r.values if v.kind == "iri"]
@@ -218,7 +229,7 @@ def attach_evidence(page: EntityPage, store) -> None:
     """
     outgoing = [v for g in page.groups for r in g.rows for v in r.values if v.kind == "iri" and not v.is_span]
     incoming = [v for inc in page.incoming for v in inc.subjects if v.kind == "iri"]
-    page.spans = cache = PageSpans.load(store, page.iri)
+    cache = page.spans = page.spans or PageSpans.load(store, page.iri)
     spans, mine, texts = cache.of(store, {v.text for v in outgoing + incoming}), cache.mine, cache.texts
     own = evidence_for(store, [page.iri], spans=spans, texts=texts, totals=cache.totals)
     page.evidence = own.get(page.iri, [])
@@ -227,6 +238,16 @@ def attach_evidence(page: EntityPage, store) -> None:
         value.evidence = _spanlist(joint(mine, spans.get(value.text, []), texts))
     for value in incoming:
         value.evidence = _spanlist(joint(spans.get(value.text, []), mine, texts)) or theirs.get(value.text, [])
+
+
+def linked_nodes(desc: Description) -> tuple[set[str], set[str]]:
+    """The IRIs whose evidence ``attach_evidence`` looks for on the page of
+    ``desc``: (what the entity links to in its groups, what links to it).
+    Only the latter may show their own evidence."""
+    subject = ox.NamedNode(desc.iri)
+    out = {t.object.value for t in desc.outgoing if t.subject == subject and isinstance(t.object, ox.NamedNode)
+           and t.predicate.value not in HEAD_PROPS and parse_span(t.object.value) is None}
+    return out, {s.value for subjects in desc.incoming.values() for s in subjects if isinstance(s, ox.NamedNode)}
 
 
 def _spanlist(spans: list) -> SpanList:

@@ -3,6 +3,10 @@
 One query fetches the labels of every IRI a page shows (properties, types,
 linked things). English wins over other languages; a plain literal over a
 tagged one in another language; the local name is the last resort.
+
+A store that cannot change (``kg.storage.pagecache.frozen``) keeps the
+label rows of each IRI once fetched (at most ``LABELS_KEPT`` IRIs): the
+properties, types, places and states most pages link to are asked for once.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from kg.model.namespaces import NIF, SDO
 from kg.model.terms import humanize, values_clause
+from kg.storage.pagecache import cached, frozen
 
 # Property -> rank (lower wins) for choosing a label; a text span is
 # labelled with its words (cut to SPAN_LABEL characters).
 LABEL_PROPERTIES = {str(SKOS.prefLabel): 0, str(RDFS.label): 1, str(SDO.name): 2, str(DCTERMS.title): 3, str(NIF.anchorOf): 4}
 SPAN_LABEL = 90
+LABELS_KEPT = 200_000  # IRIs whose label rows a frozen store keeps
 
 # Labels for well-known vocabulary terms, used when the store has none.
 BUILTIN = {
@@ -51,6 +57,23 @@ def label_rows(store, iris: Iterable[str]) -> list[tuple[str, str, object]]:
     iris = sorted({i for i in iris if i})
     if not iris:
         return []
+    if not frozen(store):
+        return _query_rows(store, iris)
+    kept: dict = cached(store, "label-rows", dict)
+    known = {i: rows for i in iris if (rows := kept.get(i)) is not None}
+    missing = [i for i in iris if i not in known]
+    if missing:
+        found: dict[str, list] = {i: [] for i in missing}
+        for row in _query_rows(store, missing):
+            found[row[0]].append(row)
+        if len(kept) + len(found) > LABELS_KEPT:
+            kept.clear()
+        kept.update(found)
+        known.update(found)
+    return [row for i in iris for row in known[i]]
+
+
+def _query_rows(store, iris: list[str]) -> list[tuple[str, str, object]]:
     # One branch per property: each is a lookup of (subject, property),
     # not a read of every statement of the subject (thousands for a hub).
     branches = " UNION ".join(f"{{ ?s <{p}> ?l BIND(<{p}> AS ?p) }}" for p in LABEL_PROPERTIES)

@@ -26,6 +26,7 @@ from kg.views.evidence_view import evidence_for, joint
 from kg.views.labels import Labels
 from kg.model.namespaces import DIP
 from kg.model.terms import sparql_iri, values_clause
+from kg.storage.pagecache import cached, frozen
 
 KINDS = {"event": DIP.Event, "strike": DIP.Strike, "person": DIP.Person, "party": DIP.Party}
 SECTION_CAP = 25  # rows shown per section; the rest are one link away
@@ -94,14 +95,22 @@ PARTY = (
 
 
 def kinds_of(store, types: list[str]) -> set[str]:
-    """Which of event / strike / person / party the types make an entity."""
+    """Which of event / strike / person / party the types make an entity
+    (kept per set of types by a store that cannot change)."""
     if not types:
         return set()
+    kept: dict | None = cached(store, "entity-kinds", dict) if frozen(store) else None
+    key = frozenset(types)
+    if kept is not None and key in kept:
+        return set(kept[key])
     # (type, kind) pairs: Virtuoso runs a path only from a start bound with its end
     pairs = " ".join(f"({sparql_iri(t)} <{c}>)" for t in types for c in KINDS.values())
     query = f"SELECT DISTINCT ?k WHERE {{ VALUES (?t ?k) {{ {pairs} }} ?t <{RDFS.subClassOf}>* ?k }}"
     found = {row["k"].value for row in store.query(query, union_default_graph=True)}
-    return {name for name, iri in KINDS.items() if str(iri) in found}
+    kinds = {name for name, iri in KINDS.items() if str(iri) in found}
+    if kept is not None:
+        kept[key] = frozenset(kinds)
+    return kinds
 
 
 def _anchor_pattern(iri: str, anchor: tuple) -> str:
@@ -157,33 +166,48 @@ def _limit(spec: Spec, incoming: dict | None) -> int:
     return min(SECTION_CAP + 1, sum(incoming.get(str(DIP[p]), 0) for p in spec.anchor[1:]))
 
 
-def _objects(store, subjects, props) -> dict:
-    """(subject IRI, property name) -> [objects], one DISTINCT query."""
-    found: dict = defaultdict(list)
-    subjects = [s.value for s in subjects if isinstance(s, ox.NamedNode)]
-    if not subjects or not props:
+def _objects(store, asks: dict) -> dict:
+    """Key -> (subject IRI, property name) -> [objects], for ``asks``
+    (key -> (subjects, property names)): one DISTINCT query for all keys."""
+    found: dict = defaultdict(lambda: defaultdict(list))
+    blocks, names = [], {}
+    for key, (subjects, props) in asks.items():
+        subjects = [s.value for s in subjects if isinstance(s, ox.NamedNode)]
+        if not subjects or not props:
+            continue
+        names.update({str(DIP[p]): p for p in props})
+        # One branch per property: a lookup, not a read of every statement of
+        # a node repeated in thousands of graphs.
+        branches = " UNION ".join(f"{{ ?s <{DIP[p]}> ?o BIND(<{DIP[p]}> AS ?p) }}" for p in sorted(props))
+        blocks.append(f'{{ {values_clause("s", subjects)} {branches} BIND("{key}" AS ?k) }}')
+    if not blocks:
         return found
-    names = {str(DIP[p]): p for p in props}
-    # One branch per property: a lookup, not a read of every statement of
-    # a node repeated in thousands of graphs.
-    branches = " UNION ".join(f"{{ ?s <{p}> ?o BIND(<{p}> AS ?p) }}" for p in sorted(names))
-    query = f"SELECT DISTINCT ?s ?p ?o WHERE {{ {values_clause('s', subjects)} {branches} }}"
+    query = f"SELECT DISTINCT ?k ?s ?p ?o WHERE {{ {' UNION '.join(blocks)} }}"
     for row in store.query(query, union_default_graph=True):
-        found[(row["s"].value, names[row["p"].value])].append(row["o"])
+        found[row["k"].value][(row["s"].value, names[row["p"].value])].append(row["o"])
     return found
 
 
-def _run(store, iri: str, spec: Spec, anchored: tuple) -> Section:
-    """Evaluate one section from its ``anchored`` nodes and their total:
-    at most two queries whatever its size."""
+def _run_all(store, iri: str, specs, anchored: dict) -> list:
+    """Evaluate the sections of ``specs`` from their ``anchored`` nodes and
+    totals: two queries for all of them (each column's first step, then the
+    second steps of two-step columns)."""
+    first = _objects(store, {spec.key: (anchored[spec.key][0], {path[0] for _, path in spec.columns if path}) for spec in specs})
+    mids = {}
+    for spec in specs:
+        two_step = {path[0] for _, path in spec.columns if len(path) > 1}
+        nodes = [o for (_, p), objs in first[spec.key].items() if p in two_step for o in objs]
+        mids[spec.key] = (nodes, {path[1] for _, path in spec.columns if len(path) > 1})
+    second = _objects(store, mids) if any(nodes and props for nodes, props in mids.values()) else {}
+    return [(spec, _section(iri, spec, anchored[spec.key], first.get(spec.key, {}), second.get(spec.key, {}))) for spec in specs]
+
+
+def _section(iri: str, spec: Spec, anchored: tuple, first: dict, second: dict) -> Section:
+    """One section's rows from its nodes and the objects fetched for them."""
     nodes, total = anchored
     section = Section(spec.title, [c[0] for c in spec.columns], key=spec.key, total=total)
     if total > len(nodes) and spec.anchor[0] == "in":
         section.more = (iri, str(DIP[spec.anchor[1]]))
-    first = _objects(store, nodes, {path[0] for _, path in spec.columns if path})
-    seconds = {path[1] for _, path in spec.columns if len(path) > 1}
-    mids = [o for (_, p), objs in first.items() for o in objs if any(path[:1] == (p,) and len(path) > 1 for _, path in spec.columns)]
-    second = _objects(store, mids, seconds)
     for node in nodes:
         cells = []
         for _, path in spec.columns:
@@ -199,9 +223,35 @@ def _run(store, iri: str, spec: Spec, anchored: tuple) -> Section:
     return section
 
 
-def profile(store, page: EntityPage) -> dict:
-    """Sections for ``page`` by kind, labels and evidence resolved."""
-    kinds = kinds_of(store, [v.text for v in page.types if v.kind == "iri"])
+@dataclass
+class Plan:
+    """An entity's sections before labels and evidence (see ``plan``)."""
+
+    iri: str
+    kinds: set
+    runs: list  # (Spec, Section with pyoxigraph terms in its cells)
+    joint: set  # keys of the sections whose evidence names the entity too
+
+    @property
+    def sections(self) -> list:
+        return [sec for _, sec in self.runs if sec.rows]
+
+    def iris(self) -> set[str]:
+        """The IRIs the sections show (to label)."""
+        return {t.value for s in self.sections for r in s.rows for c in r.cells for t in c if isinstance(t, ox.NamedNode)}
+
+    def nodes(self, joint: bool = True) -> set[str]:
+        """The nodes whose evidence the sections show (without ``joint``:
+        those of the sections showing a node's own evidence)."""
+        return {r.node for s in self.sections if joint or s.key not in self.joint
+                for r in s.rows if r.node and r.node != self.iri}
+
+
+def plan(store, iri: str, types: list[str], incoming: dict) -> Plan:
+    """The sections of ``iri`` by kind (``types``: its type IRIs;
+    ``incoming``: property IRI -> how many link to it by it), their nodes
+    and cells: at most four queries, and none to label them."""
+    kinds = kinds_of(store, types)
     specs: list[Spec] = []
     if "strike" in kinds:
         specs += STRIKE
@@ -209,26 +259,34 @@ def profile(store, page: EntityPage) -> dict:
         specs += [s for s in EVENT if not ("strike" in kinds and s.key == "where")]
     if kinds & {"person", "party"}:
         specs += [s for s in PARTY if s.key != "offices" or "person" in kinds]
-    anchored = anchor_nodes(store, page.iri, specs, {inc.prop: inc.count for inc in page.incoming})
-    runs = [(spec, _run(store, page.iri, spec, anchored[spec.key])) for spec in specs]
-    sections = [sec for _, sec in runs if sec.rows]
-    covered = {str(DIP[spec.columns[i][1][0]]) for spec, sec in runs if sec.rows and spec.anchor == ("self",)
+    anchored = anchor_nodes(store, iri, specs, incoming)
+    return Plan(iri, kinds, _run_all(store, iri, specs, anchored), {spec.key for spec in specs if spec.joint})
+
+
+def profile(store, page: EntityPage, planned: Plan | None = None, labels: Labels | None = None) -> dict:
+    """Sections for ``page`` by kind, labels and evidence resolved
+    (``planned`` and ``labels``: made beforehand, with the rest of the page)."""
+    if planned is None:
+        planned = plan(store, page.iri, [v.text for v in page.types if v.kind == "iri"],
+                       {inc.prop: inc.count for inc in page.incoming})
+    sections = planned.sections
+    covered = {str(DIP[spec.columns[i][1][0]]) for spec, sec in planned.runs if sec.rows and spec.anchor == ("self",)
                for i in range(len(spec.columns))}
-    covered |= {str(DIP[spec.anchor[1]]) for spec, sec in runs if sec.rows and spec.anchor[0] == "out"}
-    _resolve(store, page, sections, {spec.key for spec in specs if spec.joint})
+    covered |= {str(DIP[spec.anchor[1]]) for spec, sec in planned.runs if sec.rows and spec.anchor[0] == "out"}
+    _resolve(store, page, sections, planned.joint, labels if labels is not None else Labels.load(store, planned.iris()))
     if not page.description:
         page.description = _offices_summary(sections)
-    return {"kinds": sorted(kinds), "sections": sections, "covered": covered}
+    return {"kinds": sorted(planned.kinds), "sections": sections, "covered": covered}
 
 
-def _resolve(store, page: EntityPage, sections: list[Section], joint_keys: set) -> None:
-    """Labels and evidence for every section at once (a few queries)."""
-    iris = {t.value for s in sections for r in s.rows for c in r.cells for t in c if isinstance(t, ox.NamedNode)}
-    labels = Labels.load(store, iris)
+def _resolve(store, page: EntityPage, sections: list[Section], joint_keys: set, labels: Labels) -> None:
+    """Labels and evidence for every section at once (no query when the
+    page's spans were fetched with the sections' nodes)."""
     nodes = {r.node for s in sections for r in s.rows if r.node and r.node != page.iri}
-    cache = page.spans = page.spans or PageSpans.load(store, page.iri)
+    own = {r.node for s in sections if s.key not in joint_keys for r in s.rows if r.node and r.node != page.iri}
+    cache = page.spans = page.spans or PageSpans.load(store, page.iri, nodes, own)
     spans, mine, texts = cache.of(store, nodes), cache.mine, cache.texts
-    evidence = evidence_for(store, nodes, spans=spans, texts=texts, totals=cache.totals)
+    evidence = evidence_for(store, own, spans=spans, texts=texts, totals=cache.totals)
     for section in sections:
         for row in section.rows:
             row.cells = [[make_value(t, labels) for t in cell] for cell in row.cells]
