@@ -13,8 +13,10 @@ as ``git worktree add DIR HEAD~1``: before and after in the same minutes)
 and sends each the cheap page-shaped queries of ``bench.workload`` and
 ``ASK {}`` over one keep-alive connection each, one request at a time, the
 servers taking turns request by request. Every query text is sent once per
-server per pass (``--passes``); with a result cache (``--result-cache``)
-the first pass measures misses and the later ones hits, reported apart.
+server per pass (``--passes``): the first pass with ``Cache-Control:
+no-cache`` (each answer computed: misses), the later ones without (answers
+our result cache kept: hits), reported apart. ``--result-cache`` gives
+``kg serve`` the SQLite cache of balanced fronts instead of the in-memory one.
 Prints the median per query and server, its ratio to Oxigraph's, and the
 load average before and after.
 """
@@ -104,9 +106,11 @@ def measure(query_url: str, n: int = 200) -> list[dict]:
 CHEAP = ("describe", "incoming", "person-talks")
 
 
-def _post(conn: http.client.HTTPConnection, path: str, query: str) -> tuple[int, float, dict]:
+def _post(conn: http.client.HTTPConnection, path: str, query: str, fresh: bool) -> tuple[int, float, dict]:
     body = urllib.parse.urlencode({"query": query}).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}
+    if fresh:
+        headers["Cache-Control"] = "no-cache"
     started = time.perf_counter()
     conn.request("POST", path, body=body, headers=headers)
     response = conn.getresponse()
@@ -119,11 +123,12 @@ def side_by_side(targets: dict[str, str], queries: list[tuple[str, str]], passes
     """Median ms per (target, pass kind, query name): ``targets`` maps a name
     to a base URL (``.../sparql`` or ``.../query``); the targets take turns
     request by request, the first one changing each time. Pass 1 is
-    labelled "miss" (each text is new to a result cache), later passes "hit"."""
+    labelled "miss" (sent with ``Cache-Control: no-cache``), later passes "hit"."""
     conns = {name: http.client.HTTPConnection(urllib.parse.urlsplit(url).netloc, timeout=60) for name, url in targets.items()}
     paths = {name: urllib.parse.urlsplit(url).path for name, url in targets.items()}
     times: dict[tuple[str, str, str], list[float]] = {}
     statuses: dict[str, dict[int, int]] = {name: {} for name in targets}
+    cached: dict[tuple[str, str], int] = {}
     order = list(targets)
     turn = 0
     for number in range(passes):
@@ -131,14 +136,16 @@ def side_by_side(targets: dict[str, str], queries: list[tuple[str, str]], passes
         for label, query in queries:
             turn += 1
             for name in order[turn % len(order):] + order[:turn % len(order)]:
-                status, ms, _ = _post(conns[name], paths[name], query)
+                status, ms, headers = _post(conns[name], paths[name], query, fresh=kind == "miss")
+                if headers.get("X-Cache") == "hit":
+                    cached[(name, kind)] = cached.get((name, kind), 0) + 1
                 statuses[name][status] = statuses[name].get(status, 0) + 1
                 if status == 200:
                     times.setdefault((name, kind, label), []).append(ms)
     for conn in conns.values():
         conn.close()
     return {"medians": {key: statistics.median(v) for key, v in times.items()},
-            "counts": {key: len(v) for key, v in times.items()}, "statuses": statuses}
+            "counts": {key: len(v) for key, v in times.items()}, "statuses": statuses, "cached": cached}
 
 
 def cheap_queries(query_url: str, size: int) -> list[tuple[str, str]]:
@@ -168,7 +175,8 @@ def compare(work: Path, *, baseline: str | None, size: int, passes: int, result_
         result = side_by_side(targets, queries, passes)
     loads.append(open("/proc/loadavg").read().split()[:3])
     med = result["medians"]
-    print(f"load average before {' '.join(loads[0])}, after {' '.join(loads[1])}; statuses {result['statuses']}")
+    print(f"load average before {' '.join(loads[0])}, after {' '.join(loads[1])}; statuses {result['statuses']}; "
+          f"answers from a cache {result['cached']}")
     for kind in ("miss", "hit")[:passes]:
         for label in (*CHEAP, "ASK {}"):
             ref = med.get(("oxigraph", kind, label))

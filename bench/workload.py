@@ -85,8 +85,13 @@ def scale_queries(s: Sample) -> list[tuple[str, str]]:
 
 
 def sparql_requests(mix: list[tuple[str, str]], path: str) -> list[Request]:
-    """The mix as form POSTs to ``path`` (``/sparql`` ours, ``/query`` Oxigraph)."""
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": JSON_RESULTS}
+    """The mix as form POSTs to ``path`` (``/sparql`` ours, ``/query`` Oxigraph).
+
+    Each says ``Cache-Control: no-cache``: the rounds repeat the same texts,
+    and every answer must be computed, never taken from our result cache
+    (Oxigraph has none and ignores the header); ``bench.roundtrip`` times
+    cache hits apart."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": JSON_RESULTS, "Cache-Control": "no-cache"}
     return [Request(name, "POST", path, urllib.parse.urlencode({"query": q}).encode(), headers) for name, q in mix]
 
 

@@ -30,7 +30,7 @@ from kg.model.formats import HTML, RESULT_FORMATS, Format, by_name, negotiate
 from kg.model.namespaces import prefixes
 from kg.storage.engine.pool import Answer
 from kg.storage.guard import MAX_OPERATORS, check_graph_iris, check_query
-from kg.storage.result_cache import shared_cache
+from kg.storage.result_cache import MemoryResultCache, shared_cache
 
 from . import sparql_page
 from .state import current_state
@@ -363,6 +363,30 @@ def job_for(query: str, fmt: Format, info, default_graphs: list[str], named_grap
     }
 
 
+def result_cache(app):
+    """The app's result cache: the file shared by the fronts (``result_cache``),
+    else, for a store that cannot change while served, one in memory; or None."""
+    shared = shared_cache(app.config.get("RESULT_CACHE"))
+    if shared is not None:
+        return shared
+    cache = app.extensions.get("kg_memory_results")
+    if cache is None:
+        if not app.extensions["kg"].store.frozen:
+            return None
+        cache = app.extensions.setdefault("kg_memory_results", MemoryResultCache())
+    return cache
+
+
+def wants_fresh(cache_control: str | None, pragma: str | None) -> bool:
+    """Does the request say ``no-cache``: answer it by running the query
+    (the answer is still kept for the next request)?
+
+    >>> wants_fresh("max-age=0, no-cache", None), wants_fresh(None, "no-cache"), wants_fresh("max-age=60", None)
+    (True, True, False)
+    """
+    return "no-cache" in (cache_control or "").lower() or "no-cache" in (pragma or "").lower()
+
+
 def run_query(p: ProtocolRequest) -> Response:
     """Check, run and answer one query."""
     cfg = current_app.config
@@ -381,11 +405,12 @@ def run_query(p: ProtocolRequest) -> Response:
     if request.method == "GET" and request.if_none_match.contains_weak(etag):
         return _cacheable(Response(status=304), etag)
     job = job_for(p.query, fmt, info, default_graphs, p.named_graphs, cfg, prefixes(cfg.get("BASE") or None))
-    # The result cache shared by the fronts (``result_cache``): a hit costs no query time.
-    cache, cache_key = shared_cache(cfg.get("RESULT_CACHE")), None
+    # A result cache (``result_cache``): a hit costs no query time.
+    cache, cache_key = result_cache(current_app), None
     if cache is not None and fmt is not HTML:
         cache_key = cache.key(p.query, fmt.name, default_graphs, p.named_graphs, cfg["MAX_ROWS"], state.store.version())
-        if (hit := cache.get(cache_key)) is not None:
+        fresh = wants_fresh(request.headers.get("Cache-Control"), request.headers.get("Pragma"))
+        if not fresh and (hit := cache.get(cache_key)) is not None:
             resp = stream_response(Answer(inline=hit.body, rows=hit.rows), fmt)
             resp.headers["X-Cache"] = "hit"
             return _cacheable(resp, etag) if request.method == "GET" else resp

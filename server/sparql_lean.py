@@ -11,9 +11,9 @@ itself: ``GET /sparql?query=...`` or a ``POST`` of the form
 format chosen by ``Accept`` that is not the HTML page.
 
 It runs the same checks as the view, in the same order (body cap, strict
-UTF-8, the guard, format negotiation, the per-client cap and minute
-budget), hands the same job to the same engine, and sends the same headers
-(``server.headers``) and access-log line. Everything else goes to Flask
+UTF-8, the guard, format negotiation, the result cache, the per-client cap
+and minute budget), hands the same job to the same engine, and sends the
+same headers (``server.headers``) and access-log line. Everything else goes to Flask
 untouched: other parameters, another Content-Type or charset, a chunked
 body, ``If-None-Match``, a query the guard refuses, no acceptable format
 (the view then says why, with the right status). An error that happens
@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl
 from kg.model.errors import KGError
 from kg.model.formats import HTML, RESULT_FORMATS, Format, negotiate
 from kg.model.namespaces import prefixes
+from kg.storage.engine.pool import Answer
 from kg.storage.guard import MAX_OPERATORS, check_query
 
 from . import sparql_page
@@ -38,7 +39,7 @@ from .access_log import log as access_log
 from .headers import CORS, SECURITY_HEADERS
 from .httpserver import printable
 from .sparql import (GRAPH_FORMS, GZIP_MIN_BYTES, LEAN_ERROR, accepts_gzip, check_minute_budget, client_slots, etag,
-                     gzip_chunks, job_for)
+                     gzip_chunks, job_for, result_cache, wants_fresh)
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
@@ -71,19 +72,28 @@ class LeanSparql:
         self._formats: dict[tuple[str | None, bool | None], Format | None] = {}
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") != "/sparql" or environ.get("REQUEST_METHOD") not in ("GET", "POST") \
-                or self.app.config.get("RESULT_CACHE"):
+        if environ.get("PATH_INFO") != "/sparql" or environ.get("REQUEST_METHOD") not in ("GET", "POST"):
             return self.flask_path(environ, start_response)
         started = time.monotonic()
         try:
             query, fmt, info = self._read(environ)
         except _Fallback:
             return self.flask_path(environ, start_response)
+        state = self.app.extensions["kg"]
+        cache, key = result_cache(self.app), None
+        if cache is not None:
+            key = cache.key(query, fmt.name, [], [], self.app.config["MAX_ROWS"], state.store.version())
+            if not wants_fresh(environ.get("HTTP_CACHE_CONTROL"), environ.get("HTTP_PRAGMA")) \
+                    and (hit := cache.get(key)) is not None:
+                return self._respond(environ, start_response, Answer(inline=hit.body, rows=hit.rows), fmt, query, started,
+                                     cached=True)
         try:
             answer = self._run(environ, query, fmt, info)
         except Exception as exc:  # the view raises it into the one error path
             environ[LEAN_ERROR] = exc
             return self.flask_path(environ, start_response)
+        if key is not None and answer.inline is not None:
+            cache.put(key, answer.inline, answer.rows)
         return self._respond(environ, start_response, answer, fmt, query, started)
 
     # -- reading ----------------------------------------------------------------
@@ -180,7 +190,7 @@ class LeanSparql:
             check_minute_budget(engine, client, cfg.get("QUERY_SECONDS_PER_MINUTE", 0.0))
             return engine.run(job, cfg["TIMEOUT"], client=client)
 
-    def _respond(self, environ, start_response, answer, fmt: Format, query: str, started: float):
+    def _respond(self, environ, start_response, answer, fmt: Format, query: str, started: float, cached: bool = False):
         headers = [("Content-Type", fmt.content_type())]
         small = answer.inline is not None and len(answer.inline) < GZIP_MIN_BYTES
         if not small and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
@@ -192,6 +202,8 @@ class LeanSparql:
                 headers.append(("Content-Length", str(len(answer.inline))))
         if answer.rows is not None:
             headers.append(("X-Result-Rows", str(answer.rows)))
+        if cached:
+            headers.append(("X-Cache", "hit"))
         method = environ["REQUEST_METHOD"]
         if method == "GET":
             tag = etag(self.app.extensions["kg"].fingerprint(), query, fmt, [], [])

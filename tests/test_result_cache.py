@@ -88,3 +88,96 @@ def test_the_endpoint_answers_a_repeated_query_from_the_cache(app_with_cache):
     bad = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
     assert bad.status_code == 400
     assert client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"}).status_code == 400
+
+
+# -- one front's cache in memory --------------------------------------------------
+@pytest.fixture
+def frozen_app(tmp_path):
+    from server import create_app
+
+    data = tmp_path / "small.nt"
+    data.write_text("".join(f'<http://ex.org/s{i}> <http://ex.org/p> "{i}" .\n' for i in range(50)))
+    app = create_app({"DATA": str(data), "WORKERS": 1})
+    yield app
+    app.extensions["kg"].close()
+
+
+@pytest.fixture
+def engine_runs(frozen_app, monkeypatch):
+    engine = frozen_app.extensions["kg"].engine
+    runs: list[str] = []
+    original = engine.run
+
+    def counted(request, budget, client=None):
+        runs.append(request["query"])
+        return original(request, budget, client=client)
+
+    monkeypatch.setattr(engine, "run", counted)
+    return runs
+
+
+ROW_7 = 'SELECT ?s WHERE { ?s <http://ex.org/p> "7" }'
+JSON_ACCEPT = {"Accept": "application/sparql-results+json"}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_read_only_store_answers_a_repeated_query_from_memory(frozen_app, engine_runs, method):
+    assert frozen_app.extensions["kg"].store.frozen
+    client = frozen_app.test_client()
+    send = (lambda: client.get("/sparql", query_string={"query": ROW_7}, headers=JSON_ACCEPT)) if method == "GET" else \
+        (lambda: client.post("/sparql", data={"query": ROW_7}, headers=JSON_ACCEPT))
+    first, second = send(), send()
+    assert first.status_code == second.status_code == 200
+    assert "X-Cache" not in first.headers and second.headers["X-Cache"] == "hit"
+    assert second.data == first.data and b"http://ex.org/s7" in second.data
+    assert {k: v for k, v in second.headers.items() if k != "X-Cache"} == dict(first.headers.items())
+    assert engine_runs == [ROW_7]
+
+
+def test_no_cache_in_the_request_runs_the_query(frozen_app, engine_runs):
+    client = frozen_app.test_client()
+    client.post("/sparql", data={"query": ROW_7}, headers=JSON_ACCEPT)
+    for header in ({"Cache-Control": "no-cache"}, {"Pragma": "no-cache"}):
+        again = client.post("/sparql", data={"query": ROW_7}, headers={**JSON_ACCEPT, **header})
+        assert again.status_code == 200 and "X-Cache" not in again.headers and b"http://ex.org/s7" in again.data
+    assert engine_runs == [ROW_7] * 3
+    # Through the view too (a format= parameter is not the lean path's): the same cache.
+    hit = client.get("/sparql", query_string={"query": ROW_7, "format": "json"})
+    fresh = client.get("/sparql", query_string={"query": ROW_7, "format": "json"}, headers={"Cache-Control": "no-cache"})
+    assert hit.headers["X-Cache"] == "hit" and "X-Cache" not in fresh.headers and len(engine_runs) == 4
+
+
+def test_the_memory_cache_never_answers_across_store_versions(frozen_app, engine_runs, monkeypatch):
+    client = frozen_app.test_client()
+    store = frozen_app.extensions["kg"].store
+    client.post("/sparql", data={"query": ROW_7}, headers=JSON_ACCEPT)
+    assert client.post("/sparql", data={"query": ROW_7}, headers=JSON_ACCEPT).headers["X-Cache"] == "hit"
+    for generation, query_string in (("g2", None), ("g3", {"format": "json"})):  # the lean path, the view
+        monkeypatch.setattr(type(store), "version", lambda self, g=generation: g)
+        after = client.post("/sparql", data={"query": ROW_7}, query_string=query_string, headers=JSON_ACCEPT)
+        assert after.status_code == 200 and "X-Cache" not in after.headers and b"http://ex.org/s7" in after.data
+    assert engine_runs == [ROW_7] * 3
+
+
+def test_errors_and_other_formats_are_not_answered_from_memory(frozen_app, engine_runs):
+    client = frozen_app.test_client()
+    for _ in range(2):
+        bad = client.post("/sparql", data={"query": "SELECT * WHERE { ?s ?p }"}, headers=JSON_ACCEPT)
+        assert bad.status_code == 400 and "X-Cache" not in bad.headers
+    client.post("/sparql", data={"query": ROW_7}, headers=JSON_ACCEPT)
+    csv_answer = client.post("/sparql", data={"query": ROW_7}, headers={"Accept": "text/csv"})
+    assert "X-Cache" not in csv_answer.headers and csv_answer.data.startswith(b"s\r\n")
+    assert len(engine_runs) == 4
+
+
+def test_a_store_that_can_change_has_no_memory_cache(tmp_path):
+    from kg.storage.store import Store
+    from server import create_app
+    from server.sparql import result_cache
+
+    store = Store.in_memory()
+    app = create_app({"STORE_OBJECT": store, "WORKERS": 1})
+    try:
+        assert not store.frozen and result_cache(app) is None
+    finally:
+        app.extensions["kg"].close()

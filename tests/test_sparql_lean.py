@@ -104,10 +104,13 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_lean_answer_is_the_views_answer(app, flask_calls, case):
     method, query, kind, headers = CASES[case]
+    headers = {**headers, "Cache-Control": "no-cache"}  # both computed (a hit is marked X-Cache)
     lean = send(app.wsgi_app, method, query, kind=kind, headers=headers)
     assert flask_calls == []  # answered without the view
     view = send(app.wsgi_app.flask_path, method, query, kind=kind, headers=headers)
     assert lean[0] == 200 and lean == view
+    hits = [send(path, method, query, kind=kind, headers=CASES[case][3]) for path in (app.wsgi_app, app.wsgi_app.flask_path)]
+    assert hits[0] == hits[1] and ("X-Cache", "hit") in hits[0][1]  # and from the result cache alike
     names = dict(lean[1])
     assert names["Access-Control-Allow-Origin"] == "*" and names["X-Content-Type-Options"] == "nosniff"
     assert names["Vary"] == "Accept, Accept-Encoding"
@@ -164,7 +167,7 @@ def test_an_engine_error_is_answered_by_the_error_path_and_not_rerun(app, flask_
 def test_a_client_over_its_minute_budget_gets_429_from_the_error_path(app, flask_calls, engine_runs, monkeypatch):
     monkeypatch.setitem(app.config, "QUERY_SECONDS_PER_MINUTE", 1.0)
     app.extensions["kg"].engine.usage.charge(CLIENT, 5.0)
-    status, headers, body = send(app.wsgi_app, "POST", NAMES, headers={"Accept": "application/json"})
+    status, headers, body = send(app.wsgi_app, "POST", NAMES + " LIMIT 9", headers={"Accept": "application/json"})
     assert status == 429 and int(dict(headers)["Retry-After"]) >= 1
     assert "query time in the last minute" in json.loads(body)["message"]
     assert engine_runs == []

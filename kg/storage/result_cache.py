@@ -1,4 +1,5 @@
-"""A query-result cache shared by several ``kg serve`` fronts: one SQLite file.
+"""Query-result caches: one SQLite file shared by several ``kg serve`` fronts,
+or a bounded map in one front's memory.
 
 Fronts behind a balancer (deploy/haproxy.cfg) answer the same popular queries
 again and again; with ``result_cache = PATH`` (``KG_RESULT_CACHE``) each
@@ -15,6 +16,13 @@ only answers up to ``max_entry_bytes`` are kept.
 SQLite in WAL mode lets every front read while one writes; a cache that
 cannot be read or written (disk full, locked too long) is skipped, never an
 error for the client.
+
+A single front serving a read-only store (``GraphStore.frozen``: its
+version cannot change while it is served) keeps answers in memory instead
+(``MemoryResultCache``): up to ``MEMORY_MAX_BYTES`` in all, the least
+recently used dropped first, keyed on the exact query text (a page or an
+application repeats its text byte for byte, and a lookup then costs no
+tokenizing), the format, the dataset, the row cap and the store's version.
 """
 
 from __future__ import annotations
@@ -23,12 +31,15 @@ import hashlib
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 TTL = 300.0
 MAX_ENTRY_BYTES = 1024 * 1024
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
+MEMORY_MAX_BYTES = 32 * 1024 * 1024
+MEMORY_MAX_ENTRY_BYTES = 256 * 1024
 _SCHEMA = """CREATE TABLE IF NOT EXISTS results (
   key TEXT PRIMARY KEY, body BLOB NOT NULL, rows INTEGER, created REAL NOT NULL, hits INTEGER NOT NULL DEFAULT 0)"""
 
@@ -114,6 +125,59 @@ class ResultCache:
         db = self._db()
         count, hits = db.execute("SELECT COUNT(*), COALESCE(SUM(hits), 0) FROM results").fetchone()
         return {"entries": count, "hits": hits}
+
+
+class MemoryResultCache:
+    """``get(key)`` / ``put(key, body, rows)`` over a map in memory, bounded in bytes.
+
+    >>> cache = MemoryResultCache(max_bytes=10, max_entry_bytes=6)
+    >>> k1, k2 = (MemoryResultCache.key("ASK {}", "json", [], [], 100, f"v{i}") for i in (1, 2))
+    >>> cache.put(k1, b"12345", 1), cache.put(k2, b"1234567", 1)  # the second is over the entry cap
+    (True, False)
+    >>> cache.get(k1).body, cache.get(k2)  # another store version: another key
+    (b'12345', None)
+    >>> cache.put(k2, b"abcdef", 1); cache.get(k1) is None  # over 10 bytes: the older one goes
+    True
+    True
+    """
+
+    def __init__(self, *, max_bytes: int = MEMORY_MAX_BYTES, max_entry_bytes: int = MEMORY_MAX_ENTRY_BYTES):
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_entry_bytes
+        self._entries: OrderedDict[tuple, Hit] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    @staticmethod
+    def key(query: str, fmt: str, default_graphs, named_graphs, max_rows: int, version: str) -> tuple:
+        return (query, fmt, tuple(default_graphs or ()), tuple(named_graphs or ()), max_rows, version)
+
+    def get(self, key: tuple) -> Hit | None:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+            return hit
+
+    def put(self, key: tuple, body: bytes, rows: int | None) -> bool:
+        if len(body) > self.max_entry_bytes:
+            return False
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[key] = Hit(body, rows)
+            self._bytes += len(body)
+            while self._bytes > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
+        return True
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {"entries": len(self._entries), "hits": self.hits, "bytes": self._bytes}
 
 
 _CACHES: dict[str, ResultCache] = {}
