@@ -47,7 +47,7 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "STORE_GSP": ("", str, "Graph Store Protocol URL of a remote store (`store` is then a SPARQL endpoint URL); dumps stream through it"),
     "STORE_UNION_PARAM": ("union-default-graph", str, "Request parameter that makes a remote engine's default graph the union of its graphs (Oxigraph's); empty for engines configured that way (Fuseki unionDefaultGraph, GraphDB, Virtuoso)"),
     "DUMPS_DIR": ("", str, "Directory where dump files are made once per store version and served from (default: `diplomacy-kg-dumps` in the system temp directory)"),
-    "RESULT_CACHE": ("", str, "SQLite file of a query-result cache shared by the `kg serve` fronts of one store (keyed on the normalized query and the store version; entries live 5 minutes); empty: no cache"),
+    "RESULT_CACHE": ("", str, "SQLite file of a query-result cache shared by the `kg serve` fronts of one store (keyed on the normalized query and the store version; entries live 5 minutes); empty: a read-only store's answers are kept in this process's memory (32 MB; a request saying `Cache-Control: no-cache` runs its query)"),
 }
 
 
