@@ -16,7 +16,7 @@ import time
 import weakref
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from kg.model import formats as F
 from kg.model.errors import BadRequest, NotFound
@@ -78,10 +78,22 @@ def once(st, key, compute):
 def warmed_events(st):
     """Every timeline event, when the warm-up has read them for this store
     (a store that cannot change), else None: then pages come one at a time
-    from the engine."""
+    from the engine, and a serving app that did not read ahead at start-up
+    (a WSGI server's ``create_app()``) starts reading now, in the background."""
     if "timeline" in _warmed.get(st, ()) and pagecache.frozen(st):
         return views.timeline_events(st)
+    if pagecache.frozen(st) and not current_app.testing:
+        start_warm(st)
     return None
+
+
+def start_warm(st) -> None:
+    """``warm(st)`` in a background thread, once per store."""
+    with _computing_lock:
+        if st in _warmed:
+            return
+        _warmed[st] = set()
+    threading.Thread(target=warm, args=(st,), name="overview-warm-up", daemon=True).start()
 
 
 def warm(st) -> None:
@@ -108,8 +120,7 @@ def warm_overviews(setup) -> None:
     overview pages' figures in a background thread while it starts;
     /healthz does not wait for it."""
     if setup.app.config.get("START_ENGINE"):
-        st = setup.app.extensions["kg"].store
-        threading.Thread(target=warm, args=(st,), name="overview-warm-up", daemon=True).start()
+        start_warm(setup.app.extensions["kg"].store)
 
 
 def representation(offered=(F.HTML, JSON)) -> F.Format:
