@@ -7,7 +7,7 @@ machine's load: the service process's own CPU time per request.
     python -m bench.search_ab --store build/bench/n10000/store --before DIR
 
 ``--before`` is a source tree of the other version (e.g. ``git archive
-HEAD | tar -x -C DIR``); the current tree is "after". For each server: the
+HEAD | tar -x -C DIR``); ``--after`` the other (default: this tree). For each server: the
 time from start to ``/healthz`` answering, and to the first search (the
 index build, which a serving process may start in the background), then
 ``--rounds`` cells of ``--duration`` seconds each. The load average is
@@ -42,10 +42,11 @@ def loadavg() -> list[str]:
 
 
 def serve(tree: Path, store: Path, log: Path) -> Service:
-    """``kg serve`` from the source tree ``tree`` (its packages first on the path)."""
-    boot = f"import sys; sys.path.insert(0, {str(tree)!r}); from kg.cli import main; main()"
+    """``kg serve`` run in the source tree ``tree`` (so that it and its query
+    workers import that tree's packages); ``exec`` keeps one process."""
     port = free_port()
-    cmd = [sys.executable, "-c", boot, "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port)]
+    cmd = ["sh", "-c", 'cd "$0" && exec "$1" -m kg serve --store "$2" --host 127.0.0.1 --port "$3"',
+           str(tree), sys.executable, str(store.resolve()), str(port)]
     return Service(cmd, port, "healthz", log=log)
 
 
@@ -73,6 +74,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", required=True, type=Path)
     parser.add_argument("--before", required=True, type=Path, help="source tree of the version to compare with")
+    parser.add_argument("--after", type=Path, default=REPO, help="source tree of this version (default: this one)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--out", type=Path, default=Path("/dev/stdout"))
@@ -83,7 +85,7 @@ def main(argv=None) -> int:
     sample = workload.sample(local)  # the scaling run's sample (seed 7): its search words
     del local
     requests = workload.page_requests(sample)["search"]
-    trees = {"before": args.before.resolve(), "after": REPO}
+    trees = {"before": args.before.resolve(), "after": args.after.resolve()}
     result: dict = {"store": str(args.store), "words": len(sample.words), "load_average_start": loadavg(), "servers": {}, "cells": []}
     services = {}
     try:

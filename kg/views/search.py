@@ -69,12 +69,13 @@ def normalize(text: str) -> str:
     ('dmitriy peskov', 'zelenskiy')
     """
     text = text.casefold()
-    if not text.isascii():
+    if not text.isascii():  # anyascii's Latin letters have no accents left
         text = anyascii(unicodedata.normalize("NFC", text)).casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = re.sub(r"['\u2019\u02B9\u02BC]", "", plain)
-    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+    return " ".join(_NOT_WORD.sub(" ", _APOSTROPHE.sub("", text)).split())
+
+
+_APOSTROPHE = re.compile(r"'")  # anyascii writes ’, ʹ and ʼ as '
+_NOT_WORD = re.compile(r"[^\w]+")
 
 
 @lru_cache(maxsize=65536)
