@@ -61,6 +61,7 @@ def store():
 
 _computing: dict[str, threading.Lock] = {}
 _computing_lock = threading.Lock()
+_filling = threading.Lock()
 _warmed: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store -> names of figures read ahead
 
 
@@ -238,11 +239,20 @@ def all_stances(st=None) -> dict:
     st = st or store()
 
     def compute():
-        found = stances_mod.load(st)
+        found = stances_mod.outline(st)  # the details of the positions a page shows are read for it (``shown_stances``)
         changes = stances_mod.changes(found)
         return {"positions": found, "changes": changes, "index": stances_mod.index(found),
                 "by_subject": stances_mod.by_subject(found, changes)}
     return once(st, "stances", compute)
+
+
+def shown_stances(*groups) -> None:
+    """Read the details of the positions about to be shown (``groups``:
+    lists of positions and of changes)."""
+    positions = [x for group in groups for item in group
+                 for x in ((item.before, item.after) if isinstance(item, stances_mod.Change) else (item,))]
+    with _filling:  # one filling at a time: the positions are shared by every request
+        stances_mod.fill(store(), positions)
 
 
 def change_json(change) -> dict:
@@ -272,6 +282,7 @@ def stances_index():
     if page_no > pages:
         raise NotFound(f"The changes of stance fill {pages} page(s).")
     shown = one_page(changes, page_no, STANCES_PER_PAGE)
+    shown_stances(shown)
     index = {name: rows[:INDEX_CAP] for name, rows in data["index"].items()}
     alts = twins("/stances")
     if fmt is JSON:
@@ -317,6 +328,7 @@ def stances_of(rest: str):
     if page_no > pages:
         raise NotFound(f"These positions fill {pages} page(s).")
     held, on, changes = (one_page(mine[k], page_no, STANCES_PER_PAGE) for k in ("held", "on", "changes"))
+    shown_stances(held, on, changes)
     label = Labels.load(store(), [iri]).label(iri)
     alts = twins("/stances/" + name)
     if fmt is JSON:

@@ -8,6 +8,13 @@ evidence spans, which name the article (``nif:referenceContext``) and
 through it the date (``schema:datePublished``). A *change* is two positions
 of the same holder on the same topic, from different articles, with
 different stances: the earlier and the later are shown side by side.
+
+``outline(store)`` reads what finding the changes and the index needs of
+every position (holders, topics, stance, article and date; labels of
+holders, topics and stances); ``fill(store, stances)`` then reads the
+rest (wording, quote, evidence text, labels of the position and its
+article) for the positions a page shows. ``load`` does both for every
+position.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from kg.model.namespaces import DIP, NIF, SDO
-from kg.model.terms import literal_value
+from kg.model.terms import literal_value, values_clause
 from kg.views.labels import Labels
 
 UNATTRIBUTED = ""  # the holder key of a position the article does not attribute
@@ -24,13 +31,26 @@ UNATTRIBUTED = ""  # the holder key of a position the article does not attribute
 FIELDS = {str(DIP.holder): "holders", str(DIP.topic): "topics", str(DIP.stance): "stance", str(DIP.modality): "modality",
           str(DIP.reportingVerb): "verb", str(DIP.content): "content", str(DIP.timePhrase): "when",
           str(DIP.evidence): "evidence"}
+OUTLINE_FIELDS = ("holders", "topics", "stance", "evidence")
 POSITIONS = f"""SELECT DISTINCT ?pos ?p ?o WHERE {{ ?pos a <{DIP.Position}> ; ?p ?o
-  FILTER(?p IN ({", ".join(f"<{p}>" for p in FIELDS)})) }}"""
-QUOTES = f"""SELECT DISTINCT ?pos ?q ?text ?speaker WHERE {{ ?pos a <{DIP.Position}> ; <{DIP.quote}> ?q .
+  FILTER(?p IN ({", ".join(f"<{p}>" for p, name in FIELDS.items() if name in OUTLINE_FIELDS)})) }}"""
+SPANS = f"""SELECT DISTINCT ?span ?article ?date WHERE {{ ?pos a <{DIP.Position}> ; <{DIP.evidence}> ?span .
+  ?span <{NIF.referenceContext}> ?article OPTIONAL {{ ?article <{SDO.datePublished}> ?date }} }}"""
+
+
+def _details(positions: list[str]) -> str:
+    """The fields ``outline`` leaves out, of ``positions``."""
+    props = ", ".join(f"<{p}>" for p, name in FIELDS.items() if name not in OUTLINE_FIELDS)
+    return f"SELECT DISTINCT ?pos ?p ?o WHERE {{ {values_clause('pos', positions)} ?pos ?p ?o FILTER(?p IN ({props})) }}"
+
+
+def _quotes(positions: list[str]) -> str:
+    return f"""SELECT DISTINCT ?pos ?q ?text ?speaker WHERE {{ {values_clause('pos', positions)} ?pos <{DIP.quote}> ?q .
   ?q <{DIP.quoteText}> ?text OPTIONAL {{ ?q <{DIP.speaker}> ?speaker }} }}"""
-SPANS = f"""SELECT DISTINCT ?span ?text ?article ?date WHERE {{ ?pos a <{DIP.Position}> ; <{DIP.evidence}> ?span .
-  ?span <{NIF.referenceContext}> ?article OPTIONAL {{ ?span <{NIF.anchorOf}> ?text }}
-  OPTIONAL {{ ?article <{SDO.datePublished}> ?date }} }}"""
+
+
+def _span_texts(spans: list[str]) -> str:
+    return f"SELECT DISTINCT ?span ?text WHERE {{ {values_clause('span', spans)} ?span <{NIF.anchorOf}> ?text }}"
 
 
 @dataclass
@@ -51,6 +71,7 @@ class Stance:
     article: tuple = ("", "")  # (iri, title)
     date: dt.date | None = None
     evidence: list = field(default_factory=list)  # (span iri, text)
+    filled: bool = False  # the details ``fill`` reads are in
 
     @property
     def sort_key(self) -> tuple:
@@ -78,48 +99,78 @@ class Change:
     after: Stance
 
 
-def load(store) -> list[Stance]:
-    """Every position, oldest article first (four queries plus labels)."""
+def outline(store) -> list[Stance]:
+    """Every position, oldest article first, with its holders, topics,
+    stance, article and date (two queries plus labels of the holders,
+    topics and stances); ``fill`` reads the rest."""
     found: dict[str, Stance] = {}
     raw: dict[str, dict[str, list]] = {}
     for row in store.query(POSITIONS, union_default_graph=True):
         iri = row["pos"].value
         found.setdefault(iri, Stance(iri))
-        raw.setdefault(iri, {}).setdefault(FIELDS[row["p"].value], []).append(row["o"])
+        raw.setdefault(iri, {}).setdefault(FIELDS[row["p"].value], []).append(row["o"].value)
     spans = {}
     for row in store.query(SPANS, union_default_graph=True):
         date = row["date"]
-        spans[row["span"].value] = (row["text"].value if row["text"] is not None else "", row["article"].value,
+        spans[row["span"].value] = (row["article"].value,
                                     literal_value(date.value, date.datatype.value) if date is not None and date.datatype else None)
-    quotes = {}
-    for row in store.query(QUOTES, union_default_graph=True):
-        quotes.setdefault(row["pos"].value, (row["text"].value, row["speaker"].value if row["speaker"] is not None else ""))
-    refs = set(found) | {t.value for values in raw.values() for name in ("holders", "topics", "stance", "modality")
-                         for t in values.get(name, [])} | {a for _, a, _ in spans.values()} | {s for _, s in quotes.values() if s}
-    labels = Labels.load(store, refs)
+    labels = Labels.load(store, {t for values in raw.values() for name in ("holders", "topics", "stance") for t in values.get(name, [])})
     for iri, st in found.items():
-        _fill(st, raw[iri], spans, quotes.get(iri), labels)
+        values = raw[iri]
+        st.holders = sorted((t, labels.label(t)) for t in set(values.get("holders", [])))
+        st.topics = sorted((t, labels.label(t)) for t in set(values.get("topics", [])))
+        stance = _first(values, "stance")
+        st.stance = (stance, labels.label(stance) if stance else "")
+        evidence = sorted((spans[t][0], _start(t), t) for t in set(values.get("evidence", [])) if t in spans)
+        st.evidence = [(span, "") for _, _, span in evidence]
+        if evidence:
+            st.article = (evidence[0][0], "")
+            st.date = spans[evidence[0][2]][1]
     return sorted(found.values(), key=lambda s: s.sort_key)
 
 
-def _fill(st: Stance, values: dict, spans: dict, quote, labels: Labels) -> None:
-    first = lambda name: values[name][0].value if values.get(name) else ""  # noqa: E731
-    st.label = labels.label(st.iri)
-    st.holders = sorted((t.value, labels.label(t.value)) for t in values.get("holders", []))
-    st.topics = sorted((t.value, labels.label(t.value)) for t in values.get("topics", []))
-    stance = first("stance")
-    st.stance = (stance, labels.label(stance) if stance else "")
-    st.modality = labels.label(first("modality")) if first("modality") else ""
-    st.verb, st.content, st.when = first("verb"), first("content"), first("when")
-    if quote:
-        st.quote, speaker = quote
-        st.speaker = (speaker, labels.label(speaker) if speaker else "")
-    evidence = sorted((spans[t.value][1], _start(t.value), t.value) for t in values.get("evidence", []) if t.value in spans)
-    st.evidence = [(span, spans[span][0]) for _, _, span in evidence]
-    if evidence:
-        article = evidence[0][0]
-        st.article = (article, labels.label(article))
-        st.date = spans[evidence[0][2]][2]
+def fill(store, stances: list[Stance]) -> list[Stance]:
+    """Read the wording, quote, evidence texts and labels of ``stances``
+    not yet filled (three queries plus labels, over those alone)."""
+    todo = [st for st in stances if not st.filled]
+    if not todo:
+        return stances
+    iris = sorted({st.iri for st in todo})
+    details: dict[str, dict[str, list]] = {}
+    for row in store.query(_details(iris), union_default_graph=True):
+        details.setdefault(row["pos"].value, {}).setdefault(FIELDS[row["p"].value], []).append(row["o"].value)
+    quotes: dict[str, tuple] = {}
+    for row in store.query(_quotes(iris), union_default_graph=True):
+        found = (row["text"].value, row["speaker"].value if row["speaker"] is not None else "")
+        quotes[row["pos"].value] = min(quotes.get(row["pos"].value, found), found)
+    texts = {row["span"].value: row["text"].value for row in store.query(
+        _span_texts(sorted({span for st in todo for span, _ in st.evidence})), union_default_graph=True)}
+    labels = Labels.load(store, set(iris) | {st.article[0] for st in todo if st.article[0]} | {s for _, s in quotes.values() if s}
+                         | {m for values in details.values() for m in values.get("modality", [])})
+    for st in todo:
+        values = details.get(st.iri, {})
+        modality = _first(values, "modality")
+        st.label = labels.label(st.iri)
+        st.modality = labels.label(modality) if modality else ""
+        st.verb, st.content, st.when = _first(values, "verb"), _first(values, "content"), _first(values, "when")
+        if st.iri in quotes:
+            st.quote, speaker = quotes[st.iri]
+            st.speaker = (speaker, labels.label(speaker) if speaker else "")
+        st.evidence = [(span, texts.get(span, "")) for span, _ in st.evidence]
+        if st.article[0]:
+            st.article = (st.article[0], labels.label(st.article[0]))
+        st.filled = True
+    return stances
+
+
+def _first(values: dict, name: str) -> str:
+    """The first (in order) value of a field, or ``""``."""
+    return min(values[name]) if values.get(name) else ""
+
+
+def load(store) -> list[Stance]:
+    """Every position with all its details, oldest article first."""
+    return fill(store, outline(store))
 
 
 def _start(span: str) -> int:
