@@ -25,6 +25,7 @@ hits' classes (computed with it) and the articles a hit is cited in
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
@@ -36,6 +37,7 @@ from anyascii import anyascii
 from rapidfuzz import fuzz, process
 from rdflib.namespace import RDF, RDFS, SKOS
 
+from kg.model.errors import EngineUnavailable, QueryTimeout
 from kg.model.namespaces import DIP, SDO
 from kg.storage.pagecache import cached
 from kg.views import citation
@@ -43,6 +45,7 @@ from kg.views.labels import Labels
 
 NAME_PROPERTIES = {str(RDFS.label): "label", str(SKOS.prefLabel): "label", str(SDO.name): "label",
                    str(SKOS.altLabel): "alias", str(SDO.alternateName): "alias"}
+log = logging.getLogger(__name__)
 MAX_RESULTS = 50
 MAX_QUERY = 200
 
@@ -321,8 +324,16 @@ def name_index(store) -> NameIndex:
 
 def warm(store) -> threading.Thread:
     """Build the index in a background thread (a serving process at start-up:
-    the first search then waits for this build, or finds it done)."""
-    thread = threading.Thread(target=name_index, args=(store,), name="search-index", daemon=True)
+    the first search then waits for this build, or finds it done). A store
+    that does not answer yet (a remote engine starting) is left to the first
+    search, with a warning."""
+    def build() -> None:
+        try:
+            name_index(store)
+        except (EngineUnavailable, QueryTimeout) as exc:
+            log.warning("search index not built at start-up (%s); the first search builds it", exc)
+
+    thread = threading.Thread(target=build, name="search-index", daemon=True)
     thread.start()
     return thread
 
@@ -336,11 +347,13 @@ def sources(store, hits: list[Hit], nodes: int = SOURCE_HITS) -> dict[str, list]
     """Hit IRI -> the articles it is cited in (:func:`citation.mentioned_in`)
     for the first ``nodes`` hits; asked once per hit and store version."""
     known = cached(store, "search-sources", dict)
-    iris = list(dict.fromkeys(h.iri for h in hits))[:nodes]
-    missing = [i for i in iris if i not in known]
+    found = {i: known.get(i) for i in list(dict.fromkeys(h.iri for h in hits))[:nodes]}
+    missing = [i for i, articles in found.items() if articles is None]
     if missing:
-        found = citation.mentioned_in(store, missing, nodes=len(missing))
-        if len(known) + len(missing) > SOURCES_KEPT:
+        cited = citation.mentioned_in(store, missing, nodes=len(missing))
+        fresh = {i: cited.get(i, []) for i in missing}
+        if len(known) + len(fresh) > SOURCES_KEPT:
             known.clear()
-        known.update({i: found.get(i, []) for i in missing})
-    return {i: known[i] for i in iris if known.get(i)}
+        known.update(fresh)
+        found.update(fresh)
+    return {i: articles for i, articles in found.items() if articles}
