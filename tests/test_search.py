@@ -117,3 +117,38 @@ def test_search_escapes_the_query(client):
 def test_overlong_query_is_400(client):
     resp = client.get("/search.json?q=" + "a" * 500, headers={"Accept": "application/json"})
     assert resp.status_code == 400 and "200 characters" in resp.get_json()["message"]
+
+
+class CountingStore:
+    """A store that counts the queries asked of it."""
+
+    def __init__(self, inner):
+        self.inner, self.queries = inner, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def query(self, sparql, **kwargs):
+        self.queries.append(sparql)
+        return self.inner.query(sparql, **kwargs)
+
+
+def test_the_index_built_at_start_up_serves_the_first_search():
+    from kg.views.search import warm
+
+    counting = CountingStore(fixture_store())
+    warm(counting).join(120)  # what `kg serve` starts in the background
+    built = len(counting.queries)
+    assert built >= 2  # names, types (and the labels of the classes)
+    assert search(counting, "lavrov")[0].iri == ID + "person/sergey-lavrov"
+    assert len(counting.queries) == built  # the search found the index ready
+
+
+def test_a_repeated_search_page_asks_the_store_nothing():
+    counting = CountingStore(fixture_store())
+    client = create_app({"STORE_OBJECT": counting, "TESTING": True}).test_client()
+    first = client.get("/search.json?q=lavrov").get_json()
+    asked = len(counting.queries)
+    again = client.get("/search.json?q=lavrov").get_json()
+    assert again == first and first["results"][0]["types"]
+    assert len(counting.queries) == asked  # class labels come with the index; the hits' articles are remembered
