@@ -21,6 +21,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from kg.model import formats as F
 from kg.model.errors import BadRequest, NotFound
 from kg.model.namespaces import DIP
+from kg.model.terms import check_iri
 from kg.storage import pagecache
 from kg.storage.pagecache import cached, remembered
 from kg.views import classes as classes_mod
@@ -155,6 +156,15 @@ def _arg(name: str) -> str:
 # Timeline
 # --------------------------------------------------------------------------
 
+def _iri_arg(name: str) -> str:
+    """A filter's value: empty, or an absolute IRI (400 otherwise)."""
+    value = _arg(name)
+    try:
+        return check_iri(value) if value else value
+    except BadRequest as exc:
+        raise BadRequest(f"{name} must be an absolute IRI, e.g. {DIP}Talks", detail={name: value[:200]}) from exc
+
+
 def event_json(ev) -> dict:
     return {**views.event_json(ev), "kind": ev.kind, "actors": list(ev.actors), "articles": list(ev.articles)}
 
@@ -166,7 +176,7 @@ def timeline():
     ``kind`` (class IRI), ``actor`` and ``article`` (IRIs)."""
     fmt = representation()
     st = store()
-    chosen = {name: _arg(name) for name in ("kind", "actor", "article")}
+    chosen = {name: _iri_arg(name) for name in ("kind", "actor", "article")}
     alts = twins("/timeline")
     page_no = page_number()
     key = (request.full_path, EVENTS_PER_PAGE)

@@ -137,3 +137,10 @@ def test_a_store_read_ahead_at_start_up_answers_the_same_pages(corpora):
         warm_html = warm_client.get("/timeline?" + query).get_data(as_text=True)
         assert warm_html == cold_client.get("/timeline?" + query).get_data(as_text=True)
     assert cold.queries > 0
+
+
+@pytest.mark.parametrize("name, value", [("actor", "nothing"), ("kind", "x y"), ("article", 'http://ex.org/a"> }')])
+def test_a_filter_that_is_not_an_iri_is_refused_with_its_name(corpora, name, value):
+    resp = client_of(Store.open(corpora[12])).get("/timeline.json", query_string={name: value})
+    assert resp.status_code == 400
+    assert resp.get_json()["message"].startswith(f"{name} must be an absolute IRI")
