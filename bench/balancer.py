@@ -193,10 +193,10 @@ def start_engine(name: str, folder: Path, corpus: Path):
     from kg.storage.remote import RemoteStore
 
     folder.mkdir(parents=True, exist_ok=True)
-    if name == "virtuoso":
+    if name.startswith("virtuoso"):
         from kg.storage.virtuoso import IsqlLoader
 
-        virtuoso = VirtuosoServer(folder / "virtuoso").start()
+        virtuoso = VirtuosoServer(folder / "virtuoso", tuned=name == "virtuoso").start()
         IsqlLoader(virtuoso.isql).load([(corpus, None)])
         return virtuoso
     oxigraph = OxigraphServer(folder / "oxigraph", union_default_graph=True).start()
@@ -298,16 +298,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--engines", default="oxigraph,virtuoso",
-                        help="comma-separated, measured in this order: oxigraph, virtuoso")
+                        help="comma-separated, measured in this order: oxigraph, virtuoso, virtuoso-untuned "
+                             "(bench/virtuoso.py's config without its TUNING lines)")
     parser.add_argument("--direct", action="store_true",
                         help="also replay the engine queries of 12 entity pages straight to each engine")
     parser.add_argument("--keep", type=Path, default=None,
                         help="work in this folder and keep it (engines, fronts' and HAProxy's logs)")
     args = parser.parse_args(argv)
     engines = [name.strip() for name in args.engines.split(",") if name.strip()]
-    unknown = set(engines) - {"oxigraph", "virtuoso"}
+    unknown = set(engines) - {"oxigraph", "virtuoso", "virtuoso-untuned"}
     if unknown:
-        parser.error(f"unknown engine(s): {', '.join(sorted(unknown))} (choose oxigraph, virtuoso)")
+        parser.error(f"unknown engine(s): {', '.join(sorted(unknown))} (choose oxigraph, virtuoso, virtuoso-untuned)")
     from bench.generator import generate
 
     with tempfile.TemporaryDirectory(prefix="kg-balancer-") as scratch:

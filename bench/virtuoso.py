@@ -90,6 +90,11 @@ MaxQueryCostEstimationTime = 0
 """
 
 
+# The lines of INI that tune Virtuoso for the service (see the module doc);
+# ``VirtuosoServer(tuned=False)`` leaves them out, to compare.
+TUNING = ("VectorSize = 1000", "AdjustVectorSize = 1", "MaxKeepAlives = 128", "KeepAliveTimeout = 120")
+
+
 def virtuoso_executable() -> str | None:
     """``virtuoso-t`` from ``$VIRTUOSO_HOME`` (an unpacked package) or ``PATH``."""
     home = os.environ.get("VIRTUOSO_HOME")
@@ -113,12 +118,13 @@ class VirtuosoServer:
     (``127.0.0.1:PORT`` of its SQL server, for ``kg load --isql``)."""
 
     def __init__(self, folder: str | Path, *, http_port: int | None = None, sql_port: int | None = None,
-                 buffers: int = 20000, log: str | Path | None = None):
+                 buffers: int = 20000, log: str | Path | None = None, tuned: bool = True):
         self.folder = Path(folder).resolve()
         self.http_port = http_port or free_port()
         self.sql_port = sql_port or free_port()
         self.buffers = buffers
         self.log = log
+        self.tuned = tuned
         self.proc: subprocess.Popen | None = None
         self.query_url = f"http://127.0.0.1:{self.http_port}/sparql"
         self.isql = f"127.0.0.1:{self.sql_port}"
@@ -127,8 +133,11 @@ class VirtuosoServer:
         db = self.folder / "db"
         db.mkdir(parents=True, exist_ok=True)
         ini = self.folder / "virtuoso.ini"
-        ini.write_text(INI.format(db=db, root=self.folder, sql_port=self.sql_port, http_port=self.http_port,
-                                  buffers=self.buffers, dirty=self.buffers * 3 // 4))
+        text = INI.format(db=db, root=self.folder, sql_port=self.sql_port, http_port=self.http_port,
+                          buffers=self.buffers, dirty=self.buffers * 3 // 4)
+        if not self.tuned:
+            text = "\n".join(line for line in text.split("\n") if line not in TUNING)
+        ini.write_text(text)
         return ini
 
     def start(self, timeout: float = 120.0) -> "VirtuosoServer":
