@@ -13,9 +13,11 @@ as ``git worktree add DIR HEAD~1``: before and after in the same minutes)
 and sends each the cheap page-shaped queries of ``bench.workload`` and
 ``ASK {}`` over one keep-alive connection each, one request at a time, the
 servers taking turns request by request. Every query text is sent once per
-server per pass (``--passes``): the first pass with ``Cache-Control:
-no-cache`` (each answer computed: misses), the later ones without (answers
-our result cache kept: hits), reported apart. ``--result-cache`` gives
+server per pass (``--passes``, at most 3): the first pass touches each
+entity's data for the first time ("first": on a large store, partly disk
+reads), the second sends the same texts again with ``Cache-Control:
+no-cache`` (each answer computed on data in memory: "miss"), the third
+without it (the answers our result cache kept: "hit"); each reported apart. ``--result-cache`` gives
 ``kg serve`` the SQLite cache of balanced fronts instead of the in-memory one.
 Prints the median per query and server, its ratio to Oxigraph's, and the
 load average before and after.
@@ -104,6 +106,7 @@ def measure(query_url: str, n: int = 200) -> list[dict]:
 
 # -- ours against Oxigraph, the same queries in turn -----------------------------
 CHEAP = ("describe", "incoming", "person-talks")
+PASSES = ("first", "miss", "hit")
 
 
 def _post(conn: http.client.HTTPConnection, path: str, query: str, fresh: bool) -> tuple[int, float, dict]:
@@ -122,8 +125,8 @@ def _post(conn: http.client.HTTPConnection, path: str, query: str, fresh: bool) 
 def side_by_side(targets: dict[str, str], queries: list[tuple[str, str]], passes: int = 2) -> dict:
     """Median ms per (target, pass kind, query name): ``targets`` maps a name
     to a base URL (``.../sparql`` or ``.../query``); the targets take turns
-    request by request, the first one changing each time. Pass 1 is
-    labelled "miss" (sent with ``Cache-Control: no-cache``), later passes "hit"."""
+    request by request, the first one changing each time. Passes are
+    labelled "first", "miss" (both sent with ``Cache-Control: no-cache``) and "hit"."""
     conns = {name: http.client.HTTPConnection(urllib.parse.urlsplit(url).netloc, timeout=60) for name, url in targets.items()}
     paths = {name: urllib.parse.urlsplit(url).path for name, url in targets.items()}
     times: dict[tuple[str, str, str], list[float]] = {}
@@ -132,11 +135,11 @@ def side_by_side(targets: dict[str, str], queries: list[tuple[str, str]], passes
     order = list(targets)
     turn = 0
     for number in range(passes):
-        kind = "miss" if number == 0 else "hit"
+        kind = PASSES[min(number, len(PASSES) - 1)]
         for label, query in queries:
             turn += 1
             for name in order[turn % len(order):] + order[:turn % len(order)]:
-                status, ms, headers = _post(conns[name], paths[name], query, fresh=kind == "miss")
+                status, ms, headers = _post(conns[name], paths[name], query, fresh=kind != "hit")
                 if headers.get("X-Cache") == "hit":
                     cached[(name, kind)] = cached.get((name, kind), 0) + 1
                 statuses[name][status] = statuses[name].get(status, 0) + 1
@@ -177,7 +180,7 @@ def compare(work: Path, *, baseline: str | None, size: int, passes: int, result_
     med = result["medians"]
     print(f"load average before {' '.join(loads[0])}, after {' '.join(loads[1])}; statuses {result['statuses']}; "
           f"answers from a cache {result['cached']}")
-    for kind in ("miss", "hit")[:passes]:
+    for kind in PASSES[:passes]:
         for label in (*CHEAP, "ASK {}"):
             ref = med.get(("oxigraph", kind, label))
             cells = []
@@ -215,7 +218,8 @@ def main(argv=None) -> None:
     parser.add_argument("--work", help="a benchmark folder with store/ and oxigraph/: ours against Oxigraph")
     parser.add_argument("--baseline", help="with --work: also kg serve from this checkout of the code")
     parser.add_argument("--size", type=int, default=70, help="with --work: sampled entities (requests per query and pass)")
-    parser.add_argument("--passes", type=int, default=1, help="with --work: passes over the queries (later ones: cache hits)")
+    parser.add_argument("--passes", type=int, default=3, choices=(1, 2, 3),
+                        help="with --work: passes over the queries: first touch, computed again, from the cache")
     parser.add_argument("--result-cache", action="store_true", help="with --work: give kg serve a result cache file")
     parser.add_argument("-n", type=int, default=200)
     args = parser.parse_args(argv)
