@@ -1,8 +1,9 @@
 """The read-scaling deployment over Virtuoso (issue 14): a `kg serve` front
 over a freshly loaded Virtuoso, behind HAProxy with deploy/haproxy.cfg.
 
-Over Virtuoso an entity page costs about a second under load (some twenty
-queries at 2-4 ms of the engine's CPU each, against 0.5 ms on Oxigraph
+Over Virtuoso an entity page can take a second under load (a dozen
+queries at 1.5 ms of the engine's CPU each with bench/virtuoso.py's
+settings, 3 ms with Virtuoso's defaults, against 0.5 ms on Oxigraph
 server), so more clients than the front has threads queue up; the
 balancer's health check used to queue behind them, time out after 1 s, and
 take the only front out: every request was then a 503 from HAProxy. Here
