@@ -14,9 +14,9 @@ from kg.storage.store import Store
 from server import create_app
 from tests.test_pages import ID, fixture_store, html
 
-# Queries of one entity page (it was 13 to 17 on these pages: labels, spans,
+# Queries of one entity page (they were 13 to 17 on these pages: labels, spans,
 # article texts and each section's columns were asked for separately).
-MAX_QUERIES = 12
+MAX_QUERIES = 11
 PAGES = {"event/riyadh-talks": "Riyadh talks", "person/sergey-lavrov": "Sergey Lavrov", "place/riyadh": "Riyadh",
          "state/russia": "Russia"}
 

@@ -126,14 +126,20 @@ def _sources(store, pattern: str, with_text: bool = False) -> tuple[dict[str, st
                    for iri, v in found.items()}
 
 
-def cited_sources(store, iri: str, limit: int = MAX_SOURCES, also=(), known: dict | None = None) -> "SourceList":
+def cited_sources(store, iri: str, limit: int = MAX_SOURCES, also=(), known: dict | None = None,
+                  cited=None) -> "SourceList":
     """The articles whose words are evidence for ``iri`` (a span IRI names
     its article; at most ``limit``), in date order, in two queries (the
     second also fetches the Sources of the articles ``also``, in ``known``;
-    none for the Sources given in ``known``)."""
-    query = (f"SELECT DISTINCT ?a WHERE {{ {sparql_iri(iri)} <{DIP.evidence}> ?s "
-             f'BIND(STRBEFORE(STR(?s), "#char=") AS ?a) }} LIMIT {int(limit) + 1}')
-    articles = sorted({row["a"].value for row in store.query(query, union_default_graph=True)} - {""})
+    none for the Sources given in ``known``). ``cited``: every article
+    ``iri``'s spans name, when the caller has them all (no first query
+    unless there are more than ``limit + 1``, which the store chooses from)."""
+    if cited is not None and len(set(cited)) <= limit + 1:
+        articles = sorted(set(cited) - {""})
+    else:
+        query = (f"SELECT DISTINCT ?a WHERE {{ {sparql_iri(iri)} <{DIP.evidence}> ?s "
+                 f'BIND(STRBEFORE(STR(?s), "#char=") AS ?a) }} LIMIT {int(limit) + 1}')
+        articles = sorted({row["a"].value for row in store.query(query, union_default_graph=True)} - {""})
     wanted = {*articles[:limit], *also}
     known = {a: src for a in wanted if (src := (known or {}).get(a)) is not None}
     if wanted - set(known):
@@ -321,7 +327,9 @@ def provenance(store, page) -> dict:
     statuses grouped by article, when several articles speak of it). When
     ``per_article`` is shown, its properties leave the page's groups."""
     rows = _note_rows(store, page.iri, page.props)
-    found = cited_sources(store, page.iri, also={a for _, a in rows}, known=page.spans.texts.sources if page.spans else None)
+    spans = page.spans
+    found = cited_sources(store, page.iri, also={a for _, a in rows}, known=spans.texts.sources if spans else None,
+                          cited=spans.cited() if spans else None)
     if not found and any(t.text == str(DIP.Article) for t in page.types):  # an article cites itself
         found = SourceList(sources(store, [page.iri]).values())
     notes = _group_notes(store, rows, found.known)

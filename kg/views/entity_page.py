@@ -92,6 +92,7 @@ class PageSpans:
     spans: dict  # node -> spans fetched (capped)
     totals: dict  # node -> how many spans it has
     asked: set = field(default_factory=set)
+    iri: str | None = None  # the entity's
 
     @classmethod
     def load(cls, store, iri: str, nodes=(), quoted=()) -> "PageSpans":
@@ -106,7 +107,15 @@ class PageSpans:
         mine = sorted(spans.get(iri, []))[:JOINT_SPANS]
         docs = {doc for doc, *_ in mine}
         docs |= {doc for node in {iri, *quoted} for doc, *_ in sorted(spans.get(node, []))[:PER_NODE]}
-        return cls(mine, article_texts(store, docs), {iri: [], **spans}, {iri: 0, **totals}, asked)
+        return cls(mine, article_texts(store, docs), {iri: [], **spans}, {iri: 0, **totals}, asked, iri)
+
+    def cited(self) -> set[str] | None:
+        """Every article the entity's spans name, when all its spans were
+        fetched and each is a span IRI (else None: not known here)."""
+        own = self.spans.get(self.iri, []) if self.iri is not None else []
+        if self.iri is None or len(own) != self.totals.get(self.iri, 0):
+            return None
+        return {doc for doc, *_ in own}
 
     def of(self, store, nodes) -> dict:
         """Node -> spans, fetching (in two queries) those not asked for yet."""
