@@ -4,6 +4,7 @@ clients at a chosen concurrency).
 
     python -m bench.pages_profile --store build/perf/store
     python -m bench.pages_profile --store build/perf/store --http --concurrency 4
+    python -m bench.pages_profile --store build/perf/store --cost 100
 
 Pages of a read-only store are kept once rendered (``kg.storage.pagecache``): the
 in-process run is made both with every page computed afresh and with pages
@@ -15,6 +16,11 @@ sample of talks, strikes, people and places, and searches for common and
 rare words and prefixes. Every URL is requested once before timing (the
 search index and the whole-dataset caches are built then, and that first
 search is reported apart). Runs are bounded in count and in time.
+
+``--cost N`` measures what a page never served before costs the service
+process, which the machine's load barely changes: the CPU time of the
+request's thread and the number of store queries, for N fresh pages (a
+seeded sample of talks, people and places; the page cache off).
 """
 
 from __future__ import annotations
@@ -104,6 +110,60 @@ def in_process(store, urls: dict, rounds: int, budget: float, keep_pages: bool) 
     return {"first search (index build)": [first["search"]], **found}
 
 
+class CountingStore:
+    """The store, counting the queries asked of it."""
+
+    def __init__(self, inner):
+        self.inner, self.asked = inner, 0
+
+    def query(self, sparql, **kw):
+        self.asked += 1
+        return self.inner.query(sparql, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+
+def fresh_sample(store, n: int, seed: int = 3) -> list[str]:
+    """``n`` entity pages: 40% talks, 40% people, 20% places (seeded)."""
+    rng = random.Random(seed)
+    talks = sorted(_column(store, "SELECT DISTINCT ?x WHERE { ?x a dip:Talks }"))
+    people = sorted(_column(store, "SELECT DISTINCT ?x WHERE { ?x a dip:Person }"))
+    places = sorted(_column(store, "SELECT DISTINCT ?x WHERE { ?e dip:place ?x }"))
+    k = (n * 2 // 5, n * 2 // 5)
+    iris = rng.sample(talks, min(k[0], len(talks))) + rng.sample(people, min(k[1], len(people)))
+    iris += rng.sample(places, min(n - len(iris), len(places)))
+    return [urllib.parse.urlsplit(i).path + ".html" for i in iris]
+
+
+def fresh_cost(store, n: int) -> tuple[list[float], list[int]]:
+    """(CPU seconds, store queries) of each of ``n`` pages never served
+    before, one at a time, with the Flask test client (two other pages
+    served first: templates compiled, whole-dataset figures built)."""
+    from kg.storage import pagecache
+    from server import create_app
+
+    _KEPT.setdefault("pages", pagecache.PAGES_KEPT)
+    pagecache.PAGES_KEPT = 0
+    counting = CountingStore(store)
+    client = create_app({"STORE_OBJECT": counting, "TESTING": True}).test_client()
+    paths = fresh_sample(store, n + 2)
+    for p in paths[-2:]:
+        client.get(p)
+    cpu, queries = [], []
+    for p in paths[:-2]:
+        counting.asked = 0
+        start = time.thread_time()
+        assert client.get(p).status_code == 200, p
+        cpu.append(time.thread_time() - start)
+        queries.append(counting.asked)
+    pagecache.PAGES_KEPT = _KEPT["pages"]
+    return cpu, queries
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -185,11 +245,20 @@ def main(argv=None) -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="HTTP clients (default 4)")
     parser.add_argument("--requests", type=int, default=600, help="HTTP requests in all (default 600)")
     parser.add_argument("--seconds", type=float, default=120, help="time budget of each run (default 120)")
+    parser.add_argument("--cost", type=int, metavar="N", help="only the CPU time and store queries of N fresh pages")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)  # no access log line per request
     from kg.storage.store import open_store
 
     store = open_store(args.store)
+    if args.cost:
+        cpu, queries = fresh_cost(store, args.cost)
+        med, p95, top = summary(cpu)
+        print(f"load {os.getloadavg()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; store {args.store}\n"
+              f"| fresh pages | CPU ms median | p95 | mean | max | queries median | max |\n|---|---|---|---|---|---|---|\n"
+              f"| {len(cpu)} | {med:.1f} | {p95:.1f} | {statistics.mean(cpu) * 1000:.1f} | {top:.1f} | "
+              f"{statistics.median(queries):.0f} | {max(queries)} |")
+        return
     urls = workload(store)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; store {args.store}: {len(store):,} quads; "

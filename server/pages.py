@@ -29,14 +29,14 @@ from kg.views import assemble, citation
 from kg.views import search as search_index
 from kg.views.describe import RDF_INCOMING_CAP, describe, serialize, to_graph
 
-from . import diagram, evidence_html, links, spans
+from . import diagram, links, page_html, spans
 from .representation import JSON, PAGE_ONLY, THING, by_parameter, by_suffix, choose, link_header, negotiated, render, response, split_suffix
 from .state import current_state
 
 bp = Blueprint("pages", __name__)
 links.register(bp)
 spans.register(bp)  # /span?iri=...: an evidence span's page
-evidence_html.register(bp)  # the quotes of entity pages
+page_html.register(bp)  # the values and quotes of entity pages
 LINKS_PER_PAGE = 100
 MAX_PAGE = 10**9  # page numbers past this are refused (400), not computed
 

@@ -1,18 +1,25 @@
-"""The evidence quotes of entity pages, written in Python
-(``server/evidence_html.py``), are the HTML the Jinja macros wrote: the
-macros are kept here as the reference and both are rendered for spans with
-and without a source, outlet, date or citation, and text that needs escaping."""
+"""The values and evidence quotes of entity pages, written in Python
+(``server/page_html.py``), are the HTML the Jinja macros write: values are
+compared with ``_macros.html``'s ``value`` (links, foreign links, blank
+nodes, dates, numbers, booleans, unknown datatypes, long and tagged text);
+the evidence macros entity pages used are kept here as the reference, for
+spans with and without a source, outlet, date or citation. Text that needs
+escaping everywhere."""
 
 from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
 
 import pytest
 from flask import render_template_string
 
 from kg.views.citation import Source
+from kg.views.entity_page import Row, Value
 from kg.views.evidence_view import Span, SpanList
 from server import create_app
-from server.evidence_html import evidence, evidence_list
-from tests.test_pages import fixture_store
+from server.page_html import evidence, evidence_list, value_html, values_html
+from tests.test_pages import ID, fixture_store
 
 REFERENCE = """{% macro evidence(span) -%}
 <blockquote class="evidence" cite="{{ span.iri }}"><p>{% for text, marked in span.pieces %}{% if marked %}<mark>{{ text }}</mark>{% else %}{{ text }}{% endif %}{% endfor %}</p>
@@ -57,3 +64,34 @@ def test_a_list_of_quotes_is_the_html_the_macro_wrote(app):
         for spans in (counted, list(SPANS), [], SpanList()):
             assert str(evidence_list(spans)) == render_template_string(REFERENCE + "{{ evidence_list(s) }}", s=spans)
         assert "Evidence (7)" in str(evidence_list(counted)) and "Evidence (3)" in str(evidence_list(list(SPANS)))
+
+
+def values_to_show():
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    long_text = "Words & <more> words, " * 20
+    nested = Value("bnode", "b0", rows=[Row("p", "role <x>", [Value("literal", "Host", "Host"), Value("iri", ID + "state/saudi-arabia",
+                                                                                                     "Saudi Arabia")])])
+    return [
+        Value("iri", ID + "person/sergey-lavrov", "Sergey <Lavrov> & co"),
+        Value("iri", "https://example.org/x?a=1&b=2", "elsewhere"),
+        nested,
+        Value("literal", "2025-02-19", "2025-02-19", None, xsd + "date", "date", dt.date(2025, 2, 19)),
+        Value("literal", "12000", "12000", None, xsd + "integer", "integer", 12000),
+        Value("literal", "1.50", "1.50", None, xsd + "decimal", "decimal", Decimal("1.50")),
+        Value("literal", "true", "true", None, xsd + "boolean", "boolean", True),
+        Value("literal", "x<y>", "x<y>", None, "https://example.org/dt", "my <type>", None),
+        Value("literal", long_text, long_text, "de"),
+        Value("literal", "Сергей Лавров", "Сергей Лавров", "ru"),
+        Value("literal", "plain 'quoted' \"text\"", "", "en"),
+        Value("literal", "", ""),
+    ]
+
+
+def test_values_are_the_html_the_macro_writes(app):
+    shown = values_to_show()
+    with app.test_request_context("/id/x.html"):
+        macros = app.jinja_env.get_template("_macros.html").module
+        for v in shown:
+            assert str(value_html(v)) == str(macros.value(v))
+        assert str(values_html(shown)) == str(macros.values(shown))
+        assert 'class="foreign"' in str(value_html(shown[1])) and "&lt;Lavrov&gt; &amp;" in str(value_html(shown[0]))
