@@ -103,7 +103,11 @@ class LeanSparql:
         if method == "GET":
             if "HTTP_IF_NONE_MATCH" in environ:
                 raise _Fallback
-            query = self._only_query(environ.get("QUERY_STRING", "").encode("latin-1"))
+            try:
+                raw = environ.get("QUERY_STRING", "").encode("latin-1")  # PEP 3333: bytes as latin-1
+            except UnicodeEncodeError:
+                raise _Fallback from None
+            query = self._only_query(raw)
         else:
             if environ.get("QUERY_STRING"):
                 raise _Fallback
