@@ -79,22 +79,19 @@ class LeanSparql:
             query, fmt, info = self._read(environ)
         except _Fallback:
             return self.flask_path(environ, start_response)
-        state = self.app.extensions["kg"]
-        cache, key = result_cache(self.app), None
-        if cache is not None:
-            key = cache.key(query, fmt.name, [], [], self.app.config["MAX_ROWS"], state.store.version())
-            if not wants_fresh(environ.get("HTTP_CACHE_CONTROL"), environ.get("HTTP_PRAGMA")) \
-                    and (hit := cache.get(key)) is not None:
-                return self._respond(environ, start_response, Answer(inline=hit.body, rows=hit.rows), fmt, query, started,
-                                     cached=True)
+        cache, key, hit = result_cache(self.app), None, None
         try:
-            answer = self._run(environ, query, fmt, info)
+            if cache is not None:  # a remote store's version() may fail: inside the try
+                key = cache.key(query, fmt.name, [], [], self.app.config["MAX_ROWS"], self.app.extensions["kg"].store.version())
+                if not wants_fresh(environ.get("HTTP_CACHE_CONTROL"), environ.get("HTTP_PRAGMA")):
+                    hit = cache.get(key)
+            answer = Answer(inline=hit.body, rows=hit.rows) if hit is not None else self._run(environ, query, fmt, info)
         except Exception as exc:  # the view raises it into the one error path
             environ[LEAN_ERROR] = exc
             return self.flask_path(environ, start_response)
-        if key is not None and answer.inline is not None:
+        if hit is None and key is not None and answer.inline is not None:
             cache.put(key, answer.inline, answer.rows)
-        return self._respond(environ, start_response, answer, fmt, query, started)
+        return self._respond(environ, start_response, answer, fmt, query, started, cached=hit is not None)
 
     # -- reading ----------------------------------------------------------------
     def _read(self, environ) -> tuple[str, Format, object]:
