@@ -62,7 +62,7 @@ haproxy:
 	  else echo "haproxy is missing and cannot be installed here (not root)"; fi; }
 
 # `make test`: lint, type check (model, storage, views), then every test.
-# `make test-fast`: the same without live-server and browser tests.
+# `make test-fast`: the same without the tests that start a process (marked live) or a browser.
 lint: $(BIN)/kg
 	$(BIN)/python -m ruff check
 	$(BIN)/python -m mypy
@@ -70,8 +70,10 @@ lint: $(BIN)/kg
 test: $(BIN)/kg browser nginx virtuoso haproxy lint
 	$(BIN)/python -m pytest
 
+# Two pytest processes (pytest-xdist), each taking whole test files, so a
+# module's built store is made once; the collection is done in both.
 test-fast: $(BIN)/kg lint
-	$(BIN)/python -m pytest -m "not live and not browser"
+	$(BIN)/python -m pytest -m "not live and not browser" -n 2 --dist loadfile
 
 conformance: $(BIN)/kg
 	$(BIN)/python -m conformance.run --engine both

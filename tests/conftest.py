@@ -3,12 +3,15 @@ loopback port for the tests that must talk HTTP (SPARQLWrapper, a browser)."""
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -38,6 +41,22 @@ def article_data(dest: Path) -> Path:
     """A data folder with the real article alone (its own graph, the
     ontology and the background when built)."""
     return data_folder(dest, REPO / "data" / "articles" / SLUG)
+
+
+_BUILT: dict[str, Path] = {}
+
+
+def built_once(key: str, build: Callable[[Path], Path], dest: Path) -> Path:
+    """A copy at ``dest`` of the store folder that ``build(folder)`` makes and
+    returns, built once per test process for each ``key``: the modules that
+    need the same corpus each get a store of their own (free to change)
+    without building it again. The first build is never opened."""
+    if key not in _BUILT:
+        folder = Path(tempfile.mkdtemp(prefix=f"kg-tests-{key}-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _BUILT[key] = build(folder)
+    shutil.copytree(_BUILT[key], dest)
+    return dest
 
 
 class LiveServer:
@@ -82,33 +101,51 @@ def live_server():
 
 
 # -- markers -------------------------------------------------------------------
-# A test that starts a server process (ours, Oxigraph's) is marked ``live``
-# without each module having to say so: its function or one of its fixtures
-# starts one. `make test-fast` leaves out ``live`` and ``browser`` tests.
+# A test that starts a process is marked ``live`` without each module having
+# to say so: its function, one of its fixtures or a module function they call
+# starts a server (ours, Oxigraph's), a `kg` command in a process of its own
+# or the query engine's worker processes. `make test-fast` leaves out ``live``
+# and ``browser`` tests; `make test` runs them all.
 LIVE_SIGNS = ("LiveServer(", "live_server", "Popen(", "OxigraphServer", "oxigraph_server", "start_server", "serve_process",
-              '"serve"', "'serve'")
+              '"serve"', "'serve'", "subprocess.run(", "subprocess.check_output(", "subprocess.call(",
+              "sys.executable", "QueryEngine(")
 
 
-def _sources(item):
+def _source(func) -> str:
+    """The source of ``func`` (empty when it has none), read once per function."""
+    if func not in _SOURCE:
+        try:
+            _SOURCE[func] = inspect.getsource(func)
+        except (OSError, TypeError):
+            _SOURCE[func] = ""
+    return _SOURCE[func]
+
+
+_SOURCE: dict = {}
+
+
+def _module_functions(module) -> dict:
+    """The functions a test module defines itself, by name."""
+    return {name: f for name, f in vars(module).items() if inspect.isfunction(f) and f.__module__ == module.__name__}
+
+
+def _sources(item, functions) -> list[str]:
     """Source of the test, of its fixtures and of the module's functions they call."""
     funcs = [getattr(item, "function", None), *(d.func for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs)]
-    texts = []
-    for func in funcs:
-        try:
-            texts.append(inspect.getsource(func))
-        except (OSError, TypeError):
-            continue
-    module = getattr(item, "module", None)
-    helpers = [f for name, f in vars(module).items() if inspect.isfunction(f) and f.__module__ == module.__name__
-               and any(name + "(" in t for t in texts)] if module else []
-    for func in helpers:
-        texts.append(inspect.getsource(func))
+    texts = [t for t in (_source(f) for f in funcs if f is not None) if t]
+    texts += [_source(f) for name, f in functions.items() if any(name + "(" in t for t in texts)]
     return texts
 
 
 def pytest_collection_modifyitems(config, items):
+    by_module: dict = {}
     for item in items:
-        if item.get_closest_marker("live") is None and any(s in src for src in _sources(item) for s in LIVE_SIGNS):
+        if item.get_closest_marker("live") is not None:
+            continue
+        module = getattr(item, "module", None)
+        if module is not None and module not in by_module:
+            by_module[module] = _module_functions(module)
+        if any(s in src for src in _sources(item, by_module.get(module, {})) for s in LIVE_SIGNS):
             item.add_marker(pytest.mark.live)
 
 

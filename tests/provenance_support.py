@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kg.authoring.build import build_store
 from kg.storage.store import open_store
-from tests.conftest import MADEUP, REPO, SLUG, data_folder
+from tests.conftest import MADEUP, REPO, SLUG, built_once, data_folder
 
 ID = "https://kg.example.org/id/"
 REAL = ID + "article/" + SLUG
@@ -47,7 +47,12 @@ def madeup_with_metadata(dest: Path) -> Path:
 
 
 def build_two_articles(tmp: Path) -> Path:
-    """Build the two-article store under ``tmp``; its folder (for ``kg serve --store``)."""
+    """The two-article store under ``tmp``; its folder (for ``kg serve --store``).
+    Built once per test process; each caller gets its own copy."""
+    return built_once("two-articles", _build_two_articles, tmp / "store")
+
+
+def _build_two_articles(tmp: Path) -> Path:
     data = data_folder(tmp / "data", REPO / "data" / "articles" / SLUG, madeup_with_metadata(tmp / "src"))
     build_store(tmp / "store", data_dir=data, ontology_dir=REPO / "ontology")
     return tmp / "store"
