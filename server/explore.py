@@ -10,6 +10,7 @@ import csv
 import io
 import logging
 import math
+import os
 import re
 import threading
 import time
@@ -62,19 +63,31 @@ def store():
 
 _computing: dict[str, threading.Lock] = {}
 _computing_lock = threading.Lock()
+WARM_NICE = 10  # added to the warm-up thread's nice value
 _filling = threading.Lock()
+_warming: set[str] = set()  # keys the warm-up is computing
+WARM_THREAD = "overview-warm-up"
 _warmed: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store -> names of figures read ahead
 
 
 def once(st, key, compute):
     """``cached(st, key, compute)``, with one computation of ``key`` at a
-    time: a request arriving while the start-up warm-up (or another
-    request) computes it waits for that result instead of computing it
-    again beside it."""
+    time: a request arriving while another request computes it waits for
+    that result instead of computing it again beside it. It does not wait
+    behind the warm-up, which runs at a lower priority: it computes."""
+    name = repr(key)
     with _computing_lock:
-        lock = _computing.setdefault(repr(key), threading.Lock())
-    with lock:
+        lock = _computing.setdefault(name, threading.Lock())
+        behind_warm_up = name in _warming and threading.current_thread().name != WARM_THREAD
+    if behind_warm_up:
         return cached(st, key, compute)
+    with lock:
+        if threading.current_thread().name == WARM_THREAD:
+            _warming.add(name)
+        try:
+            return cached(st, key, compute)
+        finally:
+            _warming.discard(name)
 
 
 def warmed_events(st):
@@ -95,7 +108,18 @@ def start_warm(st) -> None:
         if st in _warmed:
             return
         _warmed[st] = set()
-    threading.Thread(target=warm, args=(st,), name="overview-warm-up", daemon=True).start()
+    threading.Thread(target=_warm_behind, args=(st,), name=WARM_THREAD, daemon=True).start()
+
+
+def _warm_behind(st) -> None:
+    """``warm(st)`` at a lower CPU priority (``WARM_NICE``, where the system
+    gives a thread its own): requests arriving meanwhile, whose queries run
+    in their own threads (the engine releases the GIL), come first."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WARM_NICE)  # Linux: this thread only
+    except (AttributeError, OSError):
+        pass  # the warm-up then runs at the service's priority
+    warm(st)
 
 
 def warm(st) -> None:
