@@ -75,10 +75,13 @@ def test_the_project_shapes_accept_the_corpus(repo):
 
 
 def test_talks_have_parties_representatives_place_date_and_goals(store):
+    # The place, goal, outcome and office are asked with FILTER EXISTS: the same answers as one join,
+    # without Oxigraph multiplying the rows (2.5 s of CPU -> 0.15 s).
     rows = select(store, f"""SELECT ?e (COUNT(DISTINCT ?party) AS ?n) (SAMPLE(?d) AS ?date) WHERE {{
-        ?e a <{T['talks']}> ; <{P['place']}> ?place ; <{P['date']}> ?d ; <{P['objective']}> ?goal ; <{P['outcome']}> ?deal .
+        ?e a <{T['talks']}> ; <{P['date']}> ?d .
+        FILTER EXISTS {{ ?e <{P['place']}> ?place ; <{P['objective']}> ?goal ; <{P['outcome']}> ?deal }}
         ?part <{P['in_event']}> ?e ; <{P['participant']}> ?party ; <{P['represented_by']}> ?who .
-        ?holding <{P['holder_of_office']}> ?who ; <{P['office']}> ?office . ?office <{P['office_of']}> ?party .
+        FILTER EXISTS {{ ?holding <{P['holder_of_office']}> ?who ; <{P['office']}> ?office . ?office <{P['office_of']}> ?party }}
     }} GROUP BY ?e""")
     assert len(rows) >= N
     assert all(int(r["n"].value) >= 2 for r in rows)
