@@ -144,3 +144,34 @@ def test_a_filter_that_is_not_an_iri_is_refused_with_its_name(corpora, name, val
     resp = client_of(Store.open(corpora[12])).get("/timeline.json", query_string={name: value})
     assert resp.status_code == 400
     assert resp.get_json()["message"].startswith(f"{name} must be an absolute IRI")
+
+
+def test_kg_serve_answers_the_same_pages_while_and_after_it_reads_ahead(corpora, monkeypatch):
+    """Over HTTP, ``kg serve`` reads the events ahead in the background
+    from its start: every page it answers, before and after, is the page
+    the engine gives one at a time."""
+    import json
+    import time
+    import urllib.request
+
+    from tests.conftest import LiveServer
+
+    monkeypatch.undo()  # the served process has its own page size: compare at that size
+    folder = corpora[40]
+    client = client_of(Store.open(folder))
+    top_actor = timeline.facet_counts(Store.open(folder))["actor"][0][0]
+    queries = ["", "kind=" + urllib.request.quote(str(DIP.Strike), safe=""), "actor=" + urllib.request.quote(top_actor, safe="")]
+    expected = {q: client.get("/timeline.json?" + q).get_json() for q in queries}
+    server = LiveServer(["--store", str(folder)])
+    try:
+        deadline, rounds = time.monotonic() + 30, 0
+        while rounds < 5 and time.monotonic() < deadline:
+            for q in queries:
+                with urllib.request.urlopen(server.url + "timeline.json?" + q, timeout=30) as resp:
+                    got = json.load(resp)
+                assert got == expected[q], q
+            rounds += 1
+            time.sleep(0.5)
+        assert rounds == 5
+    finally:
+        server.stop()
