@@ -212,14 +212,15 @@ def _order_query(classes: EventClasses, where: str, offset: int, limit: int) -> 
               f"OPTIONAL {{ ?par <{DIP.earliestBegin}> ?p2 FILTER(DATATYPE(?p2) = <{XSD_DATE}>) }} "
               f"OPTIONAL {{ ?par <{DIP.year}> ?p3 FILTER(REGEX(STR(?p3), \"^[0-9]{{4}}\")) }} "
               f"OPTIONAL {{ ?par <{DIP.latestEnd}> ?p4 FILTER(DATATYPE(?p4) = <{XSD_DATE}>) }} "
-              f"BIND(COALESCE(SUBSTR(STR(?p1), 1, 10), SUBSTR(STR(?p2), 1, 10), CONCAT(SUBSTR(STR(?p3), 1, 4), \"-01-01\"), "
+              f"BIND(COALESCE(SUBSTR(STR(?p1), 1, 10), SUBSTR(STR(?p2), 1, 10), IF(BOUND(?p3), CONCAT(SUBSTR(STR(?p3), 1, 4), \"-01-01\"), ?unbound), "
               f"SUBSTR(STR(?p4), 1, 10)) AS ?pk1) }}")
     return f"""SELECT ?e WHERE {{
   {{ SELECT ?e (MIN(?d1) AS ?d) (MIN(?b1) AS ?b) (MIN(?y1) AS ?y) (MIN(?l1) AS ?l) (MIN(?en1) AS ?en) (MIN(?any1) AS ?any)
        (MIN(?pk1) AS ?pk) WHERE {{
     {classes.distinct("e", where)}
     {_day("d1", DIP.date)} {_day("b1", DIP.earliestBegin)} {_day("l1", DIP.latestEnd)}
-    OPTIONAL {{ ?e <{DIP.year}> ?y_ FILTER(REGEX(STR(?y_), "^[0-9]{{4}}")) BIND(CONCAT(SUBSTR(STR(?y_), 1, 4), "-01-01") AS ?y1) }}
+    OPTIONAL {{ ?e <{DIP.year}> ?y_ FILTER(REGEX(STR(?y_), "^[0-9]{{4}}")) }}
+    BIND(IF(BOUND(?y_), CONCAT(SUBSTR(STR(?y_), 1, 4), "-01-01"), ?unbound) AS ?y1)
     OPTIONAL {{ ?e <{RDFS.label}> ?lab BIND(LCASE(STR(?lab)) AS ?any1) BIND(IF(LANG(?lab) = "en", ?any1, ?unbound) AS ?en1) }}
     {parent}
   }} GROUP BY ?e }}
