@@ -184,21 +184,6 @@ def _span_rows(store, query: str, var: str = "n") -> dict[str, list]:
     return found
 
 
-def sample_spans(store, iri: str, cap: int = SPAN_CAP) -> tuple[list, int]:
-    """At most ``cap`` spans of ``iri`` (all of them when it has no more,
-    else the store's choice) and how many it has, in one query."""
-    node = f"<{iri}>"
-    query = (f"SELECT ?span ?total WHERE {{ {{ SELECT (COUNT(DISTINCT ?x) AS ?total) WHERE {{ {node} <{EVIDENCE}> ?x }} }} "
-             f"UNION {{ SELECT DISTINCT ?span WHERE {{ {node} <{EVIDENCE}> ?span }} LIMIT {int(cap)} }} }}")
-    spans, total = [], 0
-    for row in store.query(query, union_default_graph=True):
-        if row["total"] is not None:
-            total = int(row["total"].value)
-        elif (parsed := parse_span(row["span"].value)):
-            spans.append((*parsed, row["span"].value))
-    return spans, total
-
-
 def capped_spans(store, nodes, cap: int = SPAN_CAP) -> tuple[dict, dict]:
     """(node -> spans, node -> total) in two queries: a count per node,
     then every span of the nodes with at most ``cap`` and a sample of
