@@ -36,7 +36,7 @@ from kg.views import search as search_mod
 from kg.views import timeline as timeline_mod
 from kg.views.describe import PAGE_OUTGOING_CAP, describe, incoming_page, linked_iris
 from kg.views.entity_page import EntityPage, PageSpans, attach_evidence, build_page, drop_rows, linked_nodes, make_value, neighbours
-from kg.views.evidence_view import EVIDENCE, evidence_for
+from kg.views.evidence_view import EVIDENCE, PER_NODE
 from kg.views.labels import Labels, best_labels, label_rows
 
 MAX_ARTICLES = 50  # listed on the home page; the class index links to all
@@ -101,8 +101,9 @@ def entity(store, iri: str, graph_base: str | None = None) -> dict:
     planned = profiles.plan(store, iri, types, {p: desc.incoming_counts[p] for p in desc.incoming})
     linked, linking = linked_nodes(desc)
     spans = PageSpans.load(store, iri, linked | linking | planned.nodes(), linking | planned.nodes(joint=False))
-    # When the entity's own evidence is shown, its list of spans is not: their labels are not needed.
-    shown_apart = evidence_for(store, [iri], spans=spans.spans, texts=spans.texts, totals=spans.totals).get(iri)
+    # When the entity's own evidence is shown (one of its first spans is
+    # found in its article's text), its list of spans is not: no labels for them.
+    shown_apart = any(doc in spans.texts and end <= len(spans.texts[doc]) for doc, _, end, _ in sorted(spans.spans[iri])[:PER_NODE])
     skip = {(subject, EVIDENCE)} if shown_apart else set()
     desc.label_rows = label_rows(store, linked_iris(desc.outgoing, desc.incoming, {iri}, skip) | planned.iris())
     desc.labels = labels = Labels(best_labels(desc.label_rows))
