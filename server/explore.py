@@ -26,6 +26,7 @@ from kg.model.terms import check_iri
 from kg.storage import pagecache
 from kg.storage.pagecache import cached, remembered
 from kg.views import classes as classes_mod
+from kg.views import search as search_index
 from kg.views import stances as stances_mod
 from kg.views import timeline as timeline_mod
 from kg.views import timeline_axis
@@ -114,7 +115,15 @@ def start_warm(st) -> None:
 def _warm_behind(st) -> None:
     """``warm(st)`` at a lower CPU priority (``WARM_NICE``, where the system
     gives a thread its own): requests arriving meanwhile, whose queries run
-    in their own threads (the engine releases the GIL), come first."""
+    in their own threads (the engine releases the GIL), come first. The
+    search index comes before it all, at the service's priority: built
+    beside the read-ahead, each took several times as long (the engine hands
+    the interpreter lock over row by row), so this thread waits for the
+    start-up build (or makes it)."""
+    try:
+        search_index.name_index(st)  # at the service's priority: searches wait for it
+    except Exception as exc:  # a background read-ahead: the first search builds it, and says why
+        log.warning("search index not built ahead (%s); the first search builds it", exc)
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WARM_NICE)  # Linux: this thread only
     except (AttributeError, OSError):
