@@ -3,19 +3,17 @@ loopback port for the tests that must talk HTTP (SPARQLWrapper, a browser)."""
 
 from __future__ import annotations
 
-import atexit
 import inspect
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from bench.servers import answers_ok, free_port, stop_process, wait_until_ready
+from tests.fixtures.stores import built_once
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -43,20 +41,16 @@ def article_data(dest: Path) -> Path:
     return data_folder(dest, REPO / "data" / "articles" / SLUG)
 
 
-_BUILT: dict[str, Path] = {}
+def article_store(dest: Path) -> Path:
+    """A store of the real article alone at ``dest`` (a copy of one `kg build`
+    per test process), for tests that need a built store, not a build."""
+    from kg.authoring.build import build_store
 
+    def build(folder: Path) -> Path:
+        build_store(folder / "store", data_dir=article_data(folder / "data"), ontology_dir=ONTOLOGY)
+        return folder / "store"
 
-def built_once(key: str, build: Callable[[Path], Path], dest: Path) -> Path:
-    """A copy at ``dest`` of the store folder that ``build(folder)`` makes and
-    returns, built once per test process for each ``key``: the modules that
-    need the same corpus each get a store of their own (free to change)
-    without building it again. The first build is never opened."""
-    if key not in _BUILT:
-        folder = Path(tempfile.mkdtemp(prefix=f"kg-tests-{key}-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        _BUILT[key] = build(folder)
-    shutil.copytree(_BUILT[key], dest)
-    return dest
+    return built_once("article-only", build, dest)
 
 
 class LiveServer:

@@ -16,7 +16,7 @@ from kg.model.errors import ValidationFailed
 from kg.model.namespaces import DIP, NIF, SDO, article_graph, background_graph, entity_ns, ontology_graph
 from kg.storage.store import Store, lock_path
 
-from conftest import MADEUP, article_data, data_folder
+from conftest import MADEUP, article_data, article_store, data_folder
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_ARTICLE = REPO.parent / "shared" / "article" / "riyadh-talks-2025-02-19.txt"
@@ -182,8 +182,8 @@ def test_build_store_swaps_in_a_new_store(tmp_path, article_only):
 
 
 def test_failed_build_leaves_the_previous_store_untouched(tmp_path, article_only):
-    target = tmp_path / "store"
-    before = build_store(target, data_dir=article_only, ontology_dir=REPO / "ontology")["quads"]
+    target = article_store(tmp_path / "store")  # an earlier build of the article
+    before = len(Store.open(target))
     data = two_article_data(tmp_path)
     mapping = data / "articles" / "madeup-rubio-visit-2025-03-01" / "mapping.yaml"
     mapping.write_text(mapping.read_text(encoding="utf-8").replace('[52, 58, "Riyadh"]', '[52, 58, "Riyad"]'), encoding="utf-8")
