@@ -73,7 +73,9 @@ def test_ids_lists_ids_with_labels_across_articles_and_background(tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("person/marco-rubio  Marco Rubio (also Rubio)  [Person; ")
+    assert lines[0].startswith("person/marco-rubio  Marco Rubio (also ") and "  [Person; " in lines[0]
+    also = lines[0].split("(also ", 1)[1].split(")  [", 1)[0].split(", ")
+    assert "Rubio" in also, also  # the article's other name for him (the background may give more)
     assert "riyadh-talks-2025-02-19" in lines[0] and FIXTURE.name in lines[0] and "background" in lines[0]
 
 
