@@ -95,3 +95,16 @@ def test_values_are_the_html_the_macro_writes(app):
             assert str(value_html(v)) == str(macros.value(v))
         assert str(values_html(shown)) == str(macros.values(shown))
         assert 'class="foreign"' in str(value_html(shown[1])) and "&lt;Lavrov&gt; &amp;" in str(value_html(shown[0]))
+
+
+@pytest.mark.parametrize("text", ["", "plain", "Tom & Jerry's <b>\"bold\"</b>", "&amp; already", "‘curly’ “quotes” — é ü 漢字",
+                                  "a\nb\tc", "<<&&>>''\"\"", 42, Decimal("1.5")])
+def test_page_escape_is_markupsafe_escape(text):
+    """The pages' own escape writes what Jinja's autoescape writes (it
+    makes no Markup object per piece), and leaves markup as it is."""
+    from markupsafe import Markup, escape as markupsafe_escape
+
+    from server.page_html import escape
+
+    assert escape(text) == str(markupsafe_escape(text))
+    assert escape(Markup("<i>x</i>")) == "<i>x</i>"
