@@ -26,6 +26,7 @@ from kg.model.terms import check_iri
 from kg.storage import pagecache
 from kg.storage.pagecache import cached, remembered
 from kg.views import classes as classes_mod
+from kg.views import home as home_mod
 from kg.views import search as search_index
 from kg.views import stances as stances_mod
 from kg.views import timeline as timeline_mod
@@ -133,11 +134,14 @@ def _warm_behind(st) -> None:
 
 def warm(st) -> None:
     """Read ahead what the overview pages show of the whole dataset: the
-    timeline's filters and events, the stances, the feed. Run in the
-    background by a serving process; every step is one the pages would
-    otherwise take on their first request."""
-    steps = (("timeline-facets", lambda: timeline_facets(st)), ("timeline", lambda: views.timeline_events(st)),
-             ("stances", lambda: all_stances(st)), ("feed", lambda: feed_entries(st)))
+    timeline's order, the home page's figures and first events, the
+    timeline's filters, the class tables' outlines, every event, the
+    stances, the feed. Run in the background by a serving process; every
+    step is one the pages would otherwise take on their first request."""
+    steps = (("timeline-order", lambda: timeline_order(st)), ("home", lambda: home_mod.home(st, timeline_order(st))),
+             ("timeline-facets", lambda: timeline_facets(st)), ("class-outlines", lambda: class_outlines(st)),
+             ("timeline", lambda: views.timeline_events(st)), ("stances", lambda: all_stances(st)),
+             ("feed", lambda: feed_entries(st)))
     for name, step in steps:
         started = time.monotonic()
         try:
@@ -218,17 +222,23 @@ def timeline():
     return respond(F.HTML, remembered(st, ("timeline", *key), lambda: _timeline_html(st, chosen, page_no, alts)), alts)
 
 
+def timeline_order(st) -> list[str]:
+    """Every event's IRI in timeline order (the engine sorts them once per
+    store version)."""
+    return once(st, timeline_mod.ORDER_KEY, lambda: timeline_mod.order(st))
+
+
 def timeline_page(st, chosen: dict, page_no: int) -> tuple[list, int]:
     """The events of page ``page_no`` and how many match ``chosen``: from
-    every event when a start-up warm-up has read them all, else one page
-    from the engine (``ORDER BY`` and ``LIMIT``; no pass over every event)."""
+    every event when a start-up warm-up has read them all, else cut from
+    the kept order (the fields read for the page's events alone)."""
     everything = warmed_events(st)
     if everything is not None:
         matching = timeline_mod.filtered(everything, **chosen)
         total, shown = len(matching), one_page(matching, page_no, EVENTS_PER_PAGE)
     else:
-        total = timeline_mod.count(st, **chosen)
-        shown = timeline_mod.page(st, (page_no - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE, **chosen) if total else []
+        matching = timeline_mod.select(st, timeline_order(st), **chosen)
+        total, shown = len(matching), timeline_mod.load(st, one_page(matching, page_no, EVENTS_PER_PAGE))
     pages = pages_of(total, size=EVENTS_PER_PAGE)
     if page_no > pages:
         raise NotFound(f"The timeline has {pages} page(s).")
@@ -390,14 +400,22 @@ def stances_of(rest: str):
 # Class tables
 # --------------------------------------------------------------------------
 
-def class_table(iri: str, whole: bool = True):
+def class_table(iri: str, whole: bool = True, st=None):
     """The table of class ``iri``, once per store version: ``whole``, every
     row with its values; else its outline (rows with labels, no values),
     which is all the unfiltered pages and the name filter need."""
-    st = store()
+    st = st or store()
     if whole:
         return once(st, ("class-table", iri, classes_mod.MAX_KEPT), lambda: classes_mod.load(st, iri))
     return once(st, ("class-outline", iri, classes_mod.MAX_KEPT), lambda: classes_mod.outline(st, iri))
+
+
+def class_outlines(st) -> None:
+    """The outline of every table the home page links to (the ontology's
+    classes with instances), the largest first."""
+    for iri, _ in sorted(home_mod.home(st)["classes"], key=lambda cn: -cn[1]):
+        if CLASS_NAME.fullmatch(iri[len(str(DIP)):]):
+            class_table(iri, whole=False, st=st)
 
 
 def _page_size() -> int:

@@ -24,14 +24,15 @@ import math
 
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDF
 
 from kg.model.errors import BadRequest, NotFound
-from kg.model.namespaces import DIP, NIF, SDO, prefixes
+from kg.model.namespaces import DIP, prefixes
 from kg.model.namespaces import ontology_graph as ontology_graph_iri
 from kg.model.terms import humanize, sparql_iri, to_rdflib
 from kg.storage.pagecache import cached
 from kg.views import article_view, ontology_doc, profiles
+from kg.views import home as home_mod
 from kg.views import search as search_mod
 from kg.views import timeline as timeline_mod
 from kg.views.describe import PAGE_OUTGOING_CAP, describe, incoming_page, linked_iris
@@ -39,41 +40,12 @@ from kg.views.entity_page import EntityPage, PageSpans, attach_evidence, build_p
 from kg.views.evidence_view import EVIDENCE, PER_NODE
 from kg.views.labels import Labels, best_labels, label_rows
 
-MAX_ARTICLES = 50  # listed on the home page; the class index links to all
-HOME_EVENTS = 8  # timeline events on the home page
-
-
 # -- home ----------------------------------------------------------------------
 
 def home(store) -> dict:
-    """Articles, counts per class, statements, the timeline's first events."""
-    data = dict(cached(store, "home", lambda: _dataset_figures(store)))
-    data["events"] = timeline_events(store)[:HOME_EVENTS]
-    return data
-
-
-def _dataset_figures(store) -> dict:
-    """Whole-dataset counts for the home page (four grouped queries)."""
-    classes = [(row["c"].value, int(row["n"].value)) for row in store.query(
-        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n)", union_default_graph=True)]
-    graphs = {row["g"].value: int(row["n"].value) for row in store.query(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", union_default_graph=False)}
-    arts = [(row["a"].value, row["l"].value if row["l"] is not None else row["a"].value, row["d"].value if row["d"] is not None else "")
-            for row in store.query(f"SELECT ?a (SAMPLE(?l0) AS ?l) (SAMPLE(?d0) AS ?d) WHERE {{ ?a <{NIF.isString}> ?t "
-                                   f"OPTIONAL {{ ?a <{RDFS.label}> ?l0 }} OPTIONAL {{ ?a <{SDO.datePublished}> ?d0 }} }} "
-                                   f"GROUP BY ?a ORDER BY ?a LIMIT {MAX_ARTICLES}", union_default_graph=True)]
-    labels = Labels.load(store, [c for c, _ in classes])
-    typed = next(iter(store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c }", union_default_graph=True)))["n"]
-    own = sorted(((c, n) for c, n in classes if c.startswith(str(DIP))), key=lambda cn: labels.label(cn[0]).lower())
-    other = [(c, n) for c, n in classes if not c.startswith(str(DIP))]
-    shown = Labels({c: labels.label(c) for c, _ in classes})
-    return {"classes": own, "other_classes": other, "labels": shown, "graphs": graphs, "typed": int(typed.value),
-            "statements": sum(graphs.values()), "articles": arts, "article_count": _count_articles(store)}
-
-
-def _count_articles(store) -> int:
-    rows = store.query(f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a <{NIF.isString}> ?t }}", union_default_graph=True)
-    return int(next(iter(rows))["n"].value)
+    """Articles, counts per class, statements, the timeline's first events
+    (:mod:`kg.views.home`)."""
+    return home_mod.home(store)
 
 
 # -- entities, graphs, ontology terms --------------------------------------------

@@ -7,12 +7,15 @@ Two ways to read it, in the same order:
 * ``events(store)``: every event at once (a few queries, one row per
   event and field; kept per store version by the pages that use it);
 * ``page(store, offset, limit, kind=, actor=, article=)`` and
-  ``count(...)``: one page of events, chosen and ordered by the engine
-  (``ORDER BY`` + ``LIMIT``), with the filters in the query, and
-  ``facet_counts(store)``: the filters' values with their number of events
-  (aggregate queries, at most ``FACET_LIMIT`` rows each). The rows these
-  fetch do not grow with the number of events: a first page needs no
-  pass over every event in Python.
+  ``count(...)``: one page of events, cut from ``order(store)`` (every
+  event's IRI in timeline order, one engine query with ``ORDER BY``, kept
+  per store version by ``kept_order``) and, with filters, from the events
+  matching them (one query, no ordering); only the page's events have their
+  fields read. ``facet_counts(store)``: the filters' values with their
+  number of events (aggregate queries, at most ``FACET_LIMIT`` rows each).
+  The engine orders the events once per store version, not once per page:
+  every later page or filter costs a pass over the events' IRIs in Python,
+  not a sort by the engine.
 
 The order is the date (an exact day, else the earliest day, else the
 first day of the year, else the latest day; an undated part of a dated
@@ -29,9 +32,10 @@ from dataclasses import dataclass
 
 from rdflib.namespace import RDFS
 
-from kg.views.labels import Labels
 from kg.model.namespaces import DIP, NIF
 from kg.model.terms import literal_value, sparql_iri, values_clause
+from kg.storage.pagecache import cached
+from kg.views.labels import Labels
 
 # Sub-events shown on their parent's page, not on the timeline.
 HIDDEN_CLASSES = (str(DIP.Consequence),)
@@ -121,8 +125,11 @@ def event_classes(store) -> EventClasses:
     return EventClasses(tuple(sorted(every - hidden)), tuple(sorted(hidden)))
 
 
-def _restrict(iris) -> str:
-    return values_clause("e", iris) if iris is not None else ""
+def _scope(classes: EventClasses, iris) -> str:
+    """A pattern binding ``?e`` to each event shown, or to those of ``iris``
+    that are shown (checked one by one: far cheaper than joining a few
+    events with every event)."""
+    return f"{values_clause('e', iris)} FILTER EXISTS {{ {classes.members()} }}" if iris is not None else classes.distinct()
 
 
 def _load(store, classes: EventClasses, iris=None) -> dict[str, TimelineEvent]:
@@ -133,19 +140,19 @@ def _load(store, classes: EventClasses, iris=None) -> dict[str, TimelineEvent]:
     if not classes.shown:
         return found
     types: dict[str, set] = {}
-    for row in store.query(f"SELECT DISTINCT ?e ?type WHERE {{ {_restrict(iris)} {classes.distinct()} ?e a ?type }}",
+    for row in store.query(f"SELECT DISTINCT ?e ?type WHERE {{ {_scope(classes, iris)} ?e a ?type }}",
                            union_default_graph=True):
         types.setdefault(row["e"].value, set()).add(row["type"].value)
     found = {iri: TimelineEvent(iri, iri.rsplit("/", 1)[-1], "event") for iri in types}
     ranks: dict = {}
     props = ", ".join(f"<{p}>" for p in FIELDS)
-    for row in store.query(f"SELECT DISTINCT ?e ?p ?o WHERE {{ {_restrict(iris)} {classes.distinct()} ?e ?p ?o "
+    for row in store.query(f"SELECT DISTINCT ?e ?p ?o WHERE {{ {_scope(classes, iris)} ?e ?p ?o "
                            f"FILTER(?p IN ({props})) }}", union_default_graph=True):
         _set(found[row["e"].value], FIELDS[row["p"].value], row["o"], ranks)
     linked_queries = (
-        (f"SELECT DISTINCT ?e ?a WHERE {{ {_restrict(iris)} {classes.distinct()} {{ VALUES ?p {{ {_ACTOR_VALUES} }} ?e ?p ?a }} "
+        (f"SELECT DISTINCT ?e ?a WHERE {{ {_scope(classes, iris)} {{ VALUES ?p {{ {_ACTOR_VALUES} }} ?e ?p ?a }} "
          f"UNION {{ ?x <{DIP.inEvent}> ?e . ?x <{DIP.participant}> ?a }} FILTER(isIRI(?a)) }}", "actors"),
-        (f"SELECT DISTINCT ?e ?a WHERE {{ {_restrict(iris)} {classes.distinct()} ?e <{DIP.evidence}> ?span . "
+        (f"SELECT DISTINCT ?e ?a WHERE {{ {_scope(classes, iris)} ?e <{DIP.evidence}> ?span . "
          f"?span <{NIF.referenceContext}> ?a }}", "articles"))
     for query, field_name in linked_queries:
         linked: dict[str, list] = {}
@@ -205,8 +212,8 @@ def _day(var: str, prop) -> str:
             f"BIND(SUBSTR(STR(?{var}_), 1, 10) AS ?{var}) }}")
 
 
-def _order_query(classes: EventClasses, where: str, offset: int, limit: int) -> str:
-    """The events matching ``where`` in timeline order, one page of them."""
+def _order_query(classes: EventClasses, limit: int | None = None) -> str:
+    """The events shown in timeline order: every one, or the first ``limit``."""
     parent = (f"OPTIONAL {{ ?e <{DIP.partOfEvent}> ?par . {classes.distinct('par')} "
               f"OPTIONAL {{ ?par <{DIP.date}> ?p1 FILTER(DATATYPE(?p1) = <{XSD_DATE}>) }} "
               f"OPTIONAL {{ ?par <{DIP.earliestBegin}> ?p2 FILTER(DATATYPE(?p2) = <{XSD_DATE}>) }} "
@@ -217,7 +224,7 @@ def _order_query(classes: EventClasses, where: str, offset: int, limit: int) -> 
     return f"""SELECT ?e WHERE {{
   {{ SELECT ?e (MIN(?d1) AS ?d) (MIN(?b1) AS ?b) (MIN(?y1) AS ?y) (MIN(?l1) AS ?l) (MIN(?en1) AS ?en) (MIN(?any1) AS ?any)
        (MIN(?pk1) AS ?pk) WHERE {{
-    {classes.distinct("e", where)}
+    {classes.distinct("e")}
     {_day("d1", DIP.date)} {_day("b1", DIP.earliestBegin)} {_day("l1", DIP.latestEnd)}
     OPTIONAL {{ ?e <{DIP.year}> ?y_ FILTER(REGEX(STR(?y_), "^[0-9]{{4}}")) }}
     BIND(IF(BOUND(?y_), CONCAT(SUBSTR(STR(?y_), 1, 4), "-01-01"), ?unbound) AS ?y1)
@@ -226,28 +233,71 @@ def _order_query(classes: EventClasses, where: str, offset: int, limit: int) -> 
   }} GROUP BY ?e }}
   BIND(IF(BOUND(?d) || BOUND(?b) || BOUND(?y) || BOUND(?l), COALESCE(?d, ?b, ?y, ?l), COALESCE(?pk, "~")) AS ?key)
   BIND(COALESCE(?en, ?any, LCASE(REPLACE(STR(?e), "^.*/", ""))) AS ?lk)
-}} ORDER BY ?key ?lk STR(?e) LIMIT {int(limit)} OFFSET {int(offset)}"""
+}} ORDER BY ?key ?lk STR(?e)""" + (f" LIMIT {int(limit)}" if limit is not None else "")
 
 
-def page(store, offset: int, limit: int, kind: str = "", actor: str = "", article: str = "") -> list[TimelineEvent]:
-    """The events from ``offset`` (at most ``limit``) in timeline order,
-    filtered as by ``filtered``: the engine orders and cuts; the fields of
-    the page's events (and of their parents) are then read for them alone.
-    """
+ORDER_KEY = "timeline-order"  # the page cache's key of ``order``
+
+
+def order(store, limit: int | None = None) -> list[str]:
+    """Every event shown (or the first ``limit``), as IRIs in timeline
+    order: one engine query (the engine builds each event's sort key and
+    sorts; a single column comes back)."""
     classes = event_classes(store)
     if not classes.shown:
         return []
-    order = [row["e"].value for row in store.query(
-        _order_query(classes, _filters(kind, actor, article, classes), offset, limit), union_default_graph=True)]
-    if not order:
+    return [row["e"].value for row in store.query(_order_query(classes, limit), union_default_graph=True)]
+
+
+def kept_order(store) -> list[str]:
+    """``order(store)``, computed once per store version."""
+    return cached(store, ORDER_KEY, lambda: order(store))
+
+
+def matching(store, kind: str = "", actor: str = "", article: str = "") -> set[str]:
+    """The IRIs of the events ``filtered`` keeps (one query, unordered)."""
+    classes = event_classes(store)
+    if not classes.shown:
+        return set()
+    where = _filters(kind, actor, article, classes)
+    return {row["e"].value for row in store.query(f"SELECT ?e WHERE {{ {classes.distinct('e', where)} }}", union_default_graph=True)}
+
+
+def select(store, ordered: list[str], kind: str = "", actor: str = "", article: str = "") -> list[str]:
+    """The IRIs of ``ordered`` that ``filtered`` keeps, in that order (no
+    query without a filter)."""
+    if not (kind or actor or article):
+        return ordered
+    keep = matching(store, kind, actor, article)
+    return [iri for iri in ordered if iri in keep]
+
+
+def page(store, offset: int, limit: int, kind: str = "", actor: str = "", article: str = "",
+         ordered: list[str] | None = None) -> list[TimelineEvent]:
+    """The events from ``offset`` (at most ``limit``) in timeline order,
+    filtered as by ``filtered``: cut from ``ordered`` (default:
+    ``kept_order(store)``), kept to the events matching the filters; the
+    fields of the page's events (and of their parents) are then read for
+    them alone.
+    """
+    chosen = select(store, kept_order(store) if ordered is None else ordered, kind, actor, article)
+    start = max(0, offset)
+    return load(store, chosen[start: start + max(0, limit)])
+
+
+def load(store, iris: list[str]) -> list[TimelineEvent]:
+    """The events ``iris``, in that order, with their fields (their parents'
+    times read for the undated ones)."""
+    classes = event_classes(store)
+    if not iris or not classes.shown:
         return []
-    found = _load(store, classes, order)
+    found = _load(store, classes, iris)
     parents = {ev.parent for ev in found.values() if ev.parent and ev.precision == "unknown"} - set(found)
     if parents:
         found.update(_load(store, classes, sorted(parents)))
     _inherit_times(found)
-    _name(store, {iri: found[iri] for iri in order})
-    return [found[iri] for iri in order]
+    _name(store, {iri: found[iri] for iri in iris})
+    return [found[iri] for iri in iris]
 
 
 def count(store, kind: str = "", actor: str = "", article: str = "") -> int:
