@@ -81,3 +81,39 @@ def test_a_store_that_cannot_change_is_not_asked_again_for_labels_articles_or_ki
     html(client, "/id/person/sergey-lavrov.html")
     asked_labels = " ".join(label_queries(store.asked))
     assert f"<{ID}event/riyadh-talks>" not in asked_labels and "rdf-syntax-ns#type" not in asked_labels
+
+
+def test_a_store_that_cannot_change_is_asked_once_for_the_spans_of_each_node(tmp_path, monkeypatch):
+    """The spans of what a page links to (states, people, places linked
+    from many pages) are kept per node: the same page again asks for none,
+    and shows the same evidence; a page linking some of the same nodes
+    asks only for the others."""
+    monkeypatch.setattr(pagecache, "PAGES_KEPT", 0)
+    store = CountingStore(on_disk(tmp_path))
+    client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    evidence = "<https://kg.example.org/ontology/evidence>"
+    first = html(client, "/id/event/riyadh-talks.html")
+    assert [q for q in store.asked if evidence in q]
+    assert 'class="evidence"' in first
+    store.asked.clear()
+    assert html(client, "/id/event/riyadh-talks.html") == first
+    assert not [q for q in store.asked if evidence in q], "\n\n".join(store.asked)
+    store.asked.clear()
+    assert "Riyadh talks" in html(client, "/id/place/riyadh.html")  # links the event; the event page linked the place
+    asked = " ".join(q for q in store.asked if evidence in q)
+    assert f"<{ID}event/riyadh-talks>" not in asked and f"<{ID}place/riyadh>" not in asked
+
+
+def test_spans_kept_past_their_bound_are_dropped_and_asked_again(tmp_path, monkeypatch):
+    from kg.views import evidence_view
+
+    monkeypatch.setattr(pagecache, "PAGES_KEPT", 0)
+    monkeypatch.setattr(evidence_view, "SPANS_KEPT", 1)  # a page's spans are more than that
+    store = CountingStore(on_disk(tmp_path))
+    client = create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+    first = html(client, "/id/event/riyadh-talks.html")
+    html(client, "/id/person/sergey-lavrov.html")  # its spans replace the event page's
+    store.asked.clear()
+    assert html(client, "/id/event/riyadh-talks.html") == first == html(create_app(
+        {"STORE_OBJECT": fixture_store(), "TESTING": True}).test_client(), "/id/event/riyadh-talks.html")
+    assert [q for q in store.asked if "<https://kg.example.org/ontology/evidence>" in q]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from kg.model.text import sentences
 from kg.model.namespaces import DIP
 from kg.model.terms import values_clause
+from kg.storage.pagecache import cached, frozen
 from kg.views.citation import Source, span_line, texts_and_sources
 from kg.views.citation import sources as article_sources
 
@@ -33,6 +34,7 @@ PER_NODE = 5
 # of articles) a sample is fetched, and the count; sentences it shares with
 # the page's entity are looked for in that sample.
 SPAN_CAP = 200
+SPANS_KEPT = 100_000  # spans of linked nodes a store that cannot change keeps
 
 
 @dataclass(frozen=True)
@@ -187,10 +189,51 @@ def _span_rows(store, query: str, var: str = "n") -> dict[str, list]:
 def capped_spans(store, nodes, cap: int = SPAN_CAP) -> tuple[dict, dict]:
     """(node -> spans, node -> total) in two queries: a count per node,
     then every span of the nodes with at most ``cap`` and a sample of
-    ``cap`` (the store's choice) of each of the others."""
+    ``cap`` (the store's choice) of each of the others.
+
+    A store that cannot change keeps what it found for each node (at most
+    ``SPANS_KEPT`` spans in all): the states, people and places pages link
+    to are linked from many pages, and their spans are asked for once."""
     nodes = sorted(n for n in set(nodes) if n)
     if not nodes:
         return {}, {}
+    kept = cached(store, f"node-spans-{int(cap)}", _KeptSpans) if frozen(store) else None
+    if kept is None:
+        return _capped_spans(store, nodes, cap)
+    known = {n: entry for n in nodes if (entry := kept.nodes.get(n)) is not None}
+    missing = [n for n in nodes if n not in known]
+    if missing:
+        known.update(kept.add(missing, *_capped_spans(store, missing, cap)))
+    spans, totals = {}, {}
+    for node in nodes:
+        found, total = known[node]
+        if found is not None:
+            spans[node] = list(found)
+        if total is not None:
+            totals[node] = total
+    return spans, totals
+
+
+class _KeptSpans:
+    """Node -> (its spans or None, its total or None), as ``capped_spans``
+    found them; emptied when past ``SPANS_KEPT`` spans."""
+
+    def __init__(self):
+        self.nodes: dict[str, tuple] = {}
+        self.size = 0
+
+    def add(self, nodes: list, spans: dict, totals: dict) -> dict:
+        """Keep (and return) what was found for ``nodes``."""
+        found = {n: (tuple(spans[n]) if n in spans else None, totals.get(n)) for n in nodes}
+        size = sum(len(s) for s, _ in found.values() if s)
+        if self.size + size > SPANS_KEPT:
+            self.nodes, self.size = {}, 0
+        self.nodes.update(found)
+        self.size += size
+        return found
+
+
+def _capped_spans(store, nodes: list, cap: int) -> tuple[dict, dict]:
     totals = {row["n"].value: int(row["c"].value) for row in store.query(
         f"SELECT ?n (COUNT(DISTINCT ?span) AS ?c) WHERE {{ {values_clause('n', nodes)} ?n <{EVIDENCE}> ?span }} GROUP BY ?n",
         union_default_graph=True)}
