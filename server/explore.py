@@ -135,13 +135,13 @@ def _warm_behind(st) -> None:
 def warm(st) -> None:
     """Read ahead what the overview pages show of the whole dataset: the
     timeline's order, the home page's figures and first events, the
-    timeline's filters, the class tables' outlines, every event, the
-    stances, the feed. Run in the background by a serving process; every
+    timeline's filters, every event, the stances, the feed, the class
+    tables' outlines. Run in the background by a serving process; every
     step is one the pages would otherwise take on their first request."""
     steps = (("timeline-order", lambda: timeline_order(st)), ("home", lambda: home_mod.home(st, timeline_order(st))),
-             ("timeline-facets", lambda: timeline_facets(st)), ("class-outlines", lambda: class_outlines(st)),
-             ("timeline", lambda: views.timeline_events(st)), ("stances", lambda: all_stances(st)),
-             ("feed", lambda: feed_entries(st)))
+             ("timeline-facets", lambda: timeline_facets(st)), ("timeline", lambda: views.timeline_events(st)),
+             ("stances", lambda: all_stances(st)), ("feed", lambda: feed_entries(st)),
+             ("class-outlines", lambda: class_outlines(st)))
     for name, step in steps:
         started = time.monotonic()
         try:
@@ -411,10 +411,12 @@ def class_table(iri: str, whole: bool = True, st=None):
 
 
 def class_outlines(st) -> None:
-    """The outline of every table the home page links to (the ontology's
-    classes with instances), the largest first."""
-    for iri, _ in sorted(home_mod.home(st)["classes"], key=lambda cn: -cn[1]):
-        if CLASS_NAME.fullmatch(iri[len(str(DIP)):]):
+    """The outline of each table the home page links to (the ontology's
+    classes with instances), the largest first, but for the tables cut at
+    ``classes_mod.MAX_KEPT`` rows (text spans, sentences: those cost the
+    most to read and are the least read as tables)."""
+    for iri, n in sorted(home_mod.home(st)["classes"], key=lambda cn: -cn[1]):
+        if n <= classes_mod.MAX_KEPT and CLASS_NAME.fullmatch(iri[len(str(DIP)):]):
             class_table(iri, whole=False, st=st)
 
 
