@@ -43,9 +43,14 @@ def three_article_data(tmp: Path) -> Path:
 
 
 def three_article_store(tmp: Path):
-    """Build the three-article store under ``tmp`` and open it."""
-    build_store(tmp / "store", data_dir=three_article_data(tmp), ontology_dir=REPO / "ontology")
-    return open_store(tmp / "store")
+    """The three-article store under ``tmp``, opened (built once per test process, copied)."""
+    from tests.conftest import built_once
+
+    def build(folder: Path) -> Path:
+        build_store(folder / "store", data_dir=three_article_data(folder), ontology_dir=REPO / "ontology")
+        return folder / "store"
+
+    return open_store(built_once("three-articles", build, tmp / "store"))
 
 
 @contextmanager
