@@ -20,7 +20,9 @@ search is reported apart). Runs are bounded in count and in time.
 ``--cost N`` measures what a page never served before costs the service
 process, which the machine's load barely changes: the CPU time of the
 request's thread and the number of store queries, for N fresh pages (a
-seeded sample of talks, people and places; the page cache off).
+seeded sample of talks, people and places; the page cache off). With
+``--steps`` it also says how that CPU divides among the page's steps
+(each step's thread time, per page; the sub-steps are inside the steps).
 """
 
 from __future__ import annotations
@@ -139,10 +141,11 @@ def fresh_sample(store, n: int, seed: int = 3) -> list[str]:
     return [urllib.parse.urlsplit(i).path + ".html" for i in iris]
 
 
-def fresh_cost(store, n: int) -> tuple[list[float], list[int]]:
+def fresh_cost(store, n: int, warmed=None) -> tuple[list[float], list[int]]:
     """(CPU seconds, store queries) of each of ``n`` pages never served
     before, one at a time, with the Flask test client (two other pages
-    served first: templates compiled, whole-dataset figures built)."""
+    served first: templates compiled, whole-dataset figures built; then
+    ``warmed()`` is called, when given)."""
     from kg.storage import pagecache
     from server import create_app
 
@@ -153,6 +156,8 @@ def fresh_cost(store, n: int) -> tuple[list[float], list[int]]:
     paths = fresh_sample(store, n + 2)
     for p in paths[-2:]:
         client.get(p)
+    if warmed is not None:
+        warmed()
     cpu, queries = [], []
     for p in paths[:-2]:
         counting.asked = 0
@@ -162,6 +167,37 @@ def fresh_cost(store, n: int) -> tuple[list[float], list[int]]:
         queries.append(counting.asked)
     pagecache.PAGES_KEPT = _KEPT["pages"]
     return cpu, queries
+
+
+STEPS = {  # module -> functions timed by --steps (module attributes the page code calls through)
+    "kg.views.assemble": ("describe", "label_rows", "build_page", "attach_evidence"),
+    "kg.views.profiles": ("plan", "profile", "_run_all", "anchor_nodes"),
+    "kg.views.entity_page": ("capped_spans", "article_texts", "evidence_for"),
+    "server.pages": ("render",),  # the template or JSON of an entity page
+}
+
+
+def time_steps() -> dict:
+    """Wrap the functions of ``STEPS`` so that each adds its thread CPU
+    time (seconds) to the dict returned, under its name."""
+    import importlib
+
+    spent: dict[str, float] = {}
+
+    def timed(name, fn):
+        def run(*args, **kwargs):
+            start = time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.thread_time() - start
+        return run
+
+    for module, names in STEPS.items():
+        mod = importlib.import_module(module)
+        for name in names:
+            setattr(mod, name, timed(name, getattr(mod, name)))
+    return spent
 
 
 def _free_port() -> int:
@@ -246,18 +282,24 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=600, help="HTTP requests in all (default 600)")
     parser.add_argument("--seconds", type=float, default=120, help="time budget of each run (default 120)")
     parser.add_argument("--cost", type=int, metavar="N", help="only the CPU time and store queries of N fresh pages")
+    parser.add_argument("--steps", action="store_true", help="with --cost: the CPU time of each step of a page")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)  # no access log line per request
     from kg.storage.store import open_store
 
     store = open_store(args.store)
     if args.cost:
-        cpu, queries = fresh_cost(store, args.cost)
+        spent = time_steps() if args.steps else {}
+        cpu, queries = fresh_cost(store, args.cost, spent.clear)
         med, p95, top = summary(cpu)
         print(f"load {os.getloadavg()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; store {args.store}\n"
               f"| fresh pages | CPU ms median | p95 | mean | max | queries median | max |\n|---|---|---|---|---|---|---|\n"
               f"| {len(cpu)} | {med:.1f} | {p95:.1f} | {statistics.mean(cpu) * 1000:.1f} | {top:.1f} | "
               f"{statistics.median(queries):.0f} | {max(queries)} |")
+        if spent:
+            print("\n| step | CPU ms per page |\n|---|---|")
+            for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+                print(f"| {name} | {seconds * 1000 / len(cpu):.2f} |")
         return
     urls = workload(store)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()}; "
