@@ -19,6 +19,7 @@ from kg.storage.store import Store
 
 from kg.authoring.build import build_store
 from kg.storage.store import open_store
+from server import create_app
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -125,3 +126,23 @@ def corpus_store(folder: Path, articles: int) -> Path:
     store.materialize_union()
     del store
     return folder
+
+
+CORPUS_SIZES = (12, 40)  # articles in the two corpora the paging tests compare
+
+
+def two_corpora(root: Path) -> dict[int, Path]:
+    """The paging tests' two synthetic corpora as stores under ``root``, by
+    size (each built once per test process and copied)."""
+    from tests.conftest import built_once
+
+    def builder(n: int):
+        return lambda folder: corpus_store(folder / "store", n)
+
+    return {n: built_once(f"corpus-{n}", builder(n), root / f"n{n}") for n in CORPUS_SIZES}
+
+
+def client_of(store):
+    """A test client of the app serving ``store``."""
+    return create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
+

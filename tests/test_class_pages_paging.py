@@ -18,25 +18,19 @@ from kg.model.namespaces import DIP
 from kg.storage import pagecache
 from kg.storage.store import Store
 from kg.views import classes
-from server import create_app
-from tests.explore_support import CountingStore, corpus_store
+from tests.explore_support import CountingStore, client_of, two_corpora
 
 SIZE = 7
 
 
 @pytest.fixture(scope="module")
 def corpora(tmp_path_factory):
-    root = tmp_path_factory.mktemp("class-corpora")
-    return {n: corpus_store(root / f"n{n}", n) for n in (12, 40)}
+    return two_corpora(tmp_path_factory.mktemp("class-corpora"))
 
 
 @pytest.fixture(autouse=True)
 def no_kept_pages(monkeypatch):
     monkeypatch.setattr(pagecache, "PAGES_KEPT", 0)
-
-
-def client_of(store):
-    return create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
 
 
 def first_page_cost(folder, url: str) -> tuple[int, int, int]:

@@ -19,25 +19,20 @@ from kg.storage import pagecache
 from kg.storage.store import Store
 from kg.views import classes, home, timeline
 from kg.views.context import event_json
-from server import create_app, explore
-from tests.explore_support import CountingStore, corpus_store
+from server import explore
+from tests.explore_support import CountingStore, client_of, two_corpora
 
 SIZE = 7  # rows of a class table's page
 
 
 @pytest.fixture(scope="module")
 def corpora(tmp_path_factory):
-    root = tmp_path_factory.mktemp("home-corpora")
-    return {n: corpus_store(root / f"n{n}", n) for n in (12, 40)}
+    return two_corpora(tmp_path_factory.mktemp("home-corpora"))
 
 
 @pytest.fixture(autouse=True)
 def no_kept_pages(monkeypatch):
     monkeypatch.setattr(pagecache, "PAGES_KEPT", 0)
-
-
-def client_of(store):
-    return create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
 
 
 def named_graphs(folder) -> int:

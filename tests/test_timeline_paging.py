@@ -21,9 +21,8 @@ from kg.model.namespaces import DIP
 from kg.storage import pagecache
 from kg.storage.store import Store
 from kg.views import timeline
-from server import create_app
 from server import explore
-from tests.explore_support import CountingStore, corpus_store
+from tests.explore_support import CountingStore, client_of, two_corpora
 
 PER_PAGE = 7
 OPTIONS = 3  # actor and article values the filters offer: both corpora have more
@@ -31,8 +30,7 @@ OPTIONS = 3  # actor and article values the filters offer: both corpora have mor
 
 @pytest.fixture(scope="module")
 def corpora(tmp_path_factory):
-    root = tmp_path_factory.mktemp("corpora")
-    return {n: corpus_store(root / f"n{n}", n) for n in (12, 40)}
+    return two_corpora(tmp_path_factory.mktemp("corpora"))
 
 
 @pytest.fixture(autouse=True)
@@ -40,10 +38,6 @@ def small_pages(monkeypatch):
     monkeypatch.setattr(explore, "EVENTS_PER_PAGE", PER_PAGE)
     monkeypatch.setattr(explore, "FACET_OPTIONS", OPTIONS)
     monkeypatch.setattr(pagecache, "PAGES_KEPT", 0)
-
-
-def client_of(store):
-    return create_app({"STORE_OBJECT": store, "TESTING": True}).test_client()
 
 
 def first_page_cost(folder: Path, url: str, after: str = "") -> tuple[int, int, int]:
