@@ -38,6 +38,10 @@ def listener():
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     yield sock.getsockname()[1], heard
+    try:  # wakes the accept() waiting in the thread (close alone leaves it to its 2 s timeout on Linux)
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
     sock.close()
     thread.join(3)
 
