@@ -26,9 +26,10 @@ def run(*args: str):
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, article_only) -> Path:
-    """A store built from the article alone (other articles change nothing here)."""
+    """A store built from the article alone (other articles change nothing here),
+    with the dataset file `--out` writes beside it (one build serves both)."""
     path = tmp_path_factory.mktemp("cli") / "store"
-    result = run("build", "--store", str(path), "--data", str(article_only))
+    result = run("build", "--store", str(path), "--data", str(article_only), "--out", str(path.parent / "dataset.trig"))
     assert result.exit_code == 0, result.output
     assert "quads in 3 named graphs" in result.output
     return path
@@ -124,10 +125,8 @@ def test_real_process_exit_codes(tmp_path):
     assert "Traceback" not in bad.stderr and "no articles folder" in bad.stderr
 
 
-def test_build_can_also_write_the_dataset_file(tmp_path, article_only):
-    out = tmp_path / "dataset.trig"
-    result = run("build", "--store", str(tmp_path / "store"), "--data", str(article_only), "--out", str(out))
-    assert result.exit_code == 0, result.output
+def test_build_can_also_write_the_dataset_file(store):
+    out = store.parent / "dataset.trig"  # written by the module's build (`--out`), exit code asserted there
     from rdflib import Dataset
 
     dataset = Dataset()
@@ -136,4 +135,4 @@ def test_build_can_also_write_the_dataset_file(tmp_path, article_only):
     assert f"https://kg.example.org/graph/article/{SLUG}" in names
     # quads, not len(dataset): rdflib counts a triple stated in two graphs once
     quads = sum(len(g) for g in dataset.graphs())
-    assert quads == json.loads(run("stats", "--store", str(tmp_path / "store"), "--json").output)["quads"]
+    assert quads == json.loads(run("stats", "--store", str(store), "--json").output)["quads"]
