@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.servers import answers_ok, free_port, stop_process, wait_until_ready
-from tests.fixtures.stores import built_once
+from tests.fixtures.stores import built_once, share_builds_in
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -66,6 +66,14 @@ class LiveServer:
 
     def stop(self) -> None:
         stop_process(self.proc)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _builds_shared_by_workers(tmp_path_factory):
+    """Under pytest-xdist, the workers share built_once's stores: a worker's
+    base temporary folder is popen-gwN inside the run's own."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        share_builds_in(tmp_path_factory.getbasetemp().parent / "built-once")
 
 
 @pytest.fixture(scope="session")
