@@ -85,13 +85,14 @@ def test_materializing_again_brings_the_merge_up_to_date(tmp_path):
 
 
 def test_two_built_articles_count_a_shared_entity_once(tmp_path):
-    """Rubio's label is stated by both articles' graphs; the union has it once."""
-    from test_build import ID, REPO, two_article_data
+    """Rubio's label is stated by both articles' graphs; the union has it once.
+    The two-article store of the provenance tests (the real article and the
+    made-up Rubio visit), built once per test run and copied."""
+    from test_build import ID
 
-    from kg.authoring.build import build_store
+    from tests.provenance_support import build_two_articles
 
-    build_store(tmp_path / "store", data_dir=two_article_data(tmp_path), ontology_dir=REPO / "ontology")
-    store = Store.open(tmp_path / "store")
+    store = Store.open(build_two_articles(tmp_path))
     rubio = ID["person/marco-rubio"]
     label = f"SELECT (COUNT(*) AS ?n) {{ <{rubio}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
     assert _count(store, label) == 1
