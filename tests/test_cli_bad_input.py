@@ -12,9 +12,17 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
+from tests.conftest import SMALL, data_folder
 
 REPO = Path(__file__).resolve().parent.parent
-GRAPH = ["--data", str(REPO / "data"), "--ontology", str(REPO / "ontology")]
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory) -> list[str]:
+    """--data and --ontology for the builds here: the background and the small
+    made-up article, which is all that replacing or refusing a store needs."""
+    data = data_folder(tmp_path_factory.mktemp("bad-data") / "data", SMALL)
+    return ["--data", str(data), "--ontology", str(REPO / "ontology")]
 
 
 def run(*args: str):
@@ -22,49 +30,49 @@ def run(*args: str):
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
+def store(tmp_path_factory, graph) -> Path:
     path = tmp_path_factory.mktemp("bad") / "store"
-    result = run("build", "--store", str(path), "--no-validate", *GRAPH)
+    result = run("build", "--store", str(path), "--no-validate", *graph)
     assert result.exit_code == 0, result.output
     return path
 
 
-def test_build_refuses_to_replace_a_file(tmp_path):
+def test_build_refuses_to_replace_a_file(tmp_path, graph):
     precious = tmp_path / "README.md"
     precious.write_text("# my notes\n", encoding="utf-8")
-    result = run("build", "--store", str(precious), "--no-validate", *GRAPH)
+    result = run("build", "--store", str(precious), "--no-validate", *graph)
     assert result.exit_code == 2
     assert f"error: {precious}: exists and is not a store directory" in result.output
     assert precious.read_text(encoding="utf-8") == "# my notes\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
 
 
-def test_build_refuses_to_replace_a_folder_that_is_not_a_store(tmp_path):
+def test_build_refuses_to_replace_a_folder_that_is_not_a_store(tmp_path, graph):
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "notes.txt").write_text("keep me", encoding="utf-8")
-    result = run("build", "--store", str(folder), "--no-validate", *GRAPH)
+    result = run("build", "--store", str(folder), "--no-validate", *graph)
     assert result.exit_code == 2
     assert "does not hold a store; refusing to replace it" in result.output
     assert (folder / "notes.txt").read_text(encoding="utf-8") == "keep me"
 
 
-def test_build_replaces_an_earlier_store_and_an_empty_folder(store, tmp_path):
-    again = run("build", "--store", str(store), "--no-validate", *GRAPH)
+def test_build_replaces_an_earlier_store_and_an_empty_folder(store, tmp_path, graph):
+    again = run("build", "--store", str(store), "--no-validate", *graph)
     assert again.exit_code == 0, again.output
     empty = tmp_path / "empty"
     empty.mkdir()
-    fresh = run("build", "--store", str(empty), "--no-validate", *GRAPH)
+    fresh = run("build", "--store", str(empty), "--no-validate", *graph)
     assert fresh.exit_code == 0, fresh.output
     assert (empty / "CURRENT").is_file()
 
 
-def test_out_file_is_checked_before_the_store_is_touched(store, tmp_path):
+def test_out_file_is_checked_before_the_store_is_touched(store, tmp_path, graph):
     before = run("stats", "--store", str(store), "--json").output
-    missing = run("build", "--store", str(store), "--out", str(tmp_path / "no" / "x.trig"), *GRAPH)
+    missing = run("build", "--store", str(store), "--out", str(tmp_path / "no" / "x.trig"), *graph)
     assert missing.exit_code == 2
     assert "x.trig: --out: the folder does not exist" in missing.output
-    unknown = run("build", "--store", str(store), "--out", str(tmp_path / "x.ttl"), *GRAPH)
+    unknown = run("build", "--store", str(store), "--out", str(tmp_path / "x.ttl"), *graph)
     assert unknown.exit_code == 2
     assert "--out must end in .trig or .nq" in unknown.output
     assert not (tmp_path / "x.ttl").exists()
@@ -128,8 +136,8 @@ def test_span_refuses_nonsense_instead_of_printing_a_wrong_span(tmp_path):
 
 
 @pytest.mark.parametrize("base", ["not a url", "http://x y/", "https://kg.example.org/?q=1", "urn:x:"])
-def test_an_unusable_base_iri_is_refused(base):
-    result = run("validate", "--base", base, *GRAPH)
+def test_an_unusable_base_iri_is_refused(base, graph):
+    result = run("validate", "--base", base, *graph)
     assert result.exit_code == 2
     assert "base IRI (--base or KG_BASE): " in result.output and "is not an absolute http(s) IRI" in result.output
 
