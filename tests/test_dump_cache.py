@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import gzip
+import os
 import hashlib
 import threading
 from pathlib import Path
@@ -242,3 +243,35 @@ def test_a_version_is_first_seen_no_later_than_its_oldest_file(tmp_path):
     folder = cache.directory()
     assert cache.version_time(folder) <= min(info.modified for info in infos)
     assert DumpCache(load_store(), tmp_path).version_time(folder) == cache.version_time(folder)
+
+
+def test_two_threads_stamping_a_new_version_at_once_agree(tmp_path, monkeypatch):
+    """Two requests that meet a new store version at once both stamp it: they
+    shared one temporary file name, so one removed the other's and its
+    request failed with 'Downloads are unavailable (No such file or directory)'."""
+    cache = DumpCache(load_store(), tmp_path)
+    folder = tmp_path / "version"
+    folder.mkdir()
+    both_written = threading.Barrier(2, timeout=10)
+    real_link = os.link
+
+    def link(src, dst):
+        both_written.wait()  # both temporary files are written before either is linked
+        return real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", link)
+    stamps, errors = [], []
+
+    def stamp():
+        try:
+            stamps.append(cache.version_time(folder))
+        except Exception as exc:  # noqa: BLE001 - the failure under test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=stamp) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert errors == [] and len(stamps) == 2 and stamps[0] == stamps[1]
+    assert [p.name for p in folder.iterdir()] == [VERSION_STAMP]

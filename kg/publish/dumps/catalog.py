@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -390,7 +391,8 @@ class DumpCache:
             pass
         except OSError as exc:
             raise _unavailable(exc) from exc
-        tmp = folder / f"{VERSION_STAMP}.{os.getpid()}.tmp"
+        # one name per process and thread: two threads may stamp a new folder at once
+        tmp = folder / f"{VERSION_STAMP}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
             tmp.write_text(repr(time.time() if when is None else when))
             try:
