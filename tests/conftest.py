@@ -68,6 +68,20 @@ class LiveServer:
         stop_process(self.proc)
 
 
+def count_engine_runs(app, monkeypatch) -> list[str]:
+    """The queries ``app`` hands its query engine from now on (the list grows)."""
+    engine = app.extensions["kg"].engine
+    runs: list[str] = []
+    original = engine.run
+
+    def counted(request, budget, client=None):
+        runs.append(request["query"])
+        return original(request, budget, client=client)
+
+    monkeypatch.setattr(engine, "run", counted)
+    return runs
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _builds_shared_by_workers(tmp_path_factory):
     """Under pytest-xdist, the workers share built_once's stores: a worker's

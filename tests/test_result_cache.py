@@ -11,6 +11,7 @@ import time
 import pytest
 
 from kg.storage.result_cache import ResultCache, normalize, shared_cache
+from tests.conftest import count_engine_runs
 
 
 def test_layout_and_comments_do_not_change_the_key_but_the_query_and_version_do():
@@ -104,16 +105,7 @@ def frozen_app(tmp_path):
 
 @pytest.fixture
 def engine_runs(frozen_app, monkeypatch):
-    engine = frozen_app.extensions["kg"].engine
-    runs: list[str] = []
-    original = engine.run
-
-    def counted(request, budget, client=None):
-        runs.append(request["query"])
-        return original(request, budget, client=client)
-
-    monkeypatch.setattr(engine, "run", counted)
-    return runs
+    return count_engine_runs(frozen_app, monkeypatch)
 
 
 ROW_7 = 'SELECT ?s WHERE { ?s <http://ex.org/p> "7" }'

@@ -15,6 +15,7 @@ from werkzeug.test import Client
 
 from server import create_app
 from server.sparql_lean import LeanSparql
+from tests.conftest import count_engine_runs
 
 DATA = """@prefix ex: <http://example.org/> .
 ex:alice ex:name "Alice" ; ex:knows ex:bob .
@@ -56,16 +57,7 @@ def flask_calls(app, monkeypatch):
 @pytest.fixture
 def engine_runs(app, monkeypatch):
     """Queries handed to the query engine."""
-    engine = app.extensions["kg"].engine
-    runs: list[str] = []
-    original = engine.run
-
-    def counted(request, budget, client=None):
-        runs.append(request["query"])
-        return original(request, budget, client=client)
-
-    monkeypatch.setattr(engine, "run", counted)
-    return runs
+    return count_engine_runs(app, monkeypatch)
 
 
 def send(wsgi_app, method: str, query: str | None, *, kind: str = FORM, headers: dict | None = None,
