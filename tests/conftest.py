@@ -68,6 +68,16 @@ class LiveServer:
         stop_process(self.proc)
 
 
+def needs(reason: str | None, what: str) -> None:
+    """Skip the test with ``reason`` (what is missing and how to install it);
+    under CI (``CI=true``) fail instead, since CI must run ``what``."""
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run {what}: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 def count_engine_runs(app, monkeypatch) -> list[str]:
     """The queries ``app`` hands its query engine from now on (the list grows)."""
     engine = app.extensions["kg"].engine

@@ -9,7 +9,6 @@ CI (CI=true), where a missing Virtuoso fails."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import pyoxigraph as ox
 import pytest
 
 from bench.virtuoso import VirtuosoServer, missing_reason
-from conftest import REPO, LiveServer
+from conftest import REPO, LiveServer, needs
 from kg.model.errors import BadQuery
 from kg.model.formats import NQUADS
 from kg.storage.remote import RemoteStore
@@ -50,13 +49,6 @@ def _canonical(quads) -> set[str]:
                    'Z"^^<http://www.w3.org/2001/XMLSchema#dateTime>', str(q)) for q in quads}
 
 
-def _missing() -> str | None:
-    reason = missing_reason()
-    if reason and os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run the Virtuoso tests: {reason}", pytrace=False)
-    return reason
-
-
 @pytest.fixture(scope="module")
 def article_nq(article_only, tmp_path_factory):
     from kg.authoring.build import build_dataset
@@ -68,9 +60,7 @@ def article_nq(article_only, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory, article_nq):
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
+    needs(missing_reason(), "the Virtuoso tests")
     server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso")).start()
     try:
         done = subprocess.run([sys.executable, "-m", "kg", "load", "--store", server.query_url, "--isql", server.isql,
@@ -306,9 +296,7 @@ def test_kg_load_from_a_store_directory_and_again(tmp_path, article_nq):
     """`--from DIR` (a store built here) into a fresh Virtuoso; loading the
     same data again adds no quad but changes the version (the result cache
     and the dumps key on it)."""
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
+    needs(missing_reason(), "the Virtuoso tests")
     done = subprocess.run([sys.executable, "-m", "kg", "load", "--quiet", "--store", str(tmp_path / "store"), str(article_nq)],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
